@@ -1,0 +1,273 @@
+"""The domain model: stages, items, snapshots, traces, findings, the plan and the diagnosis.
+
+Everything downstream (CLI, reports, TUI) renders a `Diagnosis`; nothing re-computes a verdict.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+
+class Stage(StrEnum):
+    """A system in the chain, in the order reference data flows through them."""
+
+    XERO = "xero"
+    APPROVALMAX = "approvalmax"
+    DEXT = "dext"
+
+    @property
+    def title(self) -> str:
+        return _STAGE_TITLES[self]
+
+
+_STAGE_TITLES = {Stage.XERO: "Xero", Stage.APPROVALMAX: "ApprovalMax", Stage.DEXT: "Dext"}
+STAGES: tuple[Stage, ...] = (Stage.XERO, Stage.APPROVALMAX, Stage.DEXT)
+DOWNSTREAM: tuple[Stage, ...] = (Stage.APPROVALMAX, Stage.DEXT)
+
+
+class ItemKind(StrEnum):
+    """The kinds of reference data that travel from Xero to Dext."""
+
+    ACCOUNT = "account"
+    TRACKING_CATEGORY = "tracking_category"
+    TRACKING_OPTION = "tracking_option"
+    SUPPLIER = "supplier"
+    TAX_RATE = "tax_rate"
+    BANK_ACCOUNT = "bank_account"
+
+    @property
+    def title(self) -> str:
+        return self.value.replace("_", " ")
+
+
+class Provenance(StrEnum):
+    """Where a fact came from. A fact nobody could get is unknown, never "missing"."""
+
+    API = "api"
+    ADAPTER = "adapter"
+    PASTED = "pasted"
+    ANSWER = "answer"
+    SNAPSHOT = "snapshot"
+    SANDBOX = "sandbox"
+
+
+class Mark(StrEnum):
+    """An item's state at one stage."""
+
+    PRESENT = "present"
+    MISSING = "missing"
+    ARCHIVED = "archived"
+    HIDDEN = "hidden"
+    UNKNOWN = "unknown"
+
+
+class Status(StrEnum):
+    """Xero's status values across the reference kinds (contacts and tax rates add two)."""
+
+    ACTIVE = "ACTIVE"
+    ARCHIVED = "ARCHIVED"
+    DELETED = "DELETED"
+    PENDING = "PENDING"
+    GDPRREQUEST = "GDPRREQUEST"
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+XeroConnection = Literal["connected", "disconnected", "expired"]
+DextIntegration = Literal["approvalmax", "xero_direct", "none"]
+
+# The ApprovalMax data types whose last sync it shows, and the item kinds each one carries.
+SYNC_TYPE_OF_KIND: dict[ItemKind, str] = {
+    ItemKind.ACCOUNT: "accounts",
+    ItemKind.BANK_ACCOUNT: "accounts",
+    ItemKind.TRACKING_CATEGORY: "tracking_categories",
+    ItemKind.TRACKING_OPTION: "tracking_categories",
+    ItemKind.SUPPLIER: "contacts",
+    ItemKind.TAX_RATE: "tax_rates",
+}
+SYNC_TYPES: tuple[str, ...] = ("accounts", "tracking_categories", "contacts", "tax_rates")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Item(_Model):
+    """A reference item as one stage holds it."""
+
+    kind: ItemKind
+    xero_id: str | None = None
+    code: str | None = None
+    name: str
+    status: Status = Status.ACTIVE
+    parent_id: str | None = Field(
+        default=None, description="For a tracking option: its category's Xero id."
+    )
+    parent_name: str | None = Field(
+        default=None, description="For a tracking option: its category's name."
+    )
+    updated_at: datetime | None = None
+    synced_at: datetime | None = Field(
+        default=None, description="When the item reached this stage, where the stage says."
+    )
+    visible: bool = Field(default=True, description="Dext's per-value Visible toggle.")
+    is_supplier: bool | None = None
+    account_type: str | None = None
+
+
+class OrganisationRef(_Model):
+    id: str | None = None
+    name: str
+    short_code: str | None = None
+
+
+class StageSnapshot(_Model):
+    """What one system told us (or could not tell us) at one moment."""
+
+    stage: Stage
+    provenance: Provenance
+    reached: bool = Field(description="False when the system could not be reached at all.")
+    configured: bool = Field(default=True, description="False when no access was set up.")
+    error: str | None = None
+    fetched_at: datetime | None = Field(
+        default=None, description="The system's own clock when it answered, where it says."
+    )
+    organisation: OrganisationRef | None = None
+    items: dict[ItemKind, list[Item]] = Field(
+        default_factory=dict, description="Per kind; a kind that is absent here is unknown."
+    )
+    kind_errors: dict[ItemKind, str] = Field(default_factory=dict)
+    # ApprovalMax
+    xero_connection: XeroConnection | None = None
+    last_sync: dict[str, datetime] = Field(
+        default_factory=dict, description="ApprovalMax's last sync per data type."
+    )
+    # Dext
+    last_pull: datetime | None = None
+    integration: DextIntegration | None = None
+    linked_organisation: OrganisationRef | None = None
+
+    def knows(self, kind: ItemKind) -> bool:
+        return kind in self.items
+
+    @property
+    def failed(self) -> bool:
+        """Access was set up, yet some or all of what we asked for could not be had."""
+        return self.configured and (not self.reached or bool(self.kind_errors))
+
+
+class StageDetail(_Model):
+    """An item at one stage: the name and code it has there, and since when."""
+
+    name: str | None = None
+    code: str | None = None
+    since: datetime | None = None
+    provenance: Provenance | None = None
+
+
+class ItemTrace(_Model):
+    """One item across the three stages."""
+
+    kind: ItemKind
+    key: str = Field(description="Stable identity: the Xero id where known, else code or name.")
+    code: str | None
+    name: str
+    xero_id: str | None = None
+    parent: str | None = Field(default=None, description="For a tracking option: its category.")
+    status: Status | None = Field(default=None, description="The status in Xero, if Xero has it.")
+    stages: dict[Stage, Mark]
+    detail: dict[Stage, StageDetail] = Field(default_factory=dict)
+    eligible: bool | None = Field(
+        default=None,
+        description="Whether Xero's state means the item should travel downstream at all.",
+    )
+    ineligible_reason: str | None = None
+
+    @property
+    def renamed(self) -> bool:
+        names = {d.name for d in self.detail.values() if d.name is not None}
+        return len(names) > 1
+
+    @property
+    def has_gap(self) -> bool:
+        return any(m is not Mark.PRESENT for m in self.stages.values())
+
+
+class Finding(_Model):
+    rule: str
+    action: str
+    kind: ItemKind | None = Field(default=None, description="None for an organisation-wide one.")
+    key: str | None = None
+    name: str | None = None
+    article: str
+    message: str
+    severity: Severity = Severity.WARNING
+    stage: Stage | None = Field(default=None, description="Where the item stopped.")
+    expected_by: datetime | None = Field(
+        default=None, description="When the chain would bring it anyway, without action."
+    )
+
+
+class PlanStep(_Model):
+    order: int
+    action: str
+    title: str
+    instructions: list[str]
+    items: list[str] = Field(description="Keys of the items this step fixes.")
+    expected_by: datetime | None = None
+    expected_note: str | None = None
+
+
+class SystemStatus(_Model):
+    """One system's state as the report shows it: reached or not, from where, how old."""
+
+    stage: Stage
+    reached: bool
+    configured: bool = True
+    provenance: Provenance
+    error: str | None = None
+    fetched_at: datetime | None = None
+    organisation: OrganisationRef | None = None
+    unknown_kinds: list[ItemKind] = Field(default_factory=list)
+    kind_errors: dict[ItemKind, str] = Field(default_factory=dict)
+    item_counts: dict[ItemKind, int] = Field(default_factory=dict)
+    xero_connection: XeroConnection | None = None
+    last_sync: dict[str, datetime] = Field(default_factory=dict)
+    last_pull: datetime | None = None
+    integration: DextIntegration | None = None
+
+
+class Summary(_Model):
+    items: int
+    healthy: int
+    with_findings: int
+    findings: int
+    not_expected_downstream: int = Field(
+        description="Items Xero itself keeps from travelling (archived, not a supplier, …)."
+    )
+
+
+class Diagnosis(_Model):
+    schema_version: int = SCHEMA_VERSION
+    generated_at: datetime
+    organisation: OrganisationRef
+    systems: list[SystemStatus]
+    items: list[ItemTrace]
+    findings: list[Finding]
+    plan: list[PlanStep]
+    questions: list[dict[str, str]] = Field(default_factory=list)
+    summary: Summary
+
+    @property
+    def failed_systems(self) -> list[SystemStatus]:
+        return [s for s in self.systems if s.configured and (not s.reached or s.kind_errors)]

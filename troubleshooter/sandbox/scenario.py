@@ -1,0 +1,385 @@
+"""The scenario format: the three systems at one moment, as a YAML file.
+
+Documented in docs/scenarios.md; `troubleshooter sandbox schema` prints its JSON Schema.
+Any time may be written as an offset from the clock (`-3h`, `-1d2h30m`, `+20m`).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+
+from troubleshooter.errors import ScenarioError
+from troubleshooter.model import SYNC_TYPES, DextIntegration, ItemKind, XeroConnection
+
+AccountType = Literal[
+    "BANK",
+    "CURRENT",
+    "CURRLIAB",
+    "DEPRECIATN",
+    "DIRECTCOSTS",
+    "EQUITY",
+    "EXPENSE",
+    "FIXED",
+    "INVENTORY",
+    "LIABILITY",
+    "NONCURRENT",
+    "OTHERINCOME",
+    "OVERHEADS",
+    "PREPAYMENT",
+    "REVENUE",
+    "SALES",
+    "TERMLIAB",
+    "PAYG",
+]
+ItemStatus = Literal["ACTIVE", "ARCHIVED", "DELETED"]
+ContactStatus = Literal["ACTIVE", "ARCHIVED", "GDPRREQUEST"]
+TaxStatus = Literal["ACTIVE", "ARCHIVED", "DELETED", "PENDING"]
+System = Literal["xero", "approvalmax", "approvalmax_adapter", "dext_adapter"]
+
+
+def _text(value: Any) -> Any:
+    """`code: 420` in YAML is a number; Xero's codes are text ("091" keeps its zero)."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+Code = Annotated[str, BeforeValidator(_text)]
+
+# Long before any clock a scenario would use: an item with no `created` has always existed.
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Before(_Strict):
+    """The item's state before its `updated` time. A stage that last synced before `updated`
+    holds this state instead of the current one."""
+
+    name: str | None = None
+    code: Code | None = None
+    status: str | None = None
+    is_supplier: bool | None = None
+
+
+class _Timed(_Strict):
+    id: str | None = Field(default=None, description="Xero's id; derived from the name if omitted.")
+    created: AwareDatetime | None = Field(
+        default=None, description="When it was created in Xero; omitted means long ago."
+    )
+    updated: AwareDatetime | None = Field(
+        default=None, description="When it last changed in Xero (Xero's UpdatedDateUTC)."
+    )
+    before: Before | None = None
+
+
+class Account(_Timed):
+    code: Code | None = Field(default=None, max_length=10)
+    name: str = Field(max_length=150)
+    type: AccountType = "EXPENSE"
+    status: ItemStatus = "ACTIVE"
+    tax_type: str | None = None
+    description: str | None = None
+    bank_account_number: str | None = None
+    bank_account_type: Literal["BANK", "CREDITCARD", "PAYPAL", "NONE", ""] | None = None
+    currency_code: str | None = None
+
+
+class BankAccount(Account):
+    """An account of type BANK, listed on its own for readability."""
+
+    type: AccountType = "BANK"
+    bank_account_type: Literal["BANK", "CREDITCARD", "PAYPAL", "NONE", ""] | None = "BANK"
+
+
+class TrackingOption(_Timed):
+    name: str = Field(max_length=100)
+    status: ItemStatus = "ACTIVE"
+
+
+class TrackingCategory(_Timed):
+    name: str = Field(max_length=100)
+    status: ItemStatus = "ACTIVE"
+    options: list[TrackingOption] = Field(default_factory=list)
+
+
+class Contact(_Timed):
+    name: str = Field(max_length=255)
+    status: ContactStatus = "ACTIVE"
+    is_supplier: bool = False
+    is_customer: bool = False
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    account_number: str | None = None
+    contact_number: str | None = None
+
+
+class TaxRate(_Timed):
+    name: str
+    tax_type: str = Field(description="Xero's identifier for the rate, e.g. INPUT2.")
+    rate: float = 0.0
+    status: TaxStatus = "ACTIVE"
+    report_tax_type: str | None = None
+
+
+class RateLimits(_Strict):
+    per_minute: int = 60
+    per_day: int = 5000
+    enforce: bool = Field(
+        default=False, description="Answer 429 once a limit is spent (headers are always sent)."
+    )
+
+
+class Xero(_Strict):
+    tenant_id: str | None = None
+    accounts: list[Account] = Field(default_factory=list)
+    bank_accounts: list[BankAccount] = Field(default_factory=list)
+    tracking_categories: list[TrackingCategory] = Field(default_factory=list)
+    contacts: list[Contact] = Field(default_factory=list)
+    tax_rates: list[TaxRate] = Field(default_factory=list)
+    rate_limits: RateLimits = Field(default_factory=RateLimits)
+
+
+class ApprovalMax(_Strict):
+    company_id: str | None = None
+    name: str | None = Field(default=None, description="Defaults to the organisation's name.")
+    xero_connection: XeroConnection = "connected"
+    last_sync: dict[str, AwareDatetime] | AwareDatetime | None = Field(
+        default=None,
+        description=f"One time for every data type, or one per type ({', '.join(SYNC_TYPES)}).",
+    )
+    access: Literal["adapter", "none"] = Field(
+        default="adapter", description="Whether the stage adapter for ApprovalMax is offered."
+    )
+
+    @model_validator(mode="after")
+    def _known_sync_types(self) -> ApprovalMax:
+        if isinstance(self.last_sync, dict):
+            unknown = sorted(set(self.last_sync) - set(SYNC_TYPES))
+            if unknown:
+                raise ValueError(
+                    f"last_sync: unknown data type {', '.join(unknown)} "
+                    f"(known: {', '.join(SYNC_TYPES)})"
+                )
+        return self
+
+    def sync_time(self, sync_type: str, clock: datetime) -> datetime:
+        if self.last_sync is None:
+            return clock
+        if isinstance(self.last_sync, datetime):
+            return self.last_sync
+        return self.last_sync.get(sync_type, clock)
+
+
+class ItemRef(_Strict):
+    """Picks one item: by kind plus its id, code or name (and category, for an option)."""
+
+    kind: ItemKind
+    id: str | None = None
+    code: Code | None = None
+    name: str | None = None
+    category: str | None = Field(default=None, description="For a tracking option.")
+
+    @model_validator(mode="after")
+    def _something_to_match(self) -> ItemRef:
+        if self.id is None and self.code is None and self.name is None:
+            raise ValueError("give at least one of id, code or name")
+        return self
+
+
+class Dext(_Strict):
+    last_pull: AwareDatetime | None = Field(
+        default=None, description="Dext's last daily pull; defaults to the clock."
+    )
+    integration: DextIntegration = "approvalmax"
+    linked_organisation: str | None = Field(
+        default=None,
+        description="The ApprovalMax organisation Dext is linked to; defaults to this one.",
+    )
+    hidden: list[ItemRef] = Field(
+        default_factory=list, description="Project values whose Visible toggle is off in Dext."
+    )
+    access: Literal["adapter", "none"] = "adapter"
+
+
+class Override(ItemRef):
+    """Makes a stage hold an item differently from what the timeline says."""
+
+    stage: Literal["approvalmax", "dext"]
+    present: bool | None = None
+    rename: str | None = Field(default=None, description="The name the item has at that stage.")
+
+
+class Fault(_Strict):
+    system: System
+    path: str = Field(
+        default="/", description="A path prefix within the system, e.g. /api.xro/2.0/Contacts."
+    )
+    status: int | None = Field(default=None, ge=100, le=599)
+    retry_after: float | None = Field(default=None, ge=0)
+    rate_limit_problem: Literal["minute", "day", "concurrent", "appminute"] | None = None
+    delay: float = Field(default=0.0, ge=0, description="Seconds to wait before answering.")
+    body: str | None = Field(default=None, description="A raw body to send instead.")
+    drop: bool = Field(default=False, description="Drop the connection without an answer.")
+    times: int | None = Field(default=None, ge=1, description="How many requests; omitted: all.")
+
+
+class Organisation(_Strict):
+    id: str | None = None
+    name: str
+    legal_name: str | None = None
+    short_code: str | None = None
+    country_code: str = "NZ"
+    base_currency: str = "NZD"
+    timezone: str = "NEWZEALANDSTANDARDTIME"
+    version: str = "NZ"
+
+
+class Scenario(_Strict):
+    """The three systems at one moment."""
+
+    description: str | None = None
+    clock: AwareDatetime
+    organisation: Organisation
+    xero: Xero = Field(default_factory=Xero)
+    approvalmax: ApprovalMax = Field(default_factory=ApprovalMax)
+    dext: Dext = Field(default_factory=Dext)
+    overrides: list[Override] = Field(default_factory=list)
+    faults: list[Fault] = Field(default_factory=list)
+
+    @property
+    def tenant_id(self) -> str:
+        return self.xero.tenant_id or stable_id("tenant", self.organisation.name)
+
+    @property
+    def organisation_id(self) -> str:
+        return self.organisation.id or stable_id("organisation", self.organisation.name)
+
+    @property
+    def company_id(self) -> str:
+        return self.approvalmax.company_id or stable_id("company", self.organisation.name)
+
+    @property
+    def dext_last_pull(self) -> datetime:
+        return self.dext.last_pull or self.clock
+
+    def all_accounts(self) -> list[Account]:
+        return [*self.xero.accounts, *self.xero.bank_accounts]
+
+
+def stable_id(*parts: str) -> str:
+    """A Xero-looking id that stays the same for the same scenario text."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "troubleshooter:" + "/".join(parts)))
+
+
+_OFFSET = re.compile(r"^(?P<sign>[+-])(?=\d)(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+_TIME_KEYS = {"created", "updated", "last_pull", "last_sync"}
+
+
+def _offset(text: str) -> timedelta | None:
+    match = _OFFSET.match(text.strip())
+    if not match or not any(match.groups()[1:]):
+        return None
+    days, hours, minutes, seconds = (int(g or 0) for g in match.groups()[1:])
+    delta = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    return -delta if match.group("sign") == "-" else delta
+
+
+def _resolve_offsets(node: Any, clock: datetime, key: str | None = None) -> Any:
+    """Turns `-3h`-style offsets under the time keys into absolute times."""
+    if isinstance(node, dict):
+        inherit = key == "last_sync"
+        return {
+            k: _resolve_offsets(v, clock, "last_sync" if inherit else k) for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_resolve_offsets(v, clock, key) for v in node]
+    if key in _TIME_KEYS and isinstance(node, str) and (delta := _offset(node)) is not None:
+        return clock + delta
+    return node
+
+
+def _aware(value: Any) -> Any:
+    """YAML gives a naive datetime for a time without an offset; say what to write instead."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        raise ScenarioError(
+            f"the time {value.isoformat()} has no time zone: add one, e.g. "
+            f"{value.isoformat()}Z for UTC"
+        )
+    return value
+
+
+def parse_scenario(data: Any) -> Scenario:
+    if not isinstance(data, dict):
+        raise ScenarioError("a scenario is a mapping with at least `clock` and `organisation`")
+    clock = data.get("clock")
+    if isinstance(clock, datetime):
+        clock = _aware(clock)
+        data = _resolve_offsets(data, clock)
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(exc)) from None
+
+
+def format_validation_error(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        message = err["msg"]
+        if err["type"] == "extra_forbidden":
+            message = "unknown key (check the spelling against docs/scenarios.md)"
+        elif err["type"] == "timezone_aware":
+            message = "the time needs a time zone, e.g. 2026-11-25T10:00:00Z"
+        lines.append(f"{where}: {message}")
+    return "; ".join(lines)
+
+
+def load_scenario(path: Path | str) -> Scenario:
+    """Reads a scenario file; every problem becomes a ScenarioError naming the file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{path}: cannot read it ({exc.__class__.__name__}: {exc})") from None
+    return scenario_from_text(text, source=str(path))
+
+
+def scenario_from_text(text: str, source: str = "<scenario>") -> Scenario:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}:" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(f"{source}:{where} not valid YAML ({problem})") from None
+    try:
+        return parse_scenario(data)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{source}: {exc}") from None
+
+
+def scenario_json_schema() -> dict[str, Any]:
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "troubleshooter sandbox scenario"
+    return schema

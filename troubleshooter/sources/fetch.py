@@ -1,0 +1,135 @@
+"""Fetches the three systems concurrently; each becomes one StageSnapshot, failed or not."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import httpx
+
+from troubleshooter.errors import TroubleshooterError
+from troubleshooter.model import Provenance, Stage, StageSnapshot
+from troubleshooter.sources.adapter import StageAdapterClient
+from troubleshooter.sources.approvalmax import ApprovalMaxClient, approvalmax_snapshot
+from troubleshooter.sources.dext import dext_snapshot
+from troubleshooter.sources.http import HttpSettings, JsonClient
+from troubleshooter.sources.xero import XeroClient
+
+Progress = Callable[[Stage, str], None]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where one system answers, and the bearer token for it (never printed)."""
+
+    base_url: str
+    token: str = field(repr=False)
+    transport: httpx.AsyncBaseTransport | None = field(default=None, repr=False, compare=False)
+
+    def client(self, system: str, settings: HttpSettings) -> JsonClient:
+        return JsonClient(
+            system,
+            self.base_url,
+            headers={"Authorization": f"Bearer {self.token}"},
+            transport=self.transport,
+            settings=settings,
+        )
+
+
+@dataclass(frozen=True)
+class Connections:
+    """Everything needed to reach the three systems of one organisation."""
+
+    xero: Endpoint | None = None
+    xero_tenant_id: str | None = None
+    approvalmax: Endpoint | None = None
+    approvalmax_adapter: Endpoint | None = None
+    dext_adapter: Endpoint | None = None
+    sandbox: bool = False
+    settings: HttpSettings = field(default_factory=HttpSettings)
+    contacts_page_size: int = 100
+
+
+def _failed(stage: Stage, provenance: Provenance, exc: BaseException) -> StageSnapshot:
+    if isinstance(exc, TroubleshooterError):
+        reason = str(exc)
+    else:  # a bug or an unforeseen answer: say so, and let the run finish
+        reason = f"{stage.title}: unexpected error ({exc.__class__.__name__}: {exc})"
+    return StageSnapshot(stage=stage, provenance=provenance, reached=False, error=reason)
+
+
+async def _guarded(
+    stage: Stage,
+    provenance: Provenance,
+    work: Callable[[], Awaitable[StageSnapshot]],
+    progress: Progress | None,
+) -> StageSnapshot:
+    if progress:
+        progress(stage, "fetching")
+    try:
+        snapshot = await work()
+    except Exception as exc:
+        snapshot = _failed(stage, provenance, exc)
+    if progress:
+        progress(stage, "failed: " + (snapshot.error or "") if snapshot.failed else "done")
+    return snapshot
+
+
+async def fetch_snapshots(
+    connections: Connections, progress: Progress | None = None
+) -> dict[Stage, StageSnapshot]:
+    settings = connections.settings
+    api = Provenance.SANDBOX if connections.sandbox else Provenance.API
+    adapter = Provenance.SANDBOX if connections.sandbox else Provenance.ADAPTER
+
+    async def xero() -> StageSnapshot:
+        if connections.xero is None:
+            return StageSnapshot(
+                stage=Stage.XERO,
+                provenance=api,
+                reached=False,
+                configured=False,
+                error="not connected: no Xero access is configured",
+            )
+        async with connections.xero.client("Xero", settings) as http:
+            client = XeroClient(
+                http,
+                connections.xero_tenant_id,
+                provenance=api,
+                contacts_page_size=connections.contacts_page_size,
+            )
+            return await client.snapshot()
+
+    async def approvalmax() -> StageSnapshot:
+        public = adapter_http = None
+        try:
+            if connections.approvalmax:
+                public = connections.approvalmax.client("ApprovalMax", settings)
+            if connections.approvalmax_adapter:
+                adapter_http = connections.approvalmax_adapter.client(
+                    "ApprovalMax adapter", settings
+                )
+            return await approvalmax_snapshot(
+                ApprovalMaxClient(public) if public else None,
+                StageAdapterClient(Stage.APPROVALMAX, adapter_http, provenance=adapter)
+                if adapter_http
+                else None,
+            )
+        finally:
+            for http in (public, adapter_http):
+                if http is not None:
+                    await http.aclose()
+
+    async def dext() -> StageSnapshot:
+        if connections.dext_adapter is None:
+            return await dext_snapshot(None)
+        async with connections.dext_adapter.client("Dext adapter", settings) as http:
+            return await dext_snapshot(StageAdapterClient(Stage.DEXT, http, provenance=adapter))
+
+    results = await asyncio.gather(
+        _guarded(Stage.XERO, api, xero, progress),
+        _guarded(Stage.APPROVALMAX, adapter, approvalmax, progress),
+        _guarded(Stage.DEXT, adapter, dext, progress),
+    )
+    return {snapshot.stage: snapshot for snapshot in results}

@@ -1,0 +1,200 @@
+"""One JSON-over-HTTP client per system: GET only, timeouts, bounded concurrency and retries.
+
+Retries follow httpx-retries' semantics: 429, 502, 503 and 504 and dropped or timed-out
+connections are retried a bounded number of times; `Retry-After` is honoured up to a cap;
+otherwise the wait is an exponential backoff with jitter. Nothing else is retried. Errors become
+`SourceError`s whose text names the system and what happened, never a token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from troubleshooter.errors import SourceError
+
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    timeout: float = 30.0
+    attempts: int = 4
+    max_retry_after: float = 60.0
+    backoff: float = 0.5
+    max_backoff: float = 8.0
+    max_in_flight: int = 5
+
+
+@dataclass
+class RateState:
+    """The rate-limit headers of the latest answer (Xero sends them on every response)."""
+
+    minute_remaining: int | None = None
+    day_remaining: int | None = None
+    app_minute_remaining: int | None = None
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """`Retry-After` as seconds or an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class JsonClient:
+    """GETs JSON from one system. There is deliberately no method that writes."""
+
+    def __init__(
+        self,
+        system: str,
+        base_url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        settings: HttpSettings | None = None,
+    ) -> None:
+        self.system = system
+        self.settings = settings or HttpSettings()
+        self.rate = RateState()
+        self.requests_made = 0
+        self._slots = asyncio.Semaphore(self.settings.max_in_flight)
+        self._client = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            headers={"Accept": "application/json", **(headers or {})},
+            timeout=httpx.Timeout(self.settings.timeout),
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    async def __aenter__(self) -> JsonClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def get_json(
+        self,
+        path: str,
+        params: Mapping[str, str | int | bool] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        response = await self.get(path, params=params, headers=headers)
+        try:
+            return json.loads(response.content)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise SourceError(
+                self.system,
+                f"{path} answered with something that is not JSON "
+                f"({len(response.content)} bytes; truncated or not an API response)",
+                status=response.status_code,
+            ) from None
+
+    async def get(
+        self,
+        path: str,
+        params: Mapping[str, str | int | bool] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        query = {k: _query_value(v) for k, v in (params or {}).items()}
+        attempt = 0
+        while True:
+            attempt += 1
+            wait: float | None = None
+            try:
+                async with self._slots:
+                    self.requests_made += 1
+                    response = await self._client.get(path, params=query, headers=headers)
+                self._note_rate(response)
+            except httpx.TimeoutException:
+                problem = f"{path} did not answer within {self.settings.timeout:g} s"
+            except httpx.TransportError as exc:
+                problem = f"{path}: the connection failed ({_transport_problem(exc)})"
+            else:
+                if response.is_success:
+                    return response
+                if response.status_code not in RETRY_STATUSES:
+                    raise SourceError(
+                        self.system, _status_problem(path, response), status=response.status_code
+                    )
+                problem = _status_problem(path, response)
+                wait = retry_after_seconds(response.headers.get("Retry-After"))
+                if wait is not None and wait > self.settings.max_retry_after:
+                    raise SourceError(
+                        self.system,
+                        f"{problem}; it asks to wait {wait:.0f} s, more than the "
+                        f"{self.settings.max_retry_after:.0f} s this run will wait",
+                        status=response.status_code,
+                    )
+            if attempt >= self.settings.attempts:
+                raise SourceError(self.system, f"{problem} (gave up after {attempt} attempts)")
+            await asyncio.sleep(wait if wait is not None else self._backoff(attempt))
+
+    def _backoff(self, attempt: int) -> float:
+        ceiling = min(self.settings.max_backoff, self.settings.backoff * 2 ** (attempt - 1))
+        return random.uniform(0, ceiling)
+
+    def _note_rate(self, response: httpx.Response) -> None:
+        for header, name in (
+            ("X-MinLimit-Remaining", "minute_remaining"),
+            ("X-DayLimit-Remaining", "day_remaining"),
+            ("X-AppMinLimit-Remaining", "app_minute_remaining"),
+        ):
+            value = response.headers.get(header)
+            if value is not None and value.isdigit():
+                setattr(self.rate, name, int(value))
+
+
+def _query_value(value: str | int | bool) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _transport_problem(exc: httpx.TransportError) -> str:
+    text = str(exc) or exc.__class__.__name__
+    return text.splitlines()[0][:200]
+
+
+def _status_problem(path: str, response: httpx.Response) -> str:
+    detail = ""
+    try:
+        body = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = None
+    if isinstance(body, dict):
+        for key in ("Detail", "detail", "Message", "message", "title", "Title"):
+            value = body.get(key)
+            if isinstance(value, str) and value:
+                detail = value
+                break
+        error = body.get("error")
+        if not detail and isinstance(error, dict) and isinstance(error.get("message"), str):
+            detail = error["message"]
+    reason = response.reason_phrase or "error"
+    text = f"{path} answered {response.status_code} {reason}"
+    if response.status_code == 429:
+        problem = response.headers.get("X-Rate-Limit-Problem")
+        text += f" (rate limit{': ' + problem if problem else ''})"
+    return f"{text}: {detail[:200]}" if detail else text

@@ -1,0 +1,342 @@
+"""Xero's Accounting API: the reference lists, read concurrently, Contacts page by page."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from troubleshooter.errors import ConfigError, SourceError
+from troubleshooter.model import (
+    Item,
+    ItemKind,
+    OrganisationRef,
+    Provenance,
+    Stage,
+    StageSnapshot,
+    Status,
+)
+from troubleshooter.msdate import parse_iso, parse_ms_date
+from troubleshooter.sources.http import JsonClient
+
+API = "/api.xro/2.0"
+CONTACTS_PAGE_SIZE = 100  # Xero documents 100 a page; a larger page size is not confirmed
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+def _ms(value: Any) -> Any:
+    return parse_ms_date(value) if isinstance(value, str) and value.startswith("/Date(") else value
+
+
+def _status(value: Any) -> Any:
+    return value if value in Status.__members__ else Status.ACTIVE.value
+
+
+class XeroConnection(_Wire):
+    id: str
+    tenant_id: str = Field(alias="tenantId")
+    tenant_type: str = Field(alias="tenantType")
+    tenant_name: str | None = Field(default=None, alias="tenantName")
+    updated: datetime | None = Field(default=None, alias="updatedDateUtc")
+
+    @field_validator("updated", mode="before")
+    @classmethod
+    def _iso(cls, value: Any) -> Any:
+        return parse_iso(value) if isinstance(value, str) else value
+
+
+class XeroOrganisation(_Wire):
+    organisation_id: str = Field(alias="OrganisationID")
+    name: str = Field(alias="Name")
+    short_code: str | None = Field(default=None, alias="ShortCode")
+
+
+class _Updated(_Wire):
+    updated: datetime | None = Field(default=None, alias="UpdatedDateUTC")
+
+    @field_validator("updated", mode="before")
+    @classmethod
+    def _ms_date(cls, value: Any) -> Any:
+        return _ms(value)
+
+
+class XeroAccount(_Updated):
+    account_id: str = Field(alias="AccountID")
+    code: str | None = Field(default=None, alias="Code")
+    name: str = Field(alias="Name")
+    type: str = Field(alias="Type")
+    status: Status = Field(default=Status.ACTIVE, alias="Status")
+
+
+class XeroTrackingOption(_Wire):
+    option_id: str = Field(alias="TrackingOptionID")
+    name: str = Field(alias="Name")
+    status: Status = Field(default=Status.ACTIVE, alias="Status")
+
+
+class XeroTrackingCategory(_Wire):
+    category_id: str = Field(alias="TrackingCategoryID")
+    name: str = Field(alias="Name")
+    status: Status = Field(default=Status.ACTIVE, alias="Status")
+    options: list[XeroTrackingOption] = Field(default_factory=list, alias="Options")
+
+
+class XeroContact(_Updated):
+    contact_id: str = Field(alias="ContactID")
+    name: str = Field(alias="Name")
+    status: Status = Field(default=Status.ACTIVE, alias="ContactStatus")
+    is_supplier: bool = Field(default=False, alias="IsSupplier")
+
+
+class XeroTaxRate(_Wire):
+    name: str = Field(alias="Name")
+    tax_type: str = Field(alias="TaxType")
+    status: Status = Field(default=Status.ACTIVE, alias="Status")
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _known_status(cls, value: Any) -> Any:
+        return _status(value)
+
+
+class XeroPagination(_Wire):
+    page: int
+    page_count: int = Field(alias="pageCount")
+    item_count: int | None = Field(default=None, alias="itemCount")
+
+
+W = TypeVar("W", bound=_Wire)
+
+
+class XeroClient:
+    """Reads one Xero organisation. `http` carries the bearer token; the tenant is chosen
+    through `/connections` when not given."""
+
+    def __init__(
+        self,
+        http: JsonClient,
+        tenant_id: str | None = None,
+        *,
+        contacts_page_size: int = CONTACTS_PAGE_SIZE,
+        provenance: Provenance = Provenance.API,
+    ) -> None:
+        self.http = http
+        self.tenant_id = tenant_id
+        self.contacts_page_size = contacts_page_size
+        self.provenance = provenance
+        self.server_time: datetime | None = None
+
+    async def connections(self) -> list[XeroConnection]:
+        body = await self.http.get_json("/connections")
+        if not isinstance(body, list):
+            raise SourceError("Xero", "/connections did not answer with a list")
+        return [_parse(XeroConnection, row, "/connections") for row in body]
+
+    async def choose_tenant(self) -> str:
+        if self.tenant_id:
+            return self.tenant_id
+        organisations = [c for c in await self.connections() if c.tenant_type == "ORGANISATION"]
+        if not organisations:
+            raise ConfigError("Xero: this sign-in is connected to no organisation")
+        if len(organisations) > 1:
+            names = ", ".join(f"{c.tenant_name} ({c.tenant_id})" for c in organisations)
+            raise ConfigError(f"Xero: several organisations are connected; choose one: {names}")
+        self.tenant_id = organisations[0].tenant_id
+        return self.tenant_id
+
+    async def _get(
+        self, resource: str, params: dict[str, str | int | bool] | None = None
+    ) -> dict[str, Any]:
+        tenant = await self.choose_tenant()
+        body = await self.http.get_json(
+            f"{API}/{resource}", params=params, headers={"xero-tenant-id": tenant}
+        )
+        if not isinstance(body, dict):
+            raise SourceError("Xero", f"{resource} did not answer with a JSON object")
+        stamp = body.get("DateTimeUTC")
+        if isinstance(stamp, str):
+            with contextlib.suppress(ValueError):
+                self.server_time = parse_ms_date(stamp)
+        return body
+
+    async def _list(
+        self,
+        resource: str,
+        key: str,
+        model: type[W],
+        params: dict[str, str | int | bool] | None = None,
+    ) -> tuple[list[W], dict[str, Any]]:
+        body = await self._get(resource, params)
+        rows = body.get(key)
+        if not isinstance(rows, list):
+            raise SourceError("Xero", f"{resource} answered without its {key} list")
+        return [_parse(model, row, resource) for row in rows], body
+
+    async def organisation(self) -> OrganisationRef:
+        rows, _ = await self._list("Organisation", "Organisations", XeroOrganisation)
+        if not rows:
+            raise SourceError("Xero", "Organisation answered with no organisation")
+        org = rows[0]
+        return OrganisationRef(id=org.organisation_id, name=org.name, short_code=org.short_code)
+
+    async def accounts(self) -> list[Item]:
+        rows, _ = await self._list("Accounts", "Accounts", XeroAccount)
+        return [
+            Item(
+                kind=ItemKind.BANK_ACCOUNT if row.type == "BANK" else ItemKind.ACCOUNT,
+                xero_id=row.account_id,
+                code=row.code or None,
+                name=row.name,
+                status=row.status,
+                updated_at=row.updated,
+                account_type=row.type,
+            )
+            for row in rows
+        ]
+
+    async def tracking(self) -> list[Item]:
+        rows, _ = await self._list(
+            "TrackingCategories",
+            "TrackingCategories",
+            XeroTrackingCategory,
+            {"includeArchived": True},
+        )
+        items: list[Item] = []
+        for category in rows:
+            items.append(
+                Item(
+                    kind=ItemKind.TRACKING_CATEGORY,
+                    xero_id=category.category_id,
+                    name=category.name,
+                    status=category.status,
+                )
+            )
+            items.extend(
+                Item(
+                    kind=ItemKind.TRACKING_OPTION,
+                    xero_id=option.option_id,
+                    name=option.name,
+                    status=option.status,
+                    parent_id=category.category_id,
+                    parent_name=category.name,
+                )
+                for option in category.options
+            )
+        return items
+
+    async def contacts(self) -> list[Item]:
+        """Every contact, archived ones included, page by page: the first page says how many
+        pages there are; the rest are fetched concurrently within the client's in-flight cap."""
+
+        async def page(number: int) -> tuple[list[XeroContact], dict[str, Any]]:
+            params: dict[str, str | int | bool] = {
+                "page": number,
+                "pageSize": self.contacts_page_size,
+                "includeArchived": True,
+                "summaryOnly": True,
+            }
+            return await self._list("Contacts", "Contacts", XeroContact, params)
+
+        first, body = await page(1)
+        rows = list(first)
+        pagination = body.get("pagination")
+        if isinstance(pagination, dict):
+            pages = _parse(XeroPagination, pagination, "Contacts").page_count
+            for more, _ in await asyncio.gather(*(page(n) for n in range(2, pages + 1))):
+                rows.extend(more)
+        elif len(first) >= self.contacts_page_size:
+            # No pagination block: walk until a short page, one at a time.
+            number = 1
+            while True:
+                number += 1
+                more, _ = await page(number)
+                rows.extend(more)
+                if len(more) < self.contacts_page_size:
+                    break
+        return [
+            Item(
+                kind=ItemKind.SUPPLIER,
+                xero_id=row.contact_id,
+                name=row.name,
+                status=row.status,
+                is_supplier=row.is_supplier,
+                updated_at=row.updated,
+            )
+            for row in rows
+        ]
+
+    async def tax_rates(self) -> list[Item]:
+        rows, _ = await self._list("TaxRates", "TaxRates", XeroTaxRate)
+        return [
+            Item(kind=ItemKind.TAX_RATE, code=row.tax_type, name=row.name, status=row.status)
+            for row in rows
+        ]
+
+    async def snapshot(self) -> StageSnapshot:
+        """Everything the diagnosis needs from Xero. A list that fails becomes unknown with the
+        reason; when the organisation itself cannot be read, Xero counts as unreached."""
+        await self.choose_tenant()
+        kinds: dict[str, tuple[ItemKind, ...]] = {
+            "accounts": (ItemKind.ACCOUNT, ItemKind.BANK_ACCOUNT),
+            "tracking": (ItemKind.TRACKING_CATEGORY, ItemKind.TRACKING_OPTION),
+            "contacts": (ItemKind.SUPPLIER,),
+            "tax_rates": (ItemKind.TAX_RATE,),
+        }
+        fetchers: dict[str, Callable[[], Awaitable[list[Item]]]] = {
+            "accounts": self.accounts,
+            "tracking": self.tracking,
+            "contacts": self.contacts,
+            "tax_rates": self.tax_rates,
+        }
+        results = await asyncio.gather(
+            self.organisation(), *(f() for f in fetchers.values()), return_exceptions=True
+        )
+        org, lists = results[0], results[1:]
+        if isinstance(org, BaseException):
+            _reraise_unexpected(org)
+            return StageSnapshot(
+                stage=Stage.XERO, provenance=self.provenance, reached=False, error=str(org)
+            )
+        items: dict[ItemKind, list[Item]] = {}
+        kind_errors: dict[ItemKind, str] = {}
+        for name, result in zip(fetchers, lists, strict=True):
+            if isinstance(result, BaseException):
+                _reraise_unexpected(result)
+                for kind in kinds[name]:
+                    kind_errors[kind] = str(result)
+                continue
+            for kind in kinds[name]:
+                items[kind] = [i for i in result if i.kind is kind]
+        return StageSnapshot(
+            stage=Stage.XERO,
+            provenance=self.provenance,
+            reached=True,
+            fetched_at=self.server_time,
+            organisation=org,
+            items=items,
+            kind_errors=kind_errors,
+        )
+
+
+def _reraise_unexpected(exc: BaseException) -> None:
+    """Expected failures (HTTP, shapes) become unknown facts; a bug must not hide as one."""
+    if not isinstance(exc, SourceError | ConfigError):
+        raise exc
+
+
+def _parse(model: type[W], row: Any, where: str) -> W:
+    try:
+        return model.model_validate(row)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise SourceError(
+            "Xero", f"{where} answered in an unexpected shape ({field}: {first['msg']})"
+        ) from None
