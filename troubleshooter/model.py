@@ -189,9 +189,12 @@ class ItemTrace(_Model):
     detail: dict[Stage, StageDetail] = Field(default_factory=dict)
     eligible: bool | None = Field(
         default=None,
-        description="Whether Xero's state means the item should travel downstream at all.",
+        description="Whether Xero's state lets the item reach Dext at all (None: Xero unknown).",
     )
-    ineligible_reason: str | None = None
+    blocked: dict[Stage, str] = Field(
+        default_factory=dict,
+        description="Per downstream stage, why Xero's state keeps the item from it.",
+    )
 
     @property
     def renamed(self) -> bool:

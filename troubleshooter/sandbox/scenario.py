@@ -25,6 +25,7 @@ from pydantic import (
 
 from troubleshooter.errors import ScenarioError
 from troubleshooter.model import SYNC_TYPES, DextIntegration, ItemKind, XeroConnection
+from troubleshooter.yamlfile import line_of, load_yaml, yaml_error_text
 
 AccountType = Literal[
     "BANK",
@@ -306,11 +307,12 @@ def _resolve_offsets(node: Any, clock: datetime, key: str | None = None) -> Any:
     """Turns `-3h`-style offsets under the time keys into absolute times."""
     if isinstance(node, dict):
         inherit = key == "last_sync"
-        return {
-            k: _resolve_offsets(v, clock, "last_sync" if inherit else k) for k, v in node.items()
-        }
+        for k, v in node.items():
+            node[k] = _resolve_offsets(v, clock, "last_sync" if inherit else k)
+        return node
     if isinstance(node, list):
-        return [_resolve_offsets(v, clock, key) for v in node]
+        node[:] = [_resolve_offsets(v, clock, key) for v in node]
+        return node
     if key in _TIME_KEYS and isinstance(node, str) and (delta := _offset(node)) is not None:
         return clock + delta
     return node
@@ -336,20 +338,23 @@ def parse_scenario(data: Any) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(format_validation_error(exc)) from None
+        raise ScenarioError(format_validation_error(exc, data)) from None
 
 
-def format_validation_error(exc: ValidationError) -> str:
+def format_validation_error(exc: ValidationError, data: Any = None) -> str:
     lines = []
     for err in exc.errors():
         where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        line = line_of(data, err["loc"]) if data is not None else None
+        if line is not None:
+            where = f"line {line}: {where}"
         message = err["msg"]
         if err["type"] == "extra_forbidden":
             message = "unknown key (check the spelling against docs/scenarios.md)"
         elif err["type"] == "timezone_aware":
             message = "the time needs a time zone, e.g. 2026-11-25T10:00:00Z"
         lines.append(f"{where}: {message}")
-    return "; ".join(lines)
+    return lines[0] if len(lines) == 1 else "\n  " + "\n  ".join(lines)
 
 
 def load_scenario(path: Path | str) -> Scenario:
@@ -366,12 +371,9 @@ def load_scenario(path: Path | str) -> Scenario:
 
 def scenario_from_text(text: str, source: str = "<scenario>") -> Scenario:
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}:" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(f"{source}:{where} not valid YAML ({problem})") from None
+        raise ScenarioError(f"{source}: {yaml_error_text(exc)}") from None
     try:
         return parse_scenario(data)
     except ScenarioError as exc:

@@ -1,0 +1,3 @@
+from troubleshooter.cli import main
+
+main()

@@ -1,0 +1,368 @@
+"""The rule engine: YAML rules with conditions as data, evaluated in three-valued logic.
+
+A rule file holds `rules:` (and may hold `actions:`). A condition is a tree of `all` / `any` /
+`not` over leaves `{fact: NAME, OPERATOR: VALUE}`, with a closed set of operators and a closed
+set of facts (facts.py). There is no eval. A leaf on an unknown fact is unknown; `all` is false
+if any part is false, else unknown if any part is unknown; `any` the other way round; a rule
+fires only when its condition is true.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from troubleshooter.errors import RuleLoadError
+from troubleshooter.facts import ALL_FACTS, ITEM_FACTS, ORGANISATION_FACTS, FactContext, Facts
+from troubleshooter.model import Finding, ItemKind, ItemTrace, Severity, Stage
+from troubleshooter.plan import Action
+from troubleshooter.yamlfile import load_yaml, validation_problem, yaml_error_text
+
+Truth = bool | None  # None: unknown
+
+# -- conditions ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Leaf:
+    fact: str
+    op: str
+    value: Any
+
+    def facts(self) -> set[str]:
+        return {self.fact} | ({self.value} if self.op in _FACT_OPERANDS else set())
+
+    def evaluate(self, facts: Facts) -> Truth:
+        actual = facts.get(self.fact)
+        if self.op == "known":
+            return (actual is not None) == bool(self.value)
+        if actual is None:
+            return None
+        if self.op in _FACT_OPERANDS:
+            other = facts.get(self.value)
+            if other is None:
+                return None
+            return bool(_OPERATORS[self.op](actual, other))
+        return bool(_OPERATORS[self.op](actual, self.value))
+
+
+@dataclass(frozen=True)
+class Group:
+    op: Literal["all", "any", "not"]
+    parts: tuple[Condition, ...]
+
+    def facts(self) -> set[str]:
+        return set().union(*(p.facts() for p in self.parts))
+
+    def evaluate(self, facts: Facts) -> Truth:
+        results = [p.evaluate(facts) for p in self.parts]
+        if self.op == "not":
+            return None if results[0] is None else not results[0]
+        decisive = self.op == "any"  # any: one True decides; all: one False decides
+        if decisive in results:
+            return decisive
+        return None if None in results else not decisive
+
+
+Condition = Leaf | Group
+
+
+def _lower(value: Any) -> Any:
+    return value.casefold() if isinstance(value, str) else value
+
+
+def _before(a: Any, b: Any) -> bool:
+    return isinstance(a, datetime) and isinstance(b, datetime) and a < b
+
+
+def _after(a: Any, b: Any) -> bool:
+    return isinstance(a, datetime) and isinstance(b, datetime) and a > b
+
+
+_OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "equals": lambda a, b: _lower(a) == _lower(b),
+    "not_equals": lambda a, b: _lower(a) != _lower(b),
+    "in": lambda a, b: _lower(a) in [_lower(v) for v in b],
+    "not_in": lambda a, b: _lower(a) not in [_lower(v) for v in b],
+    "before": _before,
+    "after": _after,
+}
+# These take another fact's name as their value and compare with that fact.
+_FACT_OPERANDS = frozenset({"before", "after"})
+OPERATORS = (*_OPERATORS, "known")
+
+
+def parse_condition(node: Any, where: str) -> Condition:
+    """Builds a condition tree, refusing anything outside the closed grammar."""
+    if not isinstance(node, dict) or not node:
+        raise RuleLoadError(
+            f"{where}: a condition is a mapping (all, any, not, or fact + operator)"
+        )
+    keys = set(node)
+    for group in ("all", "any"):
+        if group in keys:
+            if keys != {group}:
+                raise RuleLoadError(f"{where}: '{group}' stands alone; found {sorted(keys)}")
+            parts = node[group]
+            if not isinstance(parts, list) or not parts:
+                raise RuleLoadError(f"{where}: '{group}' takes a non-empty list of conditions")
+            return Group(
+                group,  # type: ignore[arg-type]
+                tuple(parse_condition(p, f"{where}.{group}[{i}]") for i, p in enumerate(parts)),
+            )
+    if "not" in keys:
+        if keys != {"not"}:
+            raise RuleLoadError(f"{where}: 'not' stands alone; found {sorted(keys)}")
+        return Group("not", (parse_condition(node["not"], f"{where}.not"),))
+    if "fact" not in keys:
+        raise RuleLoadError(
+            f"{where}: unknown condition {sorted(keys)}; use all, any, not, or fact + operator"
+        )
+    operators = keys - {"fact"}
+    if len(operators) != 1:
+        raise RuleLoadError(
+            f"{where}: a fact takes exactly one operator ({', '.join(OPERATORS)}); "
+            f"found {sorted(operators) or 'none'}"
+        )
+    op = operators.pop()
+    fact, value = node["fact"], node[op]
+    if op not in OPERATORS:
+        raise RuleLoadError(f"{where}: unknown operator '{op}' (known: {', '.join(OPERATORS)})")
+    if fact not in ALL_FACTS:
+        raise RuleLoadError(f"{where}: unknown fact '{fact}' (see docs/rules.md for the list)")
+    if op in ("in", "not_in") and not isinstance(value, list):
+        raise RuleLoadError(f"{where}: '{op}' takes a list")
+    if op in _FACT_OPERANDS and value not in ALL_FACTS:
+        raise RuleLoadError(f"{where}: '{op}' compares with another fact; '{value}' is not one")
+    if op == "known" and not isinstance(value, bool):
+        raise RuleLoadError(f"{where}: 'known' takes true or false")
+    return Leaf(fact, op, value)
+
+
+# -- rules --------------------------------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z_.]*)\}")
+TEXT_FIELDS = {"name", "code", "kind", "key", "parent", "stage", "expected_by"}
+
+
+class RuleSpec(BaseModel):
+    """A rule as written in a file. Unknown keys are an error."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str
+    status: Literal["experimental", "test", "stable", "deprecated"] = "stable"
+    severity: Severity = Severity.WARNING
+    applies_to: list[ItemKind | Literal["organisation"]]
+    stage: Stage | None = Field(default=None, description="Where the item stopped.")
+    when: dict[str, Any]
+    action: str
+    article: str
+    message: str
+    expected_by: str | None = Field(
+        default=None, description="A fact: when the chain would fix it without action."
+    )
+    references: list[str] = Field(default_factory=list)
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    spec: RuleSpec
+    condition: Condition
+    source: Path
+    line: int | None
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def organisation_wide(self) -> bool:
+        return "organisation" in self.spec.applies_to
+
+    def applies(self, kind: ItemKind) -> bool:
+        return kind in self.spec.applies_to
+
+
+@dataclass
+class RuleSet:
+    rules: list[Rule] = field(default_factory=list)
+    actions: dict[str, Action] = field(default_factory=dict)
+
+    def rule(self, rule_id: str) -> Rule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+
+class _FileSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rules: list[dict[str, Any]] = Field(default_factory=list)
+    actions: list[dict[str, Any]] = Field(default_factory=list)
+
+
+def _where(path: Path, line: int | None) -> str:
+    return f"{path}:{line}" if line else str(path)
+
+
+def _rule_from(raw: Any, path: Path, index: int) -> Rule:
+    line = getattr(raw, "line", None)
+    name = raw.get("id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
+    where = f"{_where(path, line)}: rule '{name}'"
+    if not isinstance(raw, dict):
+        raise RuleLoadError(f"{where}: a rule is a mapping")
+    try:
+        spec = RuleSpec.model_validate(raw)
+    except ValidationError as exc:
+        err_line, problem = validation_problem(exc, raw)
+        raise RuleLoadError(f"{_where(path, err_line or line)}: rule '{name}': {problem}") from None
+    condition = parse_condition(spec.when, f"{where}: when")
+    for text in (spec.message,):
+        for placeholder in _PLACEHOLDER.findall(text):
+            if placeholder not in TEXT_FIELDS and placeholder not in ALL_FACTS:
+                raise RuleLoadError(f"{where}: message uses unknown placeholder {{{placeholder}}}")
+    if spec.expected_by is not None and spec.expected_by not in ALL_FACTS:
+        raise RuleLoadError(f"{where}: expected_by names unknown fact '{spec.expected_by}'")
+    if "organisation" in spec.applies_to:
+        item_only = condition.facts() & (set(ITEM_FACTS) - set(ORGANISATION_FACTS))
+        if len(spec.applies_to) > 1 or item_only:
+            raise RuleLoadError(
+                f"{where}: an organisation-wide rule applies to nothing else and uses "
+                f"organisation facts only (found {sorted(item_only)})"
+            )
+    return Rule(spec, condition, path, line)
+
+
+def load_rules(directories: Sequence[Path]) -> RuleSet:
+    """Loads every `*.yaml` under the directories, in name order. Errors name file, rule, line."""
+    ruleset = RuleSet()
+    for directory in directories:
+        if not directory.is_dir():
+            raise RuleLoadError(f"{directory}: no such rules folder")
+        for path in sorted(directory.glob("*.yaml")):
+            _load_file(path, ruleset)
+    _check_links(ruleset)
+    return ruleset
+
+
+def _load_file(path: Path, ruleset: RuleSet) -> None:
+    try:
+        data = load_yaml(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise RuleLoadError(f"{path}: {yaml_error_text(exc)}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleLoadError(f"{path}: cannot read it ({exc})") from None
+    if data is None:
+        return
+    try:
+        _FileSpec.model_validate(data)
+    except ValidationError as exc:
+        err_line, problem = validation_problem(exc, data)
+        raise RuleLoadError(
+            f"{_where(path, err_line)}: {problem} (a rules file holds `rules:` and `actions:`)"
+        ) from None
+    for index, raw in enumerate(data.get("rules") or []):
+        rule = _rule_from(raw, path, index)
+        if any(r.id == rule.id for r in ruleset.rules):
+            raise RuleLoadError(f"{_where(path, rule.line)}: rule '{rule.id}' is defined twice")
+        ruleset.rules.append(rule)
+    for index, raw in enumerate(data.get("actions") or []):
+        line = getattr(raw, "line", None)
+        try:
+            action = Action.model_validate(raw)
+        except ValidationError as exc:
+            err_line, problem = validation_problem(exc, raw)
+            name = raw.get("id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
+            raise RuleLoadError(
+                f"{_where(path, err_line or line)}: action '{name}': {problem}"
+            ) from None
+        if action.id in ruleset.actions:
+            raise RuleLoadError(f"{_where(path, line)}: action '{action.id}' is defined twice")
+        ruleset.actions[action.id] = action
+
+
+def _check_links(ruleset: RuleSet) -> None:
+    for rule in ruleset.rules:
+        if rule.spec.action not in ruleset.actions:
+            raise RuleLoadError(
+                f"{_where(rule.source, rule.line)}: rule '{rule.id}': unknown action "
+                f"'{rule.spec.action}' (known: {', '.join(sorted(ruleset.actions)) or 'none'})"
+            )
+
+
+# -- evaluation ---------------------------------------------------------------------------------
+
+
+def _format_value(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    if value is None:
+        return "unknown"
+    return str(value)
+
+
+def render_message(template: str, values: dict[str, Any]) -> str:
+    return _PLACEHOLDER.sub(lambda m: _format_value(values.get(m.group(1))), template)
+
+
+def _finding(rule: Rule, facts: Facts, trace: ItemTrace | None) -> Finding:
+    expected = facts.get(rule.spec.expected_by) if rule.spec.expected_by else None
+    values: dict[str, Any] = dict(facts)
+    if trace is not None:
+        values |= {
+            "name": trace.name,
+            "code": trace.code or "",
+            "kind": trace.kind.title,
+            "key": trace.key,
+            "parent": trace.parent or "",
+        }
+    values["stage"] = rule.spec.stage.title if rule.spec.stage else ""
+    values["expected_by"] = expected
+    return Finding(
+        rule=rule.id,
+        action=rule.spec.action,
+        kind=trace.kind if trace else None,
+        key=trace.key if trace else None,
+        name=trace.name if trace else None,
+        article=rule.spec.article,
+        message=render_message(rule.spec.message, values),
+        severity=rule.spec.severity,
+        stage=rule.spec.stage,
+        expected_by=expected if isinstance(expected, datetime) else None,
+    )
+
+
+def needs_rules(trace: ItemTrace) -> bool:
+    """Only items with a gap (or a second name) are checked: a healthy item costs nothing."""
+    return trace.has_gap or trace.renamed
+
+
+def evaluate(ruleset: RuleSet, traces: Iterable[ItemTrace], context: FactContext) -> list[Finding]:
+    active = [r for r in ruleset.rules if r.spec.status != "deprecated"]
+    organisation = context.organisation_facts()
+    findings = [
+        _finding(rule, organisation, None)
+        for rule in active
+        if rule.organisation_wide and rule.condition.evaluate(organisation) is True
+    ]
+    by_kind = {kind: [r for r in active if r.applies(kind)] for kind in ItemKind}
+    for trace in traces:
+        rules = by_kind[trace.kind]
+        if not rules or not needs_rules(trace):
+            continue
+        facts = context.item_facts(trace, organisation)
+        findings.extend(
+            _finding(rule, facts, trace) for rule in rules if rule.condition.evaluate(facts) is True
+        )
+    return findings

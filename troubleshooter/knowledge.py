@@ -1,0 +1,98 @@
+"""Knowledge articles: Markdown files with YAML front matter (id, title, applies_to, source)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from troubleshooter.errors import RuleLoadError
+from troubleshooter.yamlfile import load_yaml, validation_problem, yaml_error_text
+
+_FRONT_MATTER = re.compile(r"\A---\s*\n(?P<meta>.*?)\n---\s*\n(?P<body>.*)\Z", re.DOTALL)
+
+
+class ArticleMeta(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str
+    applies_to: list[str] = Field(default_factory=list)
+    source: list[str] = Field(min_length=1, description="Where the facts come from.")
+
+
+@dataclass(frozen=True)
+class Article:
+    meta: ArticleMeta
+    body: str
+    path: Path
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+    @property
+    def title(self) -> str:
+        return self.meta.title
+
+    def excerpt(self, limit: int = 240) -> str:
+        """The first paragraph under the first section heading, trimmed to `limit`."""
+        paragraphs = [p.strip() for p in re.split(r"\n\s*\n", self.body) if p.strip()]
+        text = next((p for p in paragraphs if not p.startswith("#")), "")
+        text = " ".join(text.split())
+        return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def parse_article(text: str, path: Path) -> Article:
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        raise RuleLoadError(f"{path}: an article starts with front matter between --- lines")
+    try:
+        meta_data = load_yaml(match["meta"])
+    except yaml.YAMLError as exc:
+        raise RuleLoadError(f"{path}: front matter: {yaml_error_text(exc)}") from None
+    try:
+        meta = ArticleMeta.model_validate(meta_data)
+    except ValidationError as exc:
+        line, problem = validation_problem(exc, meta_data)
+        where = f"{path}:{line + 1}" if line else str(path)  # +1: the opening --- line
+        raise RuleLoadError(f"{where}: front matter: {problem}") from None
+    if meta.id != path.stem:
+        raise RuleLoadError(f"{path}: the id '{meta.id}' should match the file name")
+    return Article(meta, match["body"].strip() + "\n", path)
+
+
+class KnowledgeBase:
+    def __init__(self, articles: Sequence[Article]) -> None:
+        self._articles = {a.id: a for a in articles}
+
+    def __contains__(self, article_id: object) -> bool:
+        return article_id in self._articles
+
+    def __iter__(self) -> Iterator[Article]:
+        return iter(self._articles.values())
+
+    def __len__(self) -> int:
+        return len(self._articles)
+
+    def get(self, article_id: str) -> Article | None:
+        return self._articles.get(article_id)
+
+
+def load_knowledge(directories: Sequence[Path]) -> KnowledgeBase:
+    articles: list[Article] = []
+    seen: dict[str, Path] = {}
+    for directory in directories:
+        if not directory.is_dir():
+            raise RuleLoadError(f"{directory}: no such knowledge folder")
+        for path in sorted(directory.glob("*.md")):
+            article = parse_article(path.read_text(encoding="utf-8"), path)
+            if article.id in seen:
+                raise RuleLoadError(f"{path}: article '{article.id}' also in {seen[article.id]}")
+            seen[article.id] = path
+            articles.append(article)
+    return KnowledgeBase(articles)

@@ -1,0 +1,83 @@
+"""Actions (what a person does) and the plan: findings merged into ordered steps.
+
+Order follows the chain: fixes in Xero first, then ApprovalMax (sync it from Xero), then Dext
+(reconnect or reload). A Dext reconnect does nothing while ApprovalMax lacks the item, so a step
+never comes before one of an earlier phase.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import IntEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from troubleshooter.model import Finding, PlanStep
+
+
+class Phase(IntEnum):
+    XERO = 1
+    APPROVALMAX = 2
+    DEXT = 3
+    WAIT = 4
+
+
+class Action(BaseModel):
+    """What a person does about a finding, in plain language with the menu paths named."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    title: str
+    phase: Phase = Field(description="xero, approvalmax, dext or wait: where in the chain.")
+    order: int = Field(default=0, description="Order within the phase (lower first).")
+    instructions: list[str] = Field(min_length=1)
+    anyway: str | None = Field(
+        default=None,
+        description="What happens without action; {time} is when the chain would fix it.",
+    )
+    article: str | None = None
+
+    @field_validator("phase", mode="before")
+    @classmethod
+    def _phase_by_name(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.upper() in Phase.__members__:
+            return Phase[value.upper()]
+        return value
+
+
+def _time(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def build_plan(findings: list[Finding], actions: dict[str, Action]) -> list[PlanStep]:
+    """One step per action, ordered by phase, then by the action's order, then first seen."""
+    grouped: dict[str, list[Finding]] = {}
+    for finding in findings:
+        grouped.setdefault(finding.action, []).append(finding)
+    first_seen = {action: i for i, action in enumerate(grouped)}
+    ordered = sorted(grouped, key=lambda a: (actions[a].phase, actions[a].order, first_seen[a]))
+    steps = []
+    for number, action_id in enumerate(ordered, start=1):
+        action = actions[action_id]
+        these = grouped[action_id]
+        keys = list(dict.fromkeys(f.key for f in these if f.key is not None))
+        times = [f.expected_by for f in these if f.expected_by is not None]
+        # The step is done by the chain only once every item has arrived: the latest time.
+        expected = max(times) if times and len(times) == len([f for f in these if f.key]) else None
+        note = (
+            action.anyway.replace("{time}", _time(expected)) if action.anyway and expected else None
+        )
+        steps.append(
+            PlanStep(
+                order=number,
+                action=action_id,
+                title=action.title,
+                instructions=list(action.instructions),
+                items=keys,
+                expected_by=expected,
+                expected_note=note,
+            )
+        )
+    return steps

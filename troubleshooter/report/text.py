@@ -1,0 +1,196 @@
+"""The plain-text rendering of a Diagnosis, for a terminal. Marks read without colour."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterable
+from datetime import datetime
+
+from troubleshooter.model import (
+    STAGES,
+    Diagnosis,
+    ItemTrace,
+    Mark,
+    Provenance,
+    Stage,
+    SystemStatus,
+)
+
+WIDTH = 100
+SYMBOLS = {
+    Mark.PRESENT: "✓",
+    Mark.MISSING: "✗",
+    Mark.ARCHIVED: "▪",
+    Mark.HIDDEN: "◌",
+    Mark.UNKNOWN: "?",
+}
+INTEGRATIONS = {
+    "approvalmax": "ApprovalMax for Xero",
+    "xero_direct": "directly to Xero",
+    "none": "no integration",
+}
+
+
+def when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "unknown"
+
+
+def age(moment: datetime | None, now: datetime) -> str:
+    """How long before `now`, in words a person reads at a glance."""
+    if moment is None:
+        return "unknown"
+    seconds = int((now - moment).total_seconds())
+    if seconds < 0:
+        return "in the future"
+    if seconds < 90:
+        return "just now"
+    minutes = seconds // 60
+    if minutes < 90:
+        return f"{minutes} min ago"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} h {minutes % 60:02d} min ago" if hours < 10 else f"{hours} h ago"
+    return f"{hours // 24} days ago"
+
+
+def verdict(diagnosis: Diagnosis) -> str:
+    """One line: what is wrong, or that nothing is."""
+    stopped = diagnosis.summary.with_findings
+    org = diagnosis.organisation.name
+    failed = diagnosis.failed_systems
+    if stopped:
+        noun = "item" if stopped == 1 else "items"
+        text = f"{org}: {stopped} {noun} stopped on the way from Xero to Dext"
+    elif failed:
+        text = f"{org}: no problem found in what could be checked"
+    else:
+        text = f"{org}: everything in Xero that should reach Dext has reached it"
+    if failed:
+        names = ", ".join(s.stage.title for s in failed)
+        text += f" ({names} could not be fully checked)"
+    return text
+
+
+def _system_line(system: SystemStatus, now: datetime) -> list[str]:
+    title = system.stage.title
+    if not system.configured:
+        return [f"  - {title:<12} not connected: {system.error or ''}".rstrip()]
+    if not system.reached:
+        return [f"  ✗ {title:<12} could not be reached: {system.error}"]
+    source = "sandbox data" if system.provenance is Provenance.SANDBOX else system.provenance.value
+    parts = [source, f"as of {age(system.fetched_at, now)}"]
+    if system.stage is Stage.APPROVALMAX and system.xero_connection:
+        parts.append(f"connection to Xero: {system.xero_connection}")
+    if system.stage is Stage.DEXT:
+        if system.integration:
+            parts.append(f"integration: {INTEGRATIONS[system.integration]}")
+        parts.append(f"last pull {when(system.last_pull)} ({age(system.last_pull, now)})")
+    mark = "!" if system.kind_errors else "✓"
+    lines = _wrap(" · ".join(parts), " " * 17, f"  {mark} {title:<12} ")
+    if system.last_sync:
+        syncs = ", ".join(
+            f"{name.replace('_', ' ')} {age(moment, now)}"
+            for name, moment in system.last_sync.items()
+        )
+        lines.extend(_wrap(f"last sync from Xero: {syncs}", " " * 17))
+    lines.extend(
+        f"    {'':<12} {kind.title}: unknown ({reason})"
+        for kind, reason in system.kind_errors.items()
+    )
+    return lines
+
+
+def _cell(trace: ItemTrace, stage: Stage) -> str:
+    mark = trace.stages[stage]
+    return f"{SYMBOLS[mark]} {mark.value}"
+
+
+def _label(trace: ItemTrace) -> str:
+    return f"{trace.parent} / {trace.name}" if trace.parent else trace.name
+
+
+def _table(traces: Iterable[ItemTrace]) -> list[str]:
+    rows = [[t.kind.title, t.code or "", _label(t), *(_cell(t, s) for s in STAGES)] for t in traces]
+    header = ["KIND", "CODE", "NAME", *(s.title.upper() for s in STAGES)]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    widths[2] = min(widths[2], 40)
+
+    def line(cells: list[str]) -> str:
+        padded = [
+            (c if len(c) <= widths[i] else c[: widths[i] - 1] + "…").ljust(widths[i])
+            for i, c in enumerate(cells)
+        ]
+        return "  " + "  ".join(padded).rstrip()
+
+    return [line(header), *(line(r) for r in rows)]
+
+
+def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
+    return textwrap.wrap(
+        text, WIDTH, initial_indent=first if first is not None else indent, subsequent_indent=indent
+    )
+
+
+def render_text(diagnosis: Diagnosis) -> str:
+    now = diagnosis.generated_at
+    out = [verdict(diagnosis), f"Diagnosed at {when(now)}", "", "Systems"]
+    for system in diagnosis.systems:
+        out.extend(_system_line(system, now))
+
+    keys = {f.key for f in diagnosis.findings if f.key}
+    stopped = [t for t in diagnosis.items if t.key in keys]
+    if stopped:
+        out += ["", "Where items stopped"]
+        out.extend(_table(stopped))
+
+    renamed = [t for t in diagnosis.items if t.renamed]
+    if renamed:
+        out += ["", "Names that differ between stages"]
+        for trace in renamed:
+            stages_by_name: dict[str, list[str]] = {}
+            for stage, detail in trace.detail.items():
+                if detail.name is not None:
+                    stages_by_name.setdefault(detail.name, []).append(stage.title)
+            names = "; ".join(
+                f"{' and '.join(titles)}: “{name}”" for name, titles in stages_by_name.items()
+            )
+            out.extend(
+                _wrap(
+                    f"{trace.kind.title} {trace.code or ''} {names}".replace("  ", " "),
+                    "    ",
+                    "  - ",
+                )
+            )
+
+    if diagnosis.plan:
+        out += ["", "What to do, in this order"]
+        names = {t.key: _label(t) for t in diagnosis.items}
+        for step in diagnosis.plan:
+            items = ", ".join(names.get(k, k) for k in step.items)
+            out.extend(_wrap(f"{step.order}. {step.title} (for: {items})", "     ", "  "))
+            for instruction in step.instructions:
+                out.extend(_wrap(instruction, "       ", "     - "))
+            if step.expected_note:
+                out.extend(_wrap(f"Without action: {step.expected_note}", "     "))
+
+    org_findings = [f for f in diagnosis.findings if f.key is None]
+    if diagnosis.findings:
+        out += ["", "Findings"]
+        for finding in [*org_findings, *(f for f in diagnosis.findings if f.key)]:
+            out.extend(
+                _wrap(
+                    f"{finding.message} [{finding.rule}; read: {finding.article}]", "    ", "  - "
+                )
+            )
+
+    summary = diagnosis.summary
+    out.append("")
+    out.extend(
+        _wrap(
+            f"{summary.items} items checked: {summary.healthy} healthy in every stage, "
+            f"{summary.with_findings} with findings, {summary.not_expected_downstream} that Xero "
+            "itself keeps from Dext (archived, not a supplier, …).",
+            "",
+        )
+    )
+    return "\n".join(out) + "\n"
