@@ -35,6 +35,13 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
                 "a key must be plain text",
                 key_node.start_mark,
             )
+        if key in mapping:
+            raise yaml.constructor.ConstructorError(
+                "while reading a mapping",
+                node.start_mark,
+                f"the key {key!r} appears twice",
+                key_node.start_mark,
+            )
         mapping[key] = loader.construct_object(value_node, deep=True)  # type: ignore[no-untyped-call]
         mapping.key_lines[str(key)] = key_node.start_mark.line + 1
     return mapping

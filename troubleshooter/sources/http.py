@@ -125,9 +125,12 @@ class JsonClient:
             try:
                 async with self._slots:
                     self.requests_made += 1
-                    response = await self._client.get(path, params=query, headers=headers)
+                    # httpx's own timeouts cover each socket operation; this one caps the whole
+                    # request, whatever the transport (an in-process app has no socket).
+                    async with asyncio.timeout(self.settings.timeout):
+                        response = await self._client.get(path, params=query, headers=headers)
                 self._note_rate(response)
-            except httpx.TimeoutException:
+            except (httpx.TimeoutException, TimeoutError):
                 problem = f"{path} did not answer within {self.settings.timeout:g} s"
             except httpx.TransportError as exc:
                 problem = f"{path}: the connection failed ({_transport_problem(exc)})"

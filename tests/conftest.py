@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import asyncio
+import re
+import socket
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from troubleshooter.diagnose import Library, diagnose
+from troubleshooter.model import Diagnosis
+from troubleshooter.resources import demo_scenario
+from troubleshooter.sandbox.app import Sandbox
+from troubleshooter.sandbox.connect import sandbox_connections
+from troubleshooter.sandbox.scenario import Scenario, load_scenario, scenario_from_text
+from troubleshooter.sources.http import HttpSettings
+
+# Fast retries: tests must not sleep for real backoff.
+FAST = HttpSettings(timeout=2.0, attempts=3, backoff=0.001, max_backoff=0.002, max_retry_after=5)
+
+
+@pytest.fixture(scope="session")
+def library() -> Library:
+    return Library.load()
+
+
+@pytest.fixture
+def demo() -> Scenario:
+    return load_scenario(demo_scenario())
+
+
+def scenario(text: str) -> Scenario:
+    """A scenario from indented YAML text (the clock is 2026-11-25T10:00:00Z unless given)."""
+    body = textwrap.dedent(text)
+    if not re.search(r"^clock:", body, re.MULTILINE):
+        body = "clock: 2026-11-25T10:00:00Z\n" + body
+    if not re.search(r"^organisation:", body, re.MULTILINE):
+        body = "organisation: {name: Test Org Ltd}\n" + body
+    return scenario_from_text(body)
+
+
+def run(sandbox: Sandbox, library: Library, **kwargs: object) -> Diagnosis:
+    connections = sandbox_connections(sandbox, settings=FAST, **kwargs)  # type: ignore[arg-type]
+    return asyncio.run(diagnose(connections, library))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Served:
+    def __init__(self, sandbox: Sandbox, port: int) -> None:
+        self.sandbox = sandbox
+        self.base_url = f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def served_demo(demo: Scenario) -> Iterator[Served]:
+    """The demo sandbox on a real socket, for clients that go through the network stack."""
+    sandbox = Sandbox(demo)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(sandbox, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the sandbox did not start")
+        time.sleep(0.02)
+    try:
+        yield Served(sandbox, port)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def tmp_scenario(tmp_path: Path):  # type: ignore[no-untyped-def]
+    def write(text: str, name: str = "scenario.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    return write

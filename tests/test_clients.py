@@ -1,0 +1,211 @@
+"""The clients read the sandbox over the same code path the real services use."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+import httpx
+import pytest
+
+from troubleshooter.errors import SourceError
+from troubleshooter.model import ItemKind, Provenance, Stage
+from troubleshooter.sandbox.app import Sandbox
+from troubleshooter.sandbox.connect import SandboxTransport, sandbox_connections
+from troubleshooter.sandbox.scenario import Scenario
+from troubleshooter.sources.approvalmax import ApprovalMaxClient, match_company
+from troubleshooter.sources.fetch import fetch_snapshots
+from troubleshooter.sources.http import JsonClient, retry_after_seconds
+from troubleshooter.sources.xero import XeroClient
+
+from conftest import FAST, Served, scenario
+
+
+def xero_http(sandbox: Sandbox) -> JsonClient:
+    return JsonClient(
+        "Xero",
+        "http://sandbox/xero",
+        headers={"Authorization": "Bearer t"},
+        transport=SandboxTransport(sandbox),
+        settings=FAST,
+    )
+
+
+async def test_xero_snapshot_reads_every_list(demo: Scenario) -> None:
+    sandbox = Sandbox(demo)
+    async with xero_http(sandbox) as http:
+        snapshot = await XeroClient(http).snapshot()
+    assert snapshot.reached and not snapshot.kind_errors
+    assert snapshot.organisation is not None
+    assert snapshot.organisation.name == demo.organisation.name
+    assert snapshot.fetched_at == demo.clock  # Xero's own DateTimeUTC
+    accounts = snapshot.items[ItemKind.ACCOUNT]
+    banks = snapshot.items[ItemKind.BANK_ACCOUNT]
+    assert len(accounts) + len(banks) == len(demo.all_accounts())
+    assert {b.name for b in banks} == {b.name for b in demo.xero.bank_accounts}
+    assert len(snapshot.items[ItemKind.SUPPLIER]) == len(demo.xero.contacts)  # archived too
+    categories = snapshot.items[ItemKind.TRACKING_CATEGORY]
+    assert {c.name for c in categories} == {c.name for c in demo.xero.tracking_categories}
+    options = snapshot.items[ItemKind.TRACKING_OPTION]
+    assert all(o.parent_id and o.parent_name for o in options)
+    paths = [r.path for r in sandbox.log.requests]
+    assert paths[0] == "/xero/connections"  # the tenant is discovered, not assumed
+
+
+async def test_contacts_are_read_page_by_page_concurrently() -> None:
+    contacts = "\n".join(f"    - {{name: Supplier {n:03d}, is_supplier: true}}" for n in range(230))
+    s = scenario("xero:\n  contacts:\n" + contacts + "\n")
+    sandbox = Sandbox(s)
+    async with xero_http(sandbox) as http:
+        client = XeroClient(http, s.tenant_id, contacts_page_size=50)
+        items = await client.contacts()
+    assert len(items) == 230 and len({i.xero_id for i in items}) == 230
+    pages = [r.query for r in sandbox.log.requests if r.path.endswith("/Contacts")]
+    assert sorted(int(q.split("page=")[1].split("&")[0]) for q in pages) == [1, 2, 3, 4, 5]
+    assert all("summaryOnly=true" in q and "includeArchived=true" in q for q in pages)
+
+
+async def test_retry_after_is_honoured_then_the_read_succeeds() -> None:
+    s = scenario(
+        """
+        xero: {tax_rates: [{name: GST, tax_type: INPUT2, rate: 15}]}
+        faults:
+          - {system: xero, path: /api.xro/2.0/TaxRates, status: 429, retry_after: 0.01, times: 2}
+        """
+    )
+    sandbox = Sandbox(s)
+    async with xero_http(sandbox) as http:
+        rates = await XeroClient(http, s.tenant_id).tax_rates()
+    assert [r.code for r in rates] == ["INPUT2"]
+    statuses = [r.status for r in sandbox.log.requests if r.path.endswith("TaxRates")]
+    assert statuses == [429, 429, 200]
+
+
+@pytest.mark.parametrize(
+    ("fault", "expected"),
+    [
+        ("{status: 500}", "answered 500"),
+        ("{status: 503}", "gave up after 3 attempts"),
+        ("{drop: true}", "the connection failed"),
+        ("{body: '{\"Accounts\": [', status: 200}", "not JSON"),
+        ("{delay: 3}", "did not answer within 0.2 s"),
+        ("{status: 429, retry_after: 3600}", "more than the 5 s this run will wait"),
+    ],
+)
+async def test_failures_name_the_system_and_what_happened(fault: str, expected: str) -> None:
+    s = scenario(f"faults: [{{system: xero, path: /api.xro/2.0/Accounts, {fault[1:-1]}}}]")
+    sandbox = Sandbox(s)
+    async with xero_http(sandbox) as http:
+        http.settings = dataclasses.replace(FAST, timeout=0.2)
+        with pytest.raises(SourceError) as caught:
+            await XeroClient(http, s.tenant_id).accounts()
+    message = str(caught.value)
+    assert message.startswith("Xero: ") and expected in message
+    assert "Bearer" not in message and " t " not in message
+
+
+async def test_a_failed_list_is_unknown_not_missing() -> None:
+    s = scenario(
+        """
+        xero:
+          accounts: [{code: '200', name: Sales}]
+          contacts: [{name: Beans, is_supplier: true}]
+        faults: [{system: xero, path: /api.xro/2.0/Contacts, status: 500}]
+        """
+    )
+    snapshots = await fetch_snapshots(sandbox_connections(Sandbox(s), settings=FAST))
+    xero = snapshots[Stage.XERO]
+    assert xero.reached and xero.failed
+    assert not xero.knows(ItemKind.SUPPLIER) and xero.knows(ItemKind.ACCOUNT)
+    assert "Contacts answered 500" in xero.kind_errors[ItemKind.SUPPLIER]
+
+
+async def test_an_unreachable_adapter_leaves_the_others_standing() -> None:
+    s = scenario(
+        """
+        xero: {accounts: [{code: '200', name: Sales}]}
+        faults: [{system: dext_adapter, status: 503}]
+        """
+    )
+    snapshots = await fetch_snapshots(sandbox_connections(Sandbox(s), settings=FAST))
+    assert snapshots[Stage.XERO].reached and snapshots[Stage.APPROVALMAX].reached
+    dext = snapshots[Stage.DEXT]
+    assert not dext.reached and dext.failed
+    assert dext.error is not None and "Dext adapter" in dext.error and "503" in dext.error
+
+
+async def test_three_systems_are_fetched_concurrently() -> None:
+    s = scenario(
+        """
+        xero: {accounts: [{code: '200', name: Sales}]}
+        faults:
+          - {system: xero, path: /api.xro/2.0/Organisation, delay: 0.3}
+          - {system: approvalmax_adapter, path: /v1/state, delay: 0.3}
+          - {system: dext_adapter, path: /v1/state, delay: 0.3}
+        """
+    )
+    sandbox = Sandbox(s)
+    await fetch_snapshots(sandbox_connections(sandbox, settings=FAST))
+    # All three slow requests were in flight at the same moment.
+    assert sandbox.log.max_in_flight["xero"] >= 1
+    assert sandbox.log.max_in_flight["approvalmax_adapter"] >= 1
+    overlapping = sum(sandbox.log.max_in_flight[k] for k in ("xero", "approvalmax_adapter", "dext_adapter"))
+    assert overlapping >= 3
+
+
+async def test_in_flight_requests_stay_within_five() -> None:
+    contacts = "\n".join(f"    - {{name: S{n:03d}, is_supplier: true}}" for n in range(400))
+    s = scenario(
+        "xero:\n  contacts:\n"
+        + contacts
+        + "\nfaults: [{system: xero, path: /api.xro/2.0/Contacts, delay: 0.02}]\n"
+    )
+    sandbox = Sandbox(s)
+    async with xero_http(sandbox) as http:
+        items = await XeroClient(http, s.tenant_id, contacts_page_size=20).contacts()
+    assert len(items) == 400
+    assert 1 < sandbox.log.max_in_flight["xero"] <= 5
+
+
+async def test_clients_work_against_a_real_socket(served_demo: Served, demo: Scenario) -> None:
+    connections = sandbox_connections(base_url=served_demo.base_url, settings=FAST)
+    snapshots = await fetch_snapshots(connections)
+    assert all(s.reached and not s.failed for s in snapshots.values())
+    assert snapshots[Stage.XERO].provenance is Provenance.SANDBOX
+    assert snapshots[Stage.DEXT].last_pull is not None
+    assert {r.method for r in served_demo.sandbox.log.requests} == {"GET"}
+
+
+async def test_approvalmax_public_api_client(demo: Scenario) -> None:
+    sandbox = Sandbox(demo)
+    http = JsonClient(
+        "ApprovalMax", "http://s/approvalmax", headers={"Authorization": "Bearer t"},
+        transport=SandboxTransport(sandbox), settings=FAST,
+    )
+    async with http:
+        client = ApprovalMaxClient(http)
+        assert await client.ping()
+        companies = await client.companies()
+    assert [c.name for c in companies] == [demo.organisation.name]
+    assert match_company(companies, "something else") == companies[0]  # the only one
+
+
+def test_match_company_by_name_among_several() -> None:
+    from troubleshooter.model import OrganisationRef
+
+    companies = [OrganisationRef(id="1", name="Alpha Ltd"), OrganisationRef(id="2", name="Beta  Ltd")]
+    assert match_company(companies, "beta ltd") == companies[1]
+    assert match_company(companies, "Gamma") is None
+
+
+def test_retry_after_parsing() -> None:
+    assert retry_after_seconds("7") == 7
+    assert retry_after_seconds(None) is None
+    assert retry_after_seconds("soon") is None
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0
+
+
+def test_the_json_client_cannot_write() -> None:
+    assert not any(hasattr(JsonClient, m) for m in ("post", "put", "patch", "delete"))
+    assert isinstance(httpx.AsyncClient, type)  # the raw client stays private
+    asyncio.run(asyncio.sleep(0))
