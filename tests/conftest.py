@@ -66,7 +66,9 @@ def served_demo(demo: Scenario) -> Iterator[Served]:
     """The demo sandbox on a real socket, for clients that go through the network stack."""
     sandbox = Sandbox(demo)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(sandbox, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(sandbox, host="127.0.0.1", port=port, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

@@ -7,6 +7,7 @@ import dataclasses
 
 import httpx
 import pytest
+from conftest import FAST, Served, scenario
 
 from troubleshooter.errors import SourceError
 from troubleshooter.model import ItemKind, Provenance, Stage
@@ -17,8 +18,6 @@ from troubleshooter.sources.approvalmax import ApprovalMaxClient, match_company
 from troubleshooter.sources.fetch import fetch_snapshots
 from troubleshooter.sources.http import JsonClient, retry_after_seconds
 from troubleshooter.sources.xero import XeroClient
-
-from conftest import FAST, Served, scenario
 
 
 def xero_http(sandbox: Sandbox) -> JsonClient:
@@ -149,7 +148,9 @@ async def test_three_systems_are_fetched_concurrently() -> None:
     # All three slow requests were in flight at the same moment.
     assert sandbox.log.max_in_flight["xero"] >= 1
     assert sandbox.log.max_in_flight["approvalmax_adapter"] >= 1
-    overlapping = sum(sandbox.log.max_in_flight[k] for k in ("xero", "approvalmax_adapter", "dext_adapter"))
+    overlapping = sum(
+        sandbox.log.max_in_flight[k] for k in ("xero", "approvalmax_adapter", "dext_adapter")
+    )
     assert overlapping >= 3
 
 
@@ -179,8 +180,11 @@ async def test_clients_work_against_a_real_socket(served_demo: Served, demo: Sce
 async def test_approvalmax_public_api_client(demo: Scenario) -> None:
     sandbox = Sandbox(demo)
     http = JsonClient(
-        "ApprovalMax", "http://s/approvalmax", headers={"Authorization": "Bearer t"},
-        transport=SandboxTransport(sandbox), settings=FAST,
+        "ApprovalMax",
+        "http://s/approvalmax",
+        headers={"Authorization": "Bearer t"},
+        transport=SandboxTransport(sandbox),
+        settings=FAST,
     )
     async with http:
         client = ApprovalMaxClient(http)
@@ -193,7 +197,10 @@ async def test_approvalmax_public_api_client(demo: Scenario) -> None:
 def test_match_company_by_name_among_several() -> None:
     from troubleshooter.model import OrganisationRef
 
-    companies = [OrganisationRef(id="1", name="Alpha Ltd"), OrganisationRef(id="2", name="Beta  Ltd")]
+    companies = [
+        OrganisationRef(id="1", name="Alpha Ltd"),
+        OrganisationRef(id="2", name="Beta  Ltd"),
+    ]
     assert match_company(companies, "beta ltd") == companies[1]
     assert match_company(companies, "Gamma") is None
 

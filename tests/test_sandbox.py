@@ -10,13 +10,12 @@ import httpx
 import jsonschema
 import pytest
 import yaml
+from conftest import scenario
 
 from troubleshooter.resources import adapter_contract
 from troubleshooter.sandbox.app import Sandbox
 from troubleshooter.sandbox.scenario import Scenario
 from troubleshooter.sandbox.where import WhereError, compile_where
-
-from conftest import scenario
 
 MS_DATE = re.compile(r"^/Date\(\d+(\+0000)?\)/$")
 
@@ -54,7 +53,9 @@ async def test_where_and_order_on_accounts(client: httpx.AsyncClient) -> None:
     )
     rows = response.json()["Accounts"]
     assert rows and all(r["Type"] == "BANK" and r["Status"] == "ACTIVE" for r in rows)
-    assert [r["Name"] for r in rows] == sorted((r["Name"] for r in rows), key=str.casefold, reverse=True)
+    assert [r["Name"] for r in rows] == sorted(
+        (r["Name"] for r in rows), key=str.casefold, reverse=True
+    )
     bad = await client.get("/xero/api.xro/2.0/Accounts", params={"where": "Status=="})
     assert bad.status_code == 400 and bad.json()["Type"] == "QueryParseException"
 
@@ -63,9 +64,7 @@ async def test_tenant_header_and_token_are_required(client: httpx.AsyncClient) -
     no_tenant = await client.get("/xero/api.xro/2.0/Accounts", headers={"xero-tenant-id": "x"})
     assert no_tenant.status_code == 403
     assert no_tenant.json()["Detail"] == "AuthenticationUnsuccessful"
-    no_token = await client.get(
-        "/xero/api.xro/2.0/Accounts", headers={"Authorization": ""}
-    )
+    no_token = await client.get("/xero/api.xro/2.0/Accounts", headers={"Authorization": ""})
     assert no_token.status_code == 401
 
 
@@ -91,7 +90,9 @@ async def test_tracking_categories_hide_archived_unless_asked(client: httpx.Asyn
     assert {"TrackingOptionID", "Name", "Status", "IsArchived", "IsDeleted"} <= set(option)
 
 
-async def test_contacts_paging_filters_and_summary(client: httpx.AsyncClient, demo: Scenario) -> None:
+async def test_contacts_paging_filters_and_summary(
+    client: httpx.AsyncClient, demo: Scenario
+) -> None:
     suppliers = [c for c in demo.xero.contacts if c.is_supplier and c.status == "ACTIVE"]
     first = await client.get(
         "/xero/api.xro/2.0/Contacts",
@@ -112,7 +113,8 @@ async def test_contacts_paging_filters_and_summary(client: httpx.AsyncClient, de
     archived = [c.name for c in demo.xero.contacts if c.status == "ARCHIVED"]
     assert archived and not {c["Name"] for c in full["Contacts"]} & set(archived)
     with_archived = await client.get(
-        "/xero/api.xro/2.0/Contacts", params={"includeArchived": "true", "where": 'ContactStatus=="ARCHIVED"'}
+        "/xero/api.xro/2.0/Contacts",
+        params={"includeArchived": "true", "where": 'ContactStatus=="ARCHIVED"'},
     )
     assert {c["Name"] for c in with_archived.json()["Contacts"]} == set(archived)
     bad_page = await client.get("/xero/api.xro/2.0/Contacts", params={"page": "zero"})
@@ -152,7 +154,14 @@ async def test_adapter_answers_match_the_published_contract(
     state = await client.get(f"/adapter/{system}/v1/state")
     _validate(state.json(), "State")
     assert state.json()["system"] == system
-    for kind in ("account", "tracking_option", "supplier", "tax_rate", "bank_account", "tracking_category"):
+    for kind in (
+        "account",
+        "tracking_option",
+        "supplier",
+        "tax_rate",
+        "bank_account",
+        "tracking_category",
+    ):
         page = await client.get(f"/adapter/{system}/v1/items/{kind}", params={"page_size": 3})
         _validate(page.json(), "ItemPage")
         assert len(page.json()["items"]) <= 3
@@ -180,7 +189,9 @@ async def test_faults_429_with_retry_after_then_recovery() -> None:
         """
     )
     sandbox = Sandbox(s)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=sandbox), base_url="http://s") as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=sandbox), base_url="http://s"
+    ) as c:
         headers = {"Authorization": "Bearer t", "xero-tenant-id": s.tenant_id}
         refused = await c.get("/xero/api.xro/2.0/Accounts", headers=headers)
         assert refused.status_code == 429
@@ -195,7 +206,9 @@ async def test_faults_429_with_retry_after_then_recovery() -> None:
 async def test_enforced_minute_limit_answers_429() -> None:
     s = scenario("xero: {rate_limits: {per_minute: 2, enforce: true}}")
     sandbox = Sandbox(s)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=sandbox), base_url="http://s") as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=sandbox), base_url="http://s"
+    ) as c:
         headers = {"Authorization": "Bearer t", "xero-tenant-id": s.tenant_id}
         statuses = [(await c.get("/xero/api.xro/2.0/TaxRates", headers=headers)) for _ in range(3)]
     assert [r.status_code for r in statuses] == [200, 200, 429]
@@ -222,7 +235,11 @@ async def test_every_request_is_recorded_and_writes_are_refused(client: httpx.As
         ('Status=="active"', {"Status": "ACTIVE"}, True),
         ("IsSupplier==true", {"IsSupplier": False}, False),
         ('Type=="BANK" OR Type=="REVENUE"', {"Type": "REVENUE"}, True),
-        ('(Type=="BANK" || Code=="200") && Status!="ARCHIVED"', {"Code": "200", "Status": "ACTIVE"}, True),
+        (
+            '(Type=="BANK" || Code=="200") && Status!="ARCHIVED"',
+            {"Code": "200", "Status": "ACTIVE"},
+            True,
+        ),
         ('Name.Contains("coffee")', {"Name": "Green Coffee Co"}, True),
         ('Name.StartsWith("Green")', {"Name": "Blue"}, False),
         ('ContactID==Guid("abc")', {"ContactID": "ABC"}, True),
@@ -233,7 +250,9 @@ def test_where_filter(where: str, row: dict[str, Any], expected: bool) -> None:
     assert compile_where(where)(row) is expected
 
 
-@pytest.mark.parametrize("bad", ['Status=="A" AND', "Status > 3", 'Name.Delete("x")', '"unterminated'])
+@pytest.mark.parametrize(
+    "bad", ['Status=="A" AND', "Status > 3", 'Name.Delete("x")', '"unterminated']
+)
 def test_where_filter_refuses_what_it_does_not_understand(bad: str) -> None:
     with pytest.raises(WhereError):
         compile_where(bad)

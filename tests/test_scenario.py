@@ -4,11 +4,10 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from conftest import scenario
 
 from troubleshooter.errors import ScenarioError
 from troubleshooter.sandbox.scenario import load_scenario, scenario_from_text, scenario_json_schema
-
-from conftest import scenario
 
 
 def test_offsets_are_relative_to_the_clock() -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from conftest import scenario
+
 from troubleshooter.model import ItemKind
 from troubleshooter.sandbox.timeline import Timeline
-
-from conftest import scenario
 
 BASE = """
 xero:

@@ -59,7 +59,7 @@ def exit_code_for(diagnosis: Diagnosis) -> ExitCode:
 
 def _progress(stage: Stage, message: str) -> None:
     if sys.stderr.isatty():
-        click.echo(f"  {stage.title}: {message}", err=True)
+        click.echo(f"  {stage.label}: {message}", err=True)
 
 
 @main.command()

@@ -114,7 +114,7 @@ def parse_condition(node: Any, where: str) -> Condition:
             if not isinstance(parts, list) or not parts:
                 raise RuleLoadError(f"{where}: '{group}' takes a non-empty list of conditions")
             return Group(
-                group,  # type: ignore[arg-type]
+                "all" if group == "all" else "any",
                 tuple(parse_condition(p, f"{where}.{group}[{i}]") for i, p in enumerate(parts)),
             )
     if "not" in keys:
@@ -225,7 +225,7 @@ def _rule_from(raw: Any, path: Path, index: int) -> Rule:
     try:
         spec = RuleSpec.model_validate(raw)
     except ValidationError as exc:
-        err_line, problem = validation_problem(exc, raw)
+        err_line, problem = validation_problem(exc, raw, RuleSpec.model_fields)
         raise RuleLoadError(f"{_where(path, err_line or line)}: rule '{name}': {problem}") from None
     condition = parse_condition(spec.when, f"{where}: when")
     for text in (spec.message,):
@@ -282,7 +282,7 @@ def _load_file(path: Path, ruleset: RuleSet) -> None:
         try:
             action = Action.model_validate(raw)
         except ValidationError as exc:
-            err_line, problem = validation_problem(exc, raw)
+            err_line, problem = validation_problem(exc, raw, Action.model_fields)
             name = raw.get("id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
             raise RuleLoadError(
                 f"{_where(path, err_line or line)}: action '{name}': {problem}"
@@ -323,11 +323,11 @@ def _finding(rule: Rule, facts: Facts, trace: ItemTrace | None) -> Finding:
         values |= {
             "name": trace.name,
             "code": trace.code or "",
-            "kind": trace.kind.title,
+            "kind": trace.kind.label,
             "key": trace.key,
             "parent": trace.parent or "",
         }
-    values["stage"] = rule.spec.stage.title if rule.spec.stage else ""
+    values["stage"] = rule.spec.stage.label if rule.spec.stage else ""
     values["expected_by"] = expected
     return Finding(
         rule=rule.id,

@@ -111,11 +111,13 @@ def _kind_traces(kind: ItemKind, snapshots: dict[Stage, StageSnapshot]) -> list[
         taken: set[int] = set()
         additions: list[tuple[_Entry, Item]] = []
         for item in snapshot.items[kind]:
-            entry = index.find(item, taken)
-            if entry is None or stage in entry.found:
+            found = index.find(item, taken)
+            if found is None or stage in found.found:
                 entry = _Entry(kind, None)
                 entry.first_seen = item
                 entries.append(entry)
+            else:
+                entry = found
             entry.found[stage] = item
             taken.add(id(entry))
             additions.append((entry, item))

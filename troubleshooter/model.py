@@ -22,7 +22,7 @@ class Stage(StrEnum):
     DEXT = "dext"
 
     @property
-    def title(self) -> str:
+    def label(self) -> str:
         return _STAGE_TITLES[self]
 
 
@@ -42,7 +42,7 @@ class ItemKind(StrEnum):
     BANK_ACCOUNT = "bank_account"
 
     @property
-    def title(self) -> str:
+    def label(self) -> str:
         return self.value.replace("_", " ")
 
 

@@ -3,14 +3,15 @@ that an error can name the line a person has to fix."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import difflib
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
 
-class LineDict(dict[str, Any]):
+class LineDict(dict[Any, Any]):
     """A mapping from a YAML file that remembers the line of itself and of each key."""
 
     line: int = 0
@@ -27,7 +28,7 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
     mapping.line = node.start_mark.line + 1
     mapping.key_lines = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, str | int | float | bool) and key is not None:
             raise yaml.constructor.ConstructorError(
                 "while reading a mapping",
@@ -42,7 +43,7 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
                 f"the key {key!r} appears twice",
                 key_node.start_mark,
             )
-        mapping[key] = loader.construct_object(value_node, deep=True)  # type: ignore[no-untyped-call]
+        mapping[key] = loader.construct_object(value_node, deep=True)
         mapping.key_lines[str(key)] = key_node.start_mark.line + 1
     return mapping
 
@@ -78,9 +79,18 @@ def line_of(data: Any, loc: Sequence[str | int]) -> int | None:
     return line
 
 
-def validation_problem(exc: ValidationError, data: Any) -> tuple[int | None, str]:
-    """The first problem pydantic found in `data`: its line and "key: what is wrong"."""
-    err = exc.errors()[0]
+def validation_problem(
+    exc: ValidationError, data: Any, known: Iterable[str] = ()
+) -> tuple[int | None, str]:
+    """The problem to show first, with its line and "key: what is wrong". A misspelt key comes
+    first (it usually explains a "required" error too), with the nearest known key offered."""
+    errors = exc.errors()
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     key = ".".join(str(p) for p in err["loc"]) or "(top level)"
-    problem = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+    problem = err["msg"]
+    if err["type"] == "extra_forbidden":
+        problem = "unknown key"
+        close = difflib.get_close_matches(str(err["loc"][-1]), list(known), n=1)
+        if close and len(err["loc"]) == 1:
+            problem += f" (did you mean '{close[0]}'?)"
     return line_of(data, err["loc"]), f"{key}: {problem}"

@@ -66,13 +66,13 @@ def verdict(diagnosis: Diagnosis) -> str:
     else:
         text = f"{org}: everything in Xero that should reach Dext has reached it"
     if failed:
-        names = ", ".join(s.stage.title for s in failed)
+        names = ", ".join(s.stage.label for s in failed)
         text += f" ({names} could not be fully checked)"
     return text
 
 
 def _system_line(system: SystemStatus, now: datetime) -> list[str]:
-    title = system.stage.title
+    title = system.stage.label
     if not system.configured:
         return [f"  - {title:<12} not connected: {system.error or ''}".rstrip()]
     if not system.reached:
@@ -94,7 +94,7 @@ def _system_line(system: SystemStatus, now: datetime) -> list[str]:
         )
         lines.extend(_wrap(f"last sync from Xero: {syncs}", " " * 17))
     lines.extend(
-        f"    {'':<12} {kind.title}: unknown ({reason})"
+        f"    {'':<12} {kind.label}: unknown ({reason})"
         for kind, reason in system.kind_errors.items()
     )
     return lines
@@ -110,8 +110,8 @@ def _label(trace: ItemTrace) -> str:
 
 
 def _table(traces: Iterable[ItemTrace]) -> list[str]:
-    rows = [[t.kind.title, t.code or "", _label(t), *(_cell(t, s) for s in STAGES)] for t in traces]
-    header = ["KIND", "CODE", "NAME", *(s.title.upper() for s in STAGES)]
+    rows = [[t.kind.label, t.code or "", _label(t), *(_cell(t, s) for s in STAGES)] for t in traces]
+    header = ["KIND", "CODE", "NAME", *(s.label.upper() for s in STAGES)]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     widths[2] = min(widths[2], 40)
 
@@ -150,23 +150,18 @@ def render_text(diagnosis: Diagnosis) -> str:
             stages_by_name: dict[str, list[str]] = {}
             for stage, detail in trace.detail.items():
                 if detail.name is not None:
-                    stages_by_name.setdefault(detail.name, []).append(stage.title)
-            names = "; ".join(
+                    stages_by_name.setdefault(detail.name, []).append(stage.label)
+            spelled = "; ".join(
                 f"{' and '.join(titles)}: “{name}”" for name, titles in stages_by_name.items()
             )
-            out.extend(
-                _wrap(
-                    f"{trace.kind.title} {trace.code or ''} {names}".replace("  ", " "),
-                    "    ",
-                    "  - ",
-                )
-            )
+            label = " ".join(filter(None, (trace.kind.label, trace.code, spelled)))
+            out.extend(_wrap(label, "    ", "  - "))
 
     if diagnosis.plan:
         out += ["", "What to do, in this order"]
-        names = {t.key: _label(t) for t in diagnosis.items}
+        labels = {t.key: _label(t) for t in diagnosis.items}
         for step in diagnosis.plan:
-            items = ", ".join(names.get(k, k) for k in step.items)
+            items = ", ".join(labels.get(k, k) for k in step.items)
             out.extend(_wrap(f"{step.order}. {step.title} (for: {items})", "     ", "  "))
             for instruction in step.instructions:
                 out.extend(_wrap(instruction, "       ", "     - "))

@@ -83,7 +83,7 @@ class StageAdapterClient:
 
     @property
     def system(self) -> str:
-        return f"{self.stage.title} adapter"
+        return f"{self.stage.label} adapter"
 
     def _parse(self, model: type[Any], body: Any, where: str) -> Any:
         try:

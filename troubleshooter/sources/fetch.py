@@ -55,7 +55,7 @@ def _failed(stage: Stage, provenance: Provenance, exc: BaseException) -> StageSn
     if isinstance(exc, TroubleshooterError):
         reason = str(exc)
     else:  # a bug or an unforeseen answer: say so, and let the run finish
-        reason = f"{stage.title}: unexpected error ({exc.__class__.__name__}: {exc})"
+        reason = f"{stage.label}: unexpected error ({exc.__class__.__name__}: {exc})"
     return StageSnapshot(stage=stage, provenance=provenance, reached=False, error=reason)
 
 

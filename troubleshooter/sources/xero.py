@@ -295,25 +295,26 @@ class XeroClient:
             "contacts": self.contacts,
             "tax_rates": self.tax_rates,
         }
-        results = await asyncio.gather(
+        org_result, *list_results = await asyncio.gather(
             self.organisation(), *(f() for f in fetchers.values()), return_exceptions=True
         )
-        org, lists = results[0], results[1:]
-        if isinstance(org, BaseException):
-            _reraise_unexpected(org)
+        if isinstance(org_result, BaseException):
+            _reraise_unexpected(org_result)
             return StageSnapshot(
-                stage=Stage.XERO, provenance=self.provenance, reached=False, error=str(org)
+                stage=Stage.XERO, provenance=self.provenance, reached=False, error=str(org_result)
             )
+        org: OrganisationRef = org_result  # type: ignore[assignment]
         items: dict[ItemKind, list[Item]] = {}
         kind_errors: dict[ItemKind, str] = {}
-        for name, result in zip(fetchers, lists, strict=True):
+        for name, result in zip(fetchers, list_results, strict=True):
             if isinstance(result, BaseException):
                 _reraise_unexpected(result)
                 for kind in kinds[name]:
                     kind_errors[kind] = str(result)
                 continue
+            fetched: list[Item] = result  # type: ignore[assignment]
             for kind in kinds[name]:
-                items[kind] = [i for i in result if i.kind is kind]
+                items[kind] = [i for i in fetched if i.kind is kind]
         return StageSnapshot(
             stage=Stage.XERO,
             provenance=self.provenance,

@@ -1,0 +1,169 @@
+"""The command line: the JSON contract, exit codes, clean stdout, errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+from conftest import Served
+
+from troubleshooter.cli import main
+from troubleshooter.model import Diagnosis
+
+STAGE_MARKS = {"present", "missing", "archived", "hidden", "unknown"}
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_demo_json_follows_the_contract() -> None:
+    code, out, _ = invoke("diagnose", "--demo", "--format", "json")
+    assert code == 1  # the demo has findings
+    data = json.loads(out)
+    assert {"schema_version", "organisation", "items", "findings", "plan"} <= set(data)
+    assert data["schema_version"] == 1
+    assert data["organisation"]["name"] == "Harbour Street Coffee Roasters Ltd"
+    for item in data["items"]:
+        assert {"kind", "key", "code", "name", "stages"} <= set(item)
+        assert set(item["stages"]) == {"xero", "approvalmax", "dext"}
+        assert set(item["stages"].values()) <= STAGE_MARKS
+    for finding in data["findings"]:
+        assert {"rule", "action", "kind", "key", "name", "article", "message"} <= set(finding)
+    for number, step in enumerate(data["plan"], start=1):
+        assert step["order"] == number
+        assert {"action", "title", "instructions", "items"} <= set(step)
+    jsonschema.validate(data, Diagnosis.model_json_schema(mode="serialization"))
+
+
+def test_the_demo_tells_its_three_stories() -> None:
+    _, out, _ = invoke("diagnose", "--demo", "--format", "json")
+    data = json.loads(out)
+    items = {i["name"]: i for i in data["items"]}
+    assert items["Staff Wellbeing"]["stages"] == {
+        "xero": "present",
+        "approvalmax": "missing",
+        "dext": "missing",
+    }
+    assert items["Tauranga Pop-up"]["stages"] == {
+        "xero": "present",
+        "approvalmax": "present",
+        "dext": "missing",
+    }
+    healthy = [i for i in data["items"] if set(i["stages"].values()) == {"present"}]
+    assert len(healthy) > 30
+    assert [s["action"] for s in data["plan"]] == ["sync_approvalmax", "reconnect_dext"]
+    renamed = items["Client Entertainment"]
+    assert renamed["detail"]["dext"]["name"] == "Entertainment"
+
+
+def test_text_is_the_default_and_names_the_plan() -> None:
+    code, out, _ = invoke("diagnose", "--demo")
+    assert code == 1
+    assert out.startswith("Harbour Street Coffee Roasters Ltd: 3 items stopped")
+    assert out.index("1. Sync to ApprovalMax first") < out.index("2. Reconnect ApprovalMax to Dext")
+    assert "Staff Wellbeing" in out and "✗ missing" in out
+
+
+def test_a_healthy_organisation_exits_0(tmp_scenario) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_scenario(
+        """
+        clock: 2026-11-25T10:00:00Z
+        organisation: {name: Calm Co}
+        xero: {accounts: [{code: '200', name: Sales}]}
+        """
+    )
+    code, out, _ = invoke("diagnose", "--sandbox", str(path))
+    assert code == 0, out
+    assert "everything in Xero that should reach Dext has reached it" in out
+
+
+def test_an_unreachable_system_exits_3_and_says_why(tmp_scenario) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_scenario(
+        """
+        clock: 2026-11-25T10:00:00Z
+        organisation: {name: Calm Co}
+        xero: {accounts: [{code: '200', name: Sales}]}
+        faults: [{system: dext_adapter, status: 401}]
+        """
+    )
+    code, out, _ = invoke("diagnose", "--sandbox", str(path), "--format", "json")
+    assert code == 3
+    data = json.loads(out)
+    dext = next(s for s in data["systems"] if s["stage"] == "dext")
+    assert dext["reached"] is False and "401" in dext["error"]
+    [item] = data["items"]
+    assert item["stages"]["dext"] == "unknown"  # never reported as missing
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("clock: [oops\n", "not valid YAML"),
+        (
+            "clock: 2026-11-25T10:00:00Z\norganisation: {name: X}\nxero: {acounts: []}\n",
+            "line 3: xero.acounts: unknown key",
+        ),
+        ("just a string\n", "a scenario is a mapping"),
+    ],
+)
+def test_a_bad_scenario_exits_2_naming_the_file(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text(text, encoding="utf-8")
+    code, out, err = invoke("diagnose", "--sandbox", str(path))
+    assert code == 2
+    assert out == ""
+    assert str(path) in err and expected in err
+    assert "Traceback" not in err
+
+
+def test_usage_errors_exit_2() -> None:
+    code, _, err = invoke("diagnose")
+    assert code == 2 and "--demo" in err
+    code, _, err = invoke("diagnose", "--demo", "--sandbox", "x.yaml")
+    assert code == 2 and "choose one" in err
+    code, _, err = invoke("diagnose", "--sandbox", "/nonexistent/file.yaml")
+    assert code == 2 and "no such file" in err
+
+
+def test_bad_rules_folder_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "r.yaml").write_text("rules: [{id: x}]\n", encoding="utf-8")
+    code, _, err = invoke("diagnose", "--demo", "--rules", str(tmp_path))
+    assert code == 2 and "r.yaml" in err and "rule 'x'" in err
+
+
+def test_sandbox_schema_and_check(tmp_scenario) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = invoke("sandbox", "schema")
+    assert code == 0 and json.loads(out)["title"] == "troubleshooter sandbox scenario"
+    path = tmp_scenario("clock: 2026-11-25T10:00:00Z\norganisation: {name: Y}\n")
+    code, out, _ = invoke("sandbox", "check", str(path))
+    assert code == 0 and "a valid scenario for Y" in out
+
+
+def test_diagnose_a_served_sandbox_by_url(served_demo: Served) -> None:
+    code, out, _ = invoke("diagnose", "--url", served_demo.base_url, "--format", "json")
+    assert code == 1
+    assert json.loads(out)["summary"]["with_findings"] == 3
+    methods = {r.method for r in served_demo.sandbox.log.requests}
+    assert methods == {"GET"}  # read-only towards every system
+
+
+def test_stdout_is_only_json_in_a_real_process() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "troubleshooter", "diagnose", "--demo", "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 1
+    json.loads(proc.stdout)  # nothing but the document
+    assert proc.stderr == ""

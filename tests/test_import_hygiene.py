@@ -1,0 +1,36 @@
+"""The core never imports Textual: proven in a fresh interpreter.
+
+(Only textual is checked: `import httpx` itself loads click, and rich where it is installed,
+for httpx's own command line.)"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+CORE = [
+    "troubleshooter.model",
+    "troubleshooter.sources.fetch",
+    "troubleshooter.sources.xero",
+    "troubleshooter.sources.adapter",
+    "troubleshooter.lineage",
+    "troubleshooter.engine",
+    "troubleshooter.plan",
+    "troubleshooter.knowledge",
+    "troubleshooter.diagnose",
+    "troubleshooter.report",
+    "troubleshooter.sandbox.app",
+]
+
+
+@pytest.mark.parametrize("module", CORE)
+def test_core_module_loads_without_ui(module: str) -> None:
+    code = (
+        f"import sys, {module};"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] == 'textual');"
+        "print(','.join(bad))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == ""

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from troubleshooter.errors import RuleLoadError
+from troubleshooter.knowledge import load_knowledge, parse_article
+from troubleshooter.resources import data_dir
+
+
+def test_every_bundled_article_loads_with_sources() -> None:
+    knowledge = load_knowledge([data_dir("knowledge")])
+    assert {
+        "how-reference-data-flows",
+        "sync-to-approvalmax-first",
+        "reconnect-approvalmax-to-dext",
+    } <= {a.id for a in knowledge}
+    for article in knowledge:
+        assert article.meta.source and article.title
+        assert article.body.startswith("# ")
+        assert 40 < len(article.excerpt()) <= 240
+
+
+def test_front_matter_is_strict(tmp_path: Path) -> None:
+    good = "---\nid: x\ntitle: X\nsource: [s]\n---\n# X\n\nBody.\n"
+    assert parse_article(good, tmp_path / "x.md").title == "X"
+    with pytest.raises(RuleLoadError, match="titel: unknown key"):
+        parse_article(good.replace("title:", "titel:"), tmp_path / "x.md")
+    with pytest.raises(RuleLoadError, match="should match the file name"):
+        parse_article(good, tmp_path / "y.md")
+    with pytest.raises(RuleLoadError, match="front matter"):
+        parse_article("# no front matter\n", tmp_path / "x.md")

@@ -1,0 +1,69 @@
+"""A non-editable install finds the bundled rules, knowledge and demo scenario."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
+        check=True,
+        timeout=300,
+    )
+    [built] = out.glob("troubleshooter-*.whl")
+    return built
+
+
+def test_the_wheel_carries_the_data(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    rules = {p.name for p in (ROOT / "rules").glob("*.yaml")}
+    articles = {p.name for p in (ROOT / "knowledge").glob("*.md")}
+    assert rules and articles
+    assert {f"troubleshooter/_data/rules/{n}" for n in rules} <= names
+    assert {f"troubleshooter/_data/knowledge/{n}" for n in articles} <= names
+    assert "troubleshooter/sandbox/scenarios/demo.yaml" in names
+    assert "troubleshooter/sources/stage_adapter.openapi.yaml" in names
+
+
+def test_the_installed_layout_diagnoses_the_demo(wheel: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    # Run from an empty folder with only the unpacked wheel on the path: no source checkout.
+    code = (
+        "import troubleshooter.resources as r, sys;"
+        "assert '_data' in str(r.data_dir('rules')), r.data_dir('rules');"
+        "from troubleshooter.cli import main; sys.argv=['troubleshooter','diagnose','--demo'];"
+        "main()"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "Sync to ApprovalMax first" in proc.stdout
