@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import socket
 import textwrap
@@ -58,13 +59,13 @@ def free_port() -> int:
 class Served:
     def __init__(self, sandbox: Sandbox, port: int) -> None:
         self.sandbox = sandbox
+        self.scenario = sandbox.scenario
         self.base_url = f"http://127.0.0.1:{port}"
 
 
-@pytest.fixture
-def served_demo(demo: Scenario) -> Iterator[Served]:
-    """The demo sandbox on a real socket, for clients that go through the network stack."""
-    sandbox = Sandbox(demo)
+@contextlib.contextmanager
+def serve(sandbox: Sandbox) -> Iterator[Served]:
+    """The sandbox on a real socket (uvicorn in a thread), for clients that need the network."""
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(sandbox, host="127.0.0.1", port=port, log_level="warning")
@@ -73,14 +74,20 @@ def served_demo(demo: Scenario) -> Iterator[Served]:
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started:
-        if time.monotonic() > deadline:
+        if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("the sandbox did not start")
-        time.sleep(0.02)
+        time.sleep(0.01)
     try:
         yield Served(sandbox, port)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def served_demo(demo: Scenario) -> Iterator[Served]:
+    with serve(Sandbox(demo)) as served:
+        yield served
 
 
 @pytest.fixture

@@ -8,15 +8,13 @@ access token through its token getter, so no OAuth flow runs.
 from __future__ import annotations
 
 import math
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 import pytest
-import uvicorn
+from conftest import Served, serve
 from xero_python.accounting import AccountingApi
 from xero_python.accounting.models import AccountType
 from xero_python.api_client import ApiClient, Configuration
@@ -26,42 +24,13 @@ from xero_python.identity import IdentityApi
 
 from troubleshooter.resources import demo_scenario
 from troubleshooter.sandbox.app import Sandbox
-from troubleshooter.sandbox.scenario import Scenario, load_scenario
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Served:
-    def __init__(self, scenario: Scenario, sandbox: Sandbox, port: int) -> None:
-        self.scenario = scenario
-        self.sandbox = sandbox
-        self.xero = f"http://127.0.0.1:{port}/xero"
-        self.accounting_url = self.xero + "/api.xro/2.0"
+from troubleshooter.sandbox.scenario import load_scenario
 
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[Served]:
-    scenario = load_scenario(demo_scenario())
-    sandbox = Sandbox(scenario)
-    port = _free_port()
-    config = uvicorn.Config(sandbox, host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start the sandbox")
-        time.sleep(0.01)
-    try:
-        yield Served(scenario, sandbox, port)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve(Sandbox(load_scenario(demo_scenario()))) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +58,7 @@ def api_client() -> ApiClient:
 
 @pytest.fixture(scope="module")
 def accounting(served: Served, api_client: ApiClient) -> AccountingApi:
-    return AccountingApi(api_client, base_url=served.accounting_url)
+    return AccountingApi(api_client, base_url=served.base_url + "/xero/api.xro/2.0")
 
 
 def test_accounts_deserialise_into_sdk_models(served: Served, accounting: AccountingApi) -> None:
@@ -176,7 +145,7 @@ def test_tax_rates_and_organisation(served: Served, accounting: AccountingApi) -
 
 
 def test_identity_connections(served: Served, api_client: ApiClient) -> None:
-    identity = IdentityApi(api_client, base_url=served.xero)
+    identity = IdentityApi(api_client, base_url=served.base_url + "/xero")
     connections = identity.get_connections()
     assert [c.tenant_id for c in connections] == [served.scenario.tenant_id]
     assert connections[0].tenant_name == served.scenario.organisation.name
