@@ -93,3 +93,19 @@ def test_the_json_schema_describes_the_format() -> None:
     assert set(schema["required"]) == {"clock", "organisation"}
     assert {"xero", "approvalmax", "dext", "overrides", "faults"} <= set(schema["properties"])
     assert schema["additionalProperties"] is False
+
+
+def test_codes_with_leading_zeros_keep_them() -> None:
+    s = scenario(
+        "xero: {accounts: [{code: 0710, name: A}, {code: 091, name: B}, {code: 200, name: C}]}"
+    )
+    assert [a.code for a in s.xero.accounts] == ["0710", "091", "200"]
+
+
+def test_a_quoted_clock_is_read_like_an_unquoted_one() -> None:
+    s = scenario_from_text(
+        'clock: "2026-11-25T10:00:00Z"\norganisation: {name: X}\nxero: {accounts: [{name: A, created: -1h}]}\n'
+    )
+    assert s.xero.accounts[0].created == datetime(2026, 11, 25, 9, tzinfo=UTC)
+    with pytest.raises(ScenarioError, match="is not a time"):
+        scenario_from_text('clock: "soon"\norganisation: {name: X}\n')

@@ -48,7 +48,18 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
     return mapping
 
 
+def _construct_int(loader: _LineLoader, node: yaml.ScalarNode) -> int | str:
+    """YAML 1.1 reads `0710` as octal 456. Here a number with a leading zero is an account
+    code, so it stays the text it was written as."""
+    text = str(node.value)
+    if len(text) > 1 and text.startswith("0") and text[1].isdigit():
+        return text
+    value: int = loader.construct_yaml_int(node)
+    return value
+
+
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 def load_yaml(text: str) -> Any:

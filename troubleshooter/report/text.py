@@ -71,12 +71,19 @@ def verdict(diagnosis: Diagnosis) -> str:
     return text
 
 
+def _without_prefix(text: str | None, title: str) -> str:
+    """Errors name their system ("Xero: …"); beside the system's name that is said twice."""
+    text = text or ""
+    return text[len(title) + 2 :] if text.startswith(title + ": ") else text
+
+
 def _system_line(system: SystemStatus, now: datetime) -> list[str]:
     title = system.stage.label
     if not system.configured:
         return [f"  - {title:<12} not connected: {system.error or ''}".rstrip()]
     if not system.reached:
-        return [f"  ✗ {title:<12} could not be reached: {system.error}"]
+        reason = _without_prefix(system.error, title)
+        return _wrap(f"could not be reached: {reason}", " " * 17, f"  ✗ {title:<12} ")
     source = "sandbox data" if system.provenance is Provenance.SANDBOX else system.provenance.value
     parts = [source, f"as of {age(system.fetched_at, now)}"]
     if system.stage is Stage.APPROVALMAX and system.xero_connection:
@@ -93,10 +100,12 @@ def _system_line(system: SystemStatus, now: datetime) -> list[str]:
             for name, moment in system.last_sync.items()
         )
         lines.extend(_wrap(f"last sync from Xero: {syncs}", " " * 17))
-    lines.extend(
-        f"    {'':<12} {kind.label}: unknown ({reason})"
-        for kind, reason in system.kind_errors.items()
-    )
+    # Kinds that failed together (accounts and bank accounts share one list) are said once.
+    by_reason: dict[str, list[str]] = {}
+    for kind, reason in system.kind_errors.items():
+        by_reason.setdefault(_without_prefix(reason, title), []).append(kind.label + "s")
+    for reason, kinds in by_reason.items():
+        lines.extend(_wrap(f"{' and '.join(kinds)} unknown: {reason}", " " * 17))
     return lines
 
 
@@ -182,7 +191,8 @@ def render_text(diagnosis: Diagnosis) -> str:
     out.append("")
     out.extend(
         _wrap(
-            f"{summary.items} items checked: {summary.healthy} healthy in every stage, "
+            f"{summary.items} {'item' if summary.items == 1 else 'items'} checked: "
+            f"{summary.healthy} healthy in every stage, "
             f"{summary.with_findings} with findings, {summary.not_expected_downstream} that Xero "
             "itself keeps from Dext (archived, not a supplier, …).",
             "",

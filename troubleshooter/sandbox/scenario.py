@@ -332,6 +332,13 @@ def parse_scenario(data: Any) -> Scenario:
     if not isinstance(data, dict):
         raise ScenarioError("a scenario is a mapping with at least `clock` and `organisation`")
     clock = data.get("clock")
+    if isinstance(clock, str):  # a quoted clock: read it the way YAML reads an unquoted one
+        try:
+            clock = data["clock"] = datetime.fromisoformat(clock.replace("Z", "+00:00"))
+        except ValueError:
+            raise ScenarioError(
+                f"clock: {clock!r} is not a time; write e.g. 2026-11-25T10:00:00Z"
+            ) from None
     if isinstance(clock, datetime):
         clock = _aware(clock)
         data = _resolve_offsets(data, clock)

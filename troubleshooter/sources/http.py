@@ -200,4 +200,4 @@ def _status_problem(path: str, response: httpx.Response) -> str:
     if response.status_code == 429:
         problem = response.headers.get("X-Rate-Limit-Problem")
         text += f" (rate limit{': ' + problem if problem else ''})"
-    return f"{text}: {detail[:200]}" if detail else text
+    return f"{text}: {detail[:200]}" if detail and detail != reason else text
