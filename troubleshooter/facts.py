@@ -7,7 +7,7 @@ clocks of the stages it depends on. Organisation-wide: connection and integratio
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from troubleshooter.model import (
@@ -18,9 +18,7 @@ from troubleshooter.model import (
     Stage,
     StageSnapshot,
 )
-
-APPROVALMAX_PERIOD = timedelta(hours=2)
-DEXT_PERIOD = timedelta(hours=24)
+from troubleshooter.schedule import APPROVALMAX_PERIOD, DEXT_PERIOD, next_run
 
 Facts = dict[str, Any]
 
@@ -47,15 +45,6 @@ ORGANISATION_FACTS: dict[str, str] = {
     "dext.next_pull": "Dext's next daily pull",
 }
 ALL_FACTS: dict[str, str] = {**ITEM_FACTS, **ORGANISATION_FACTS}
-
-
-def next_run(last: datetime | None, period: timedelta, now: datetime) -> datetime | None:
-    """The first run of a periodic job, last run at `last`, at or after `now`."""
-    if last is None:
-        return None
-    if last >= now:
-        return last
-    return last + period * -(-(now - last) // period)
 
 
 @dataclass(frozen=True)

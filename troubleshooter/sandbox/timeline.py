@@ -24,9 +24,7 @@ from troubleshooter.sandbox.scenario import (
     TrackingOption,
     stable_id,
 )
-
-APPROVALMAX_PERIOD = timedelta(hours=2)
-DEXT_PERIOD = timedelta(hours=24)
+from troubleshooter.schedule import APPROVALMAX_PERIOD, DEXT_PERIOD, tick_at_or_after
 
 
 @dataclass(frozen=True)
@@ -146,13 +144,6 @@ def state_at(record: Record, moment: datetime) -> Item | None:
     return record.item
 
 
-def _first_tick_at_or_after(moment: datetime, anchor: datetime, period: timedelta) -> datetime:
-    """The first run of a periodic job (which last ran at `anchor`) at or after `moment`."""
-    if moment >= anchor:
-        return anchor + period * -(-(moment - anchor) // period)
-    return anchor - period * ((anchor - moment) // period)
-
-
 class Timeline:
     """Derives every stage's holdings from one scenario."""
 
@@ -222,7 +213,7 @@ class Timeline:
             changed = max(changed, record.updated)
         if changed <= EPOCH:
             return None
-        return min(_first_tick_at_or_after(changed, run, period), run)
+        return min(tick_at_or_after(changed, run, period), run)
 
     @property
     def approvalmax_name(self) -> str:
