@@ -60,7 +60,12 @@ def test_the_demo_tells_its_three_stories() -> None:
     }
     healthy = [i for i in data["items"] if set(i["stages"].values()) == {"present"}]
     assert len(healthy) > 30
-    assert [s["action"] for s in data["plan"]] == ["sync_approvalmax", "reconnect_dext"]
+    assert [s["action"] for s in data["plan"]] == [
+        "add_bank_account_code",
+        "sync_approvalmax",
+        "reselect_dext_integration",
+        "reconnect_dext",
+    ]
     renamed = items["Client Entertainment"]
     assert renamed["detail"]["dext"]["name"] == "Entertainment"
 
@@ -68,8 +73,8 @@ def test_the_demo_tells_its_three_stories() -> None:
 def test_text_is_the_default_and_names_the_plan() -> None:
     code, out, _ = invoke("diagnose", "--demo")
     assert code == 1
-    assert out.startswith("Harbour Street Coffee Roasters Ltd: 3 items stopped")
-    assert out.index("1. Sync to ApprovalMax first") < out.index("2. Reconnect ApprovalMax to Dext")
+    assert out.startswith("Harbour Street Coffee Roasters Ltd: 5 items stopped")
+    assert out.index("2. Sync to ApprovalMax first") < out.index("4. Reconnect ApprovalMax to Dext")
     assert "Staff Wellbeing" in out and "✗ missing" in out
 
 
@@ -151,7 +156,7 @@ def test_sandbox_schema_and_check(tmp_scenario) -> None:  # type: ignore[no-unty
 def test_diagnose_a_served_sandbox_by_url(served_demo: Served) -> None:
     code, out, _ = invoke("diagnose", "--url", served_demo.base_url, "--format", "json")
     assert code == 1
-    assert json.loads(out)["summary"]["with_findings"] == 3
+    assert json.loads(out)["summary"]["with_findings"] == 5
     methods = {r.method for r in served_demo.sandbox.log.requests}
     assert methods == {"GET"}  # read-only towards every system
 

@@ -167,13 +167,15 @@ def test_an_item_absent_from_both_gets_both_steps_sync_first(library: Library) -
     diagnosis = run(Sandbox(s), library)
     by_item: dict[str, set[str]] = {}
     for f in diagnosis.findings:
-        by_item.setdefault(f.name or "", set()).add(f.action)
+        by_item.setdefault(f.name or "(organisation)", set()).add(f.action)
     assert by_item == {
         "Staff Wellbeing": {"sync_approvalmax", "reconnect_dext"},
         "Pop-up": {"reconnect_dext"},
+        "(organisation)": {"wait"},  # nothing is broken: the clocks catch up on their own
     }
-    assert [step.action for step in diagnosis.plan] == ["sync_approvalmax", "reconnect_dext"]
-    sync, reconnect = diagnosis.plan
+    assert [step.action for step in diagnosis.plan] == ["sync_approvalmax", "reconnect_dext", "wait"]
+    sync, reconnect, wait = diagnosis.plan
+    assert wait.expected_by == reconnect.expected_by
     wellbeing = next(t.key for t in diagnosis.items if t.name == "Staff Wellbeing")
     assert sync.items == [wellbeing] and wellbeing in reconnect.items
     # Without action: ApprovalMax's next 2-hourly sync, then Dext's next daily pull.

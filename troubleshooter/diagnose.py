@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import difflib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from troubleshooter.answers import apply_to_snapshots, apply_to_traces, read_answers
 from troubleshooter.engine import RuleSet, evaluate, load_rules
-from troubleshooter.errors import RuleLoadError
+from troubleshooter.errors import ConfigError, RuleLoadError
 from troubleshooter.facts import FactContext
 from troubleshooter.knowledge import KnowledgeBase, load_knowledge
 from troubleshooter.lineage import build_traces
@@ -16,13 +18,17 @@ from troubleshooter.model import (
     STAGES,
     Diagnosis,
     ItemKind,
+    ItemTrace,
     OrganisationRef,
+    QuietCause,
     Stage,
     StageSnapshot,
     Summary,
     SystemStatus,
+    normalise_name,
 )
 from troubleshooter.plan import build_plan
+from troubleshooter.questions import open_questions
 from troubleshooter.resources import data_dir
 from troubleshooter.sources.fetch import Connections, Progress, fetch_snapshots
 
@@ -88,6 +94,7 @@ def _system_status(snapshot: StageSnapshot) -> SystemStatus:
         last_sync=snapshot.last_sync,
         last_pull=snapshot.last_pull,
         integration=snapshot.integration,
+        answered=snapshot.answered,
     )
 
 
@@ -98,33 +105,92 @@ def _organisation(snapshots: dict[Stage, StageSnapshot]) -> OrganisationRef:
     return OrganisationRef(name="(organisation unknown)")
 
 
+def find_items(traces: list[ItemTrace], text: str) -> list[ItemTrace]:
+    """The items a person means by `text`: a code, a name, or part of one."""
+    wanted = normalise_name(text)
+    if not wanted:
+        raise ConfigError("--item needs a code or (part of) a name")
+    by_code = [t for t in traces if t.code and t.code.casefold() == text.strip().casefold()]
+    if by_code:
+        return by_code
+
+    def names(trace: ItemTrace) -> list[str]:
+        found = [d.name for d in trace.detail.values() if d.name] or [trace.name]
+        if trace.parent:
+            found += [f"{trace.parent} / {n}" for n in found]
+        return [normalise_name(n) for n in found]
+
+    matches = [t for t in traces if any(wanted in n for n in names(t))]
+    if matches:
+        return matches
+    close = difflib.get_close_matches(
+        wanted, {n for t in traces for n in names(t)}, n=3, cutoff=0.6
+    )
+    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    raise ConfigError(f"no item in Xero, ApprovalMax or Dext matches {text!r}{hint}")
+
+
 def diagnose_snapshots(
-    snapshots: dict[Stage, StageSnapshot], library: Library, now: datetime | None = None
+    snapshots: dict[Stage, StageSnapshot],
+    library: Library,
+    now: datetime | None = None,
+    *,
+    answers: Mapping[str, str] | None = None,
+    focus: str | None = None,
 ) -> Diagnosis:
+    """Answers first (they fill in what the systems could not tell), then lineage, rules and
+    the plan; a focused run keeps to the items `focus` names and explains even the causes a
+    whole-organisation run only counts."""
     now = now or _clock(snapshots)
+    snapshots = {stage: snap.model_copy(deep=True) for stage, snap in snapshots.items()}
+    answer_set = read_answers(answers or {}, library.rules.questions, now)
+    apply_to_snapshots(answer_set, snapshots)
     traces = build_traces(snapshots)
-    findings = evaluate(library.rules, traces, FactContext(snapshots, now))
-    plan = build_plan(findings, library.rules.actions)
+    apply_to_traces(answer_set, traces)
+    focused = find_items(traces, focus) if focus is not None else None
+    keys = {t.key for t in focused} if focused is not None else None
+    evaluation = evaluate(library.rules, traces, FactContext(snapshots, now), focus=keys)
+    findings = evaluation.findings
+    shown = focused if focused is not None else traces
     keys_with_findings = {f.key for f in findings if f.key}
+    organisation = _organisation(snapshots)
+    questions = open_questions(
+        library.rules.questions,
+        evaluation.unknown,
+        focused=focus is not None,
+        organisation=(snapshots[Stage.APPROVALMAX].organisation or organisation).name,
+        answered=answer_set.ids,
+    )
     return Diagnosis(
         generated_at=now,
-        organisation=_organisation(snapshots),
+        organisation=organisation,
         systems=[_system_status(snapshots[stage]) for stage in STAGES],
-        items=traces,
+        items=shown,
         findings=findings,
-        plan=plan,
+        plan=build_plan(findings, library.rules.actions),
+        questions=questions,
+        focus=focus,
         summary=Summary(
-            items=len(traces),
-            healthy=sum(1 for t in traces if not t.has_gap and t.key not in keys_with_findings),
+            items=len(shown),
+            healthy=sum(1 for t in shown if not t.has_gap and t.key not in keys_with_findings),
             with_findings=len(keys_with_findings),
             findings=len(findings),
-            not_expected_downstream=sum(1 for t in traces if t.eligible is False),
+            not_expected_downstream=sum(1 for t in shown if t.eligible is False),
+            quiet=[
+                QuietCause(rule=rule_id, title=library.rules.rule(rule_id).spec.title, count=n)
+                for rule_id, n in evaluation.quiet.items()
+            ],
         ),
     )
 
 
 async def diagnose(
-    connections: Connections, library: Library, progress: Progress | None = None
+    connections: Connections,
+    library: Library,
+    progress: Progress | None = None,
+    *,
+    answers: Mapping[str, str] | None = None,
+    focus: str | None = None,
 ) -> Diagnosis:
     snapshots = await fetch_snapshots(connections, progress)
-    return diagnose_snapshots(snapshots, library)
+    return diagnose_snapshots(snapshots, library, answers=answers, focus=focus)

@@ -19,10 +19,19 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from troubleshooter.answers import SETTABLE
 from troubleshooter.errors import RuleLoadError
-from troubleshooter.facts import ALL_FACTS, ITEM_FACTS, ORGANISATION_FACTS, FactContext, Facts
+from troubleshooter.facts import (
+    ALL_FACTS,
+    FINDING_FACTS,
+    ITEM_FACTS,
+    FactContext,
+    Facts,
+    finding_facts,
+)
 from troubleshooter.model import Finding, ItemKind, ItemTrace, Severity, Stage
 from troubleshooter.plan import Action
+from troubleshooter.questions import QuestionSpec
 from troubleshooter.yamlfile import load_yaml, validation_problem, yaml_error_text
 
 Truth = bool | None  # None: unknown
@@ -150,6 +159,7 @@ def parse_condition(node: Any, where: str) -> Condition:
 
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z_.]*)\}")
 TEXT_FIELDS = {"name", "code", "kind", "key", "parent", "stage", "expected_by"}
+TEXT_FIELDS |= {"name.approvalmax", "name.dext"}
 
 
 class RuleSpec(BaseModel):
@@ -169,6 +179,17 @@ class RuleSpec(BaseModel):
     message: str
     expected_by: str | None = Field(
         default=None, description="A fact: when the chain would fix it without action."
+    )
+    then: list[str] = Field(
+        default_factory=list, description="Actions that must follow `action`, in the plan."
+    )
+    focus_only: bool = Field(
+        default=False,
+        description="Normal in a whole-organisation run (counted, not listed); explained when "
+        "the user asks about the item with --item.",
+    )
+    timing: bool = Field(
+        default=False, description="Time alone resolves it (the chain's clocks catch up)."
     )
     references: list[str] = Field(default_factory=list)
     description: str | None = None
@@ -197,6 +218,7 @@ class Rule:
 class RuleSet:
     rules: list[Rule] = field(default_factory=list)
     actions: dict[str, Action] = field(default_factory=dict)
+    questions: list[QuestionSpec] = field(default_factory=list)
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -210,6 +232,7 @@ class _FileSpec(BaseModel):
 
     rules: list[dict[str, Any]] = Field(default_factory=list)
     actions: list[dict[str, Any]] = Field(default_factory=list)
+    questions: list[dict[str, Any]] = Field(default_factory=list)
 
 
 def _where(path: Path, line: int | None) -> str:
@@ -234,13 +257,18 @@ def _rule_from(raw: Any, path: Path, index: int) -> Rule:
                 raise RuleLoadError(f"{where}: message uses unknown placeholder {{{placeholder}}}")
     if spec.expected_by is not None and spec.expected_by not in ALL_FACTS:
         raise RuleLoadError(f"{where}: expected_by names unknown fact '{spec.expected_by}'")
+    used = condition.facts() | ({spec.expected_by} if spec.expected_by else set())
     if "organisation" in spec.applies_to:
-        item_only = condition.facts() & (set(ITEM_FACTS) - set(ORGANISATION_FACTS))
+        item_only = used & set(ITEM_FACTS)
         if len(spec.applies_to) > 1 or item_only:
             raise RuleLoadError(
                 f"{where}: an organisation-wide rule applies to nothing else and uses "
                 f"organisation facts only (found {sorted(item_only)})"
             )
+    elif used & set(FINDING_FACTS):
+        raise RuleLoadError(
+            f"{where}: {sorted(used & set(FINDING_FACTS))} are for organisation-wide rules"
+        )
     return Rule(spec, condition, path, line)
 
 
@@ -270,7 +298,8 @@ def _load_file(path: Path, ruleset: RuleSet) -> None:
     except ValidationError as exc:
         err_line, problem = validation_problem(exc, data)
         raise RuleLoadError(
-            f"{_where(path, err_line)}: {problem} (a rules file holds `rules:` and `actions:`)"
+            f"{_where(path, err_line)}: {problem} "
+            "(a rules file holds `rules:`, `actions:` and `questions:`)"
         ) from None
     for index, raw in enumerate(data.get("rules") or []):
         rule = _rule_from(raw, path, index)
@@ -290,15 +319,37 @@ def _load_file(path: Path, ruleset: RuleSet) -> None:
         if action.id in ruleset.actions:
             raise RuleLoadError(f"{_where(path, line)}: action '{action.id}' is defined twice")
         ruleset.actions[action.id] = action
+    for index, raw in enumerate(data.get("questions") or []):
+        line = getattr(raw, "line", None)
+        name = raw.get("id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
+        try:
+            question = QuestionSpec.model_validate(raw)
+        except ValidationError as exc:
+            err_line, problem = validation_problem(exc, raw, QuestionSpec.model_fields)
+            raise RuleLoadError(
+                f"{_where(path, err_line or line)}: question '{name}': {problem}"
+            ) from None
+        where = f"{_where(path, line)}: question '{question.id}'"
+        if question.sets not in SETTABLE:
+            raise RuleLoadError(f"{where}: an answer cannot set '{question.sets}'")
+        for fact in question.settles:
+            if fact not in ALL_FACTS:
+                raise RuleLoadError(f"{where}: settles unknown fact '{fact}'")
+        if question.type == "choice" and not question.choices:
+            raise RuleLoadError(f"{where}: a choice needs its choices")
+        if any(q.id == question.id for q in ruleset.questions):
+            raise RuleLoadError(f"{where}: defined twice")
+        ruleset.questions.append(question)
 
 
 def _check_links(ruleset: RuleSet) -> None:
     for rule in ruleset.rules:
-        if rule.spec.action not in ruleset.actions:
-            raise RuleLoadError(
-                f"{_where(rule.source, rule.line)}: rule '{rule.id}': unknown action "
-                f"'{rule.spec.action}' (known: {', '.join(sorted(ruleset.actions)) or 'none'})"
-            )
+        for action in (rule.spec.action, *rule.spec.then):
+            if action not in ruleset.actions:
+                raise RuleLoadError(
+                    f"{_where(rule.source, rule.line)}: rule '{rule.id}': unknown action "
+                    f"'{action}' (known: {', '.join(sorted(ruleset.actions)) or 'none'})"
+                )
 
 
 # -- evaluation ---------------------------------------------------------------------------------
@@ -326,6 +377,11 @@ def _finding(rule: Rule, facts: Facts, trace: ItemTrace | None) -> Finding:
             "kind": trace.kind.label,
             "key": trace.key,
             "parent": trace.parent or "",
+            **{
+                f"name.{stage.value}": detail.name
+                for stage, detail in trace.detail.items()
+                if stage is not Stage.XERO
+            },
         }
     values["stage"] = rule.spec.stage.label if rule.spec.stage else ""
     values["expected_by"] = expected
@@ -340,6 +396,7 @@ def _finding(rule: Rule, facts: Facts, trace: ItemTrace | None) -> Finding:
         severity=rule.spec.severity,
         stage=rule.spec.stage,
         expected_by=expected if isinstance(expected, datetime) else None,
+        then=list(rule.spec.then),
     )
 
 
@@ -348,21 +405,59 @@ def needs_rules(trace: ItemTrace) -> bool:
     return trace.has_gap or trace.renamed
 
 
-def evaluate(ruleset: RuleSet, traces: Iterable[ItemTrace], context: FactContext) -> list[Finding]:
+@dataclass
+class Evaluation:
+    """What the rules said: findings, the quiet causes counted, and the facts that kept a rule
+    from deciding (each with the item it was about, or None for the organisation)."""
+
+    findings: list[Finding] = field(default_factory=list)
+    quiet: dict[str, int] = field(default_factory=dict)
+    unknown: list[tuple[str, ItemTrace | None]] = field(default_factory=list)
+
+
+def _unknown_facts(condition: Condition, facts: Facts) -> set[str]:
+    """The facts a condition needed but could not have (only asked when it came out unknown)."""
+    return {name for name in condition.facts() if facts.get(name) is None}
+
+
+def evaluate(
+    ruleset: RuleSet,
+    traces: Iterable[ItemTrace],
+    context: FactContext,
+    focus: set[str] | None = None,
+) -> Evaluation:
+    """Runs the item rules over every trace with a gap (only the focused ones, when `focus`
+    holds keys), then the organisation rules. A focus-only rule that fires in a whole-
+    organisation run is counted in `quiet` instead of reported."""
+    result = Evaluation()
     active = [r for r in ruleset.rules if r.spec.status != "deprecated"]
     organisation = context.organisation_facts()
-    findings = [
-        _finding(rule, organisation, None)
-        for rule in active
-        if rule.organisation_wide and rule.condition.evaluate(organisation) is True
-    ]
     by_kind = {kind: [r for r in active if r.applies(kind)] for kind in ItemKind}
+    timing: list[bool] = []
     for trace in traces:
+        if focus is not None and trace.key not in focus:
+            continue
         rules = by_kind[trace.kind]
         if not rules or not needs_rules(trace):
             continue
         facts = context.item_facts(trace, organisation)
-        findings.extend(
-            _finding(rule, facts, trace) for rule in rules if rule.condition.evaluate(facts) is True
-        )
-    return findings
+        for rule in rules:
+            verdict = rule.condition.evaluate(facts)
+            if verdict is None:
+                result.unknown.extend((f, trace) for f in _unknown_facts(rule.condition, facts))
+            elif verdict and rule.spec.focus_only and focus is None:
+                result.quiet[rule.id] = result.quiet.get(rule.id, 0) + 1
+            elif verdict:
+                result.findings.append(_finding(rule, facts, trace))
+                timing.append(rule.spec.timing)
+    expected = [f.expected_by for f in result.findings]
+    organisation |= finding_facts(timing, expected)
+    for rule in active:
+        if not rule.organisation_wide:
+            continue
+        verdict = rule.condition.evaluate(organisation)
+        if verdict is None:
+            result.unknown.extend((f, None) for f in _unknown_facts(rule.condition, organisation))
+        elif verdict:
+            result.findings.append(_finding(rule, organisation, None))
+    return result

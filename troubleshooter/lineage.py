@@ -7,7 +7,6 @@ item is one item with two names, not one missing and one extra.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from troubleshooter.eligibility import blocker
@@ -21,15 +20,11 @@ from troubleshooter.model import (
     StageDetail,
     StageSnapshot,
     Status,
+    normalise_name,
 )
 
 CODED_KINDS = frozenset({ItemKind.ACCOUNT, ItemKind.BANK_ACCOUNT, ItemKind.TAX_RATE})
-_SPACES = re.compile(r"\s+")
-
-
-def normalise(name: str) -> str:
-    """Case, spacing and surrounding punctuation aside."""
-    return _SPACES.sub(" ", name).strip(" .-–—_").casefold()
+normalise = normalise_name
 
 
 def _name_key(item: Item) -> str:
@@ -55,7 +50,11 @@ def _mark(item: Item) -> Mark:
 
 def _detail(item: Item, snapshot: StageSnapshot) -> StageDetail:
     return StageDetail(
-        name=item.name, code=item.code, since=item.synced_at, provenance=snapshot.provenance
+        name=item.name,
+        code=item.code,
+        since=item.synced_at,
+        provenance=item.provenance or snapshot.provenance,
+        confidence=item.confidence,
     )
 
 
@@ -155,6 +154,7 @@ def _trace(
             stages[stage] = Mark.MISSING if snapshot.knows(entry.kind) else Mark.UNKNOWN
     eligible: bool | None = None
     blocked: dict[Stage, str] = {}
+    parent_status = None
     if xero_item is not None:
         parent_status = parents.get(xero_item.parent_id or "")
         for stage in DOWNSTREAM:
@@ -174,6 +174,8 @@ def _trace(
         detail=detail,
         eligible=eligible,
         blocked=blocked,
+        is_supplier=xero_item.is_supplier if xero_item else None,
+        parent_status=parent_status,
     )
 
 

@@ -5,6 +5,7 @@ Everything downstream (CLI, reports, TUI) renders a `Diagnosis`; nothing re-comp
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Literal
@@ -98,6 +99,14 @@ SYNC_TYPE_OF_KIND: dict[ItemKind, str] = {
 SYNC_TYPES: tuple[str, ...] = ("accounts", "tracking_categories", "contacts", "tax_rates")
 
 
+_SPACES = re.compile(r"\s+")
+
+
+def normalise_name(name: str) -> str:
+    """Case, spacing and surrounding punctuation aside."""
+    return _SPACES.sub(" ", name).strip(" .-–—_").casefold()
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -123,6 +132,12 @@ class Item(_Model):
     visible: bool = Field(default=True, description="Dext's per-value Visible toggle.")
     is_supplier: bool | None = None
     account_type: str | None = None
+    provenance: Provenance | None = Field(
+        default=None, description="Where this item came from, when not from its stage's source."
+    )
+    confidence: float | None = Field(
+        default=None, description="For a pasted item: how surely it was matched to Xero's."
+    )
 
 
 class OrganisationRef(_Model):
@@ -156,6 +171,13 @@ class StageSnapshot(_Model):
     last_pull: datetime | None = None
     integration: DextIntegration | None = None
     linked_organisation: OrganisationRef | None = None
+    linked_here: bool | None = Field(
+        default=None, description="An answer: whether Dext is linked to this organisation."
+    )
+    answered: dict[str, Provenance] = Field(
+        default_factory=dict,
+        description="Facts set by the person (answers, pasted lists) rather than the system.",
+    )
 
     def knows(self, kind: ItemKind) -> bool:
         return kind in self.items
@@ -173,6 +195,7 @@ class StageDetail(_Model):
     code: str | None = None
     since: datetime | None = None
     provenance: Provenance | None = None
+    confidence: float | None = None
 
 
 class ItemTrace(_Model):
@@ -195,11 +218,22 @@ class ItemTrace(_Model):
         default_factory=dict,
         description="Per downstream stage, why Xero's state keeps the item from it.",
     )
+    is_supplier: bool | None = Field(default=None, description="For a contact, in Xero.")
+    parent_status: Status | None = Field(
+        default=None, description="For a tracking option: its category's status in Xero."
+    )
 
     @property
     def renamed(self) -> bool:
-        names = {d.name for d in self.detail.values() if d.name is not None}
+        names = {normalise_name(d.name) for d in self.detail.values() if d.name is not None}
         return len(names) > 1
+
+    def renamed_at(self, stage: Stage) -> bool | None:
+        """Whether `stage` holds the item under another name than Xero; None if either lacks it."""
+        here, xero = self.detail.get(stage), self.detail.get(Stage.XERO)
+        if here is None or xero is None or here.name is None or xero.name is None:
+            return None
+        return normalise_name(here.name) != normalise_name(xero.name)
 
     @property
     def has_gap(self) -> bool:
@@ -219,6 +253,23 @@ class Finding(_Model):
     expected_by: datetime | None = Field(
         default=None, description="When the chain would bring it anyway, without action."
     )
+    then: list[str] = Field(
+        default_factory=list, description="Actions that must follow this finding's action."
+    )
+
+
+class Question(_Model):
+    """Something the tool cannot see, asked in plain words, with the fact the answer sets."""
+
+    id: str
+    text: str
+    where: str = Field(description="Where to look to answer it.")
+    type: Literal["yes_no", "choice", "datetime", "list"]
+    choices: list[str] = Field(default_factory=list)
+    sets: str = Field(description="The fact the answer sets.")
+    stage: Stage | None = None
+    kind: ItemKind | None = None
+    key: str | None = Field(default=None, description="For a question about one item.")
 
 
 class PlanStep(_Model):
@@ -248,6 +299,17 @@ class SystemStatus(_Model):
     last_sync: dict[str, datetime] = Field(default_factory=dict)
     last_pull: datetime | None = None
     integration: DextIntegration | None = None
+    answered: dict[str, Provenance] = Field(
+        default_factory=dict, description="Questions answered for this system, by id."
+    )
+
+
+class QuietCause(_Model):
+    """A cause that is normal in a whole-organisation run: counted, not listed."""
+
+    rule: str
+    title: str
+    count: int
 
 
 class Summary(_Model):
@@ -257,6 +319,11 @@ class Summary(_Model):
     findings: int
     not_expected_downstream: int = Field(
         description="Items Xero itself keeps from travelling (archived, not a supplier, …)."
+    )
+    quiet: list[QuietCause] = Field(
+        default_factory=list,
+        description="Causes that are normal in a whole-organisation run, counted per rule "
+        "(ask about one item with --item to have them explained).",
     )
 
 
@@ -268,8 +335,9 @@ class Diagnosis(_Model):
     items: list[ItemTrace]
     findings: list[Finding]
     plan: list[PlanStep]
-    questions: list[dict[str, str]] = Field(default_factory=list)
+    questions: list[Question] = Field(default_factory=list)
     summary: Summary
+    focus: str | None = Field(default=None, description="The --item text of a focused run.")
 
     @property
     def failed_systems(self) -> list[SystemStatus]:

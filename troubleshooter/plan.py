@@ -17,6 +17,7 @@ from troubleshooter.model import Finding, PlanStep
 
 
 class Phase(IntEnum):
+    CONNECTION = 0
     XERO = 1
     APPROVALMAX = 2
     DEXT = 3
@@ -30,7 +31,9 @@ class Action(BaseModel):
 
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     title: str
-    phase: Phase = Field(description="xero, approvalmax, dext or wait: where in the chain.")
+    phase: Phase = Field(
+        description="connection, xero, approvalmax, dext or wait: where in the chain."
+    )
     order: int = Field(default=0, description="Order within the phase (lower first).")
     instructions: list[str] = Field(min_length=1)
     anyway: str | None = Field(
@@ -52,23 +55,29 @@ def _time(moment: datetime) -> str:
 
 
 def build_plan(findings: list[Finding], actions: dict[str, Action]) -> list[PlanStep]:
-    """One step per action, ordered by phase, then by the action's order, then first seen."""
-    grouped: dict[str, list[Finding]] = {}
+    """One step per action, ordered by phase, then by the action's order, then first seen.
+
+    A finding contributes to its own action's step and to each action it says must follow
+    (`then`). A step says when the chain would do it anyway only when every finding in it
+    says so for that action: a follow-up has no such time."""
+    grouped: dict[str, list[tuple[Finding, datetime | None]]] = {}
     for finding in findings:
-        grouped.setdefault(finding.action, []).append(finding)
+        grouped.setdefault(finding.action, []).append((finding, finding.expected_by))
+        for follow_up in finding.then:
+            grouped.setdefault(follow_up, []).append((finding, None))
     first_seen = {action: i for i, action in enumerate(grouped)}
     ordered = sorted(grouped, key=lambda a: (actions[a].phase, actions[a].order, first_seen[a]))
     steps = []
     for number, action_id in enumerate(ordered, start=1):
         action = actions[action_id]
         these = grouped[action_id]
-        keys = list(dict.fromkeys(f.key for f in these if f.key is not None))
-        times = [f.expected_by for f in these if f.expected_by is not None]
-        # The step is done by the chain only once every item has arrived: the latest time.
-        expected = max(times) if times and len(times) == len([f for f in these if f.key]) else None
-        note = (
-            action.anyway.replace("{time}", _time(expected)) if action.anyway and expected else None
-        )
+        keys = list(dict.fromkeys(f.key for f, _ in these if f.key is not None))
+        times = [t for _, t in these]
+        # The chain has done the step only once every item has arrived: the latest time.
+        expected = max(t for t in times if t) if times and all(times) else None
+        note = None
+        if action.anyway and expected:
+            note = action.anyway.replace("{time}", _time(expected))
         steps.append(
             PlanStep(
                 order=number,

@@ -24,6 +24,7 @@ SYMBOLS = {
     Mark.HIDDEN: "◌",
     Mark.UNKNOWN: "?",
 }
+ANSWER_HINTS = {"yes_no": " (yes / no)", "datetime": " (a time)", "list": " (paste a list)"}
 INTEGRATIONS = {
     "approvalmax": "ApprovalMax for Xero",
     "xero_direct": "directly to Xero",
@@ -111,6 +112,8 @@ def _system_line(system: SystemStatus, now: datetime) -> list[str]:
 
 def _cell(trace: ItemTrace, stage: Stage) -> str:
     mark = trace.stages[stage]
+    if mark is Mark.PRESENT and trace.renamed_at(stage):
+        return "~ old name"
     return f"{SYMBOLS[mark]} {mark.value}"
 
 
@@ -187,6 +190,17 @@ def render_text(diagnosis: Diagnosis) -> str:
                 )
             )
 
+    if diagnosis.questions:
+        out += ["", "Questions that would settle what the tool cannot see"]
+        for question in diagnosis.questions:
+            choices = f" ({' / '.join(question.choices)})" if question.choices else ""
+            kind = {"yes_no": " (yes / no)", "datetime": " (a time)", "list": " (paste a list)"}
+            out.extend(
+                _wrap(f"{question.text}{choices or kind.get(question.type, '')}", "    ", "  - ")
+            )
+            out.extend(_wrap(question.where, "    "))
+            out.extend(_wrap(f"answer with: --answer {question.id}=…", "    "))
+
     summary = diagnosis.summary
     out.append("")
     out.extend(
@@ -194,8 +208,17 @@ def render_text(diagnosis: Diagnosis) -> str:
             f"{summary.items} {'item' if summary.items == 1 else 'items'} checked: "
             f"{summary.healthy} healthy in every stage, "
             f"{summary.with_findings} with findings, {summary.not_expected_downstream} that Xero "
-            "itself keeps from Dext (archived, not a supplier, …).",
+            "itself keeps from Dext.",
             "",
         )
     )
+    if summary.quiet:
+        causes = "; ".join(f"{q.title} ({q.count})" for q in summary.quiet)
+        out.extend(
+            _wrap(
+                f"Normal in a whole-organisation run, so not listed: {causes}. "
+                "Ask about one item with --item to have it explained.",
+                "",
+            )
+        )
     return "\n".join(out) + "\n"

@@ -1,0 +1,133 @@
+"""Lists pasted from Dext's or ApprovalMax's screens, read tolerantly and matched to Xero's items.
+
+A line may be "420 - Entertainment", "Entertainment (420)", "420 Entertainment", tab-separated
+columns copied from a table, "Region / Auckland" for a tracking option, or just a name. Each line
+is matched to Xero's items of the same kind: by code, then by exact name, then fuzzily, and the
+match keeps its confidence. A line that matches nothing is an item only that stage holds.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from troubleshooter.model import Item, ItemKind, Provenance, Status, normalise_name
+
+FUZZY_THRESHOLD = 0.82
+_CODE = r"[A-Za-z0-9]{0,9}\d[A-Za-z0-9]{0,9}"
+_CODE_FIRST = re.compile(rf"^(?P<code>{_CODE})\s*(?:[-–—:|]\s*|\s+)(?P<name>.+)$")
+_CODE_LAST = re.compile(rf"^(?P<name>.+?)\s*[(\[](?P<code>{_CODE})[)\]]$")
+_PARENT = re.compile(r"^(?P<parent>[^/:>]+?)\s*(?:/|:|>)\s*(?P<name>.+)$")
+_BULLET = re.compile(r"^\s*(?:[-*•·]|\d+[.)])\s+")
+_HEADER_WORDS = {"code", "name", "account", "category", "categories", "supplier", "suppliers",
+                 "tax rate", "tax rates", "project", "projects", "type", "status", "visible",
+                 "description", "rate", "payment method", "bank account"}  # fmt: skip
+CODED = {ItemKind.ACCOUNT, ItemKind.BANK_ACCOUNT, ItemKind.TAX_RATE}
+
+
+@dataclass(frozen=True)
+class PastedLine:
+    name: str
+    code: str | None = None
+    parent: str | None = None
+
+
+def _is_code(text: str) -> bool:
+    return re.fullmatch(_CODE, text) is not None and len(text) <= 10
+
+
+def _from_columns(cells: list[str], kind: ItemKind) -> PastedLine | None:
+    cells = [c.strip() for c in cells if c.strip()]
+    if not cells or all(c.casefold() in _HEADER_WORDS for c in cells):
+        return None
+    code = next((c for c in cells if kind in CODED and _is_code(c)), None)
+    names = [c for c in cells if c != code and not re.fullmatch(r"[\d.,%\s]+", c)]
+    if not names:
+        return None
+    # The first text column is the name in the tables of both systems (code, name, type…).
+    return PastedLine(name=names[0], code=code)
+
+
+def parse_line(raw: str, kind: ItemKind) -> PastedLine | None:
+    line = _BULLET.sub("", raw).strip()
+    if not line or line.casefold() in _HEADER_WORDS:
+        return None
+    if "\t" in line or re.search(r"\s{3,}", line):
+        return _from_columns(re.split(r"\t|\s{3,}", line), kind)
+    if kind in CODED:
+        if (m := _CODE_LAST.match(line)) and _is_code(m["code"]):
+            return PastedLine(name=m["name"].strip(), code=m["code"])
+        if (m := _CODE_FIRST.match(line)) and _is_code(m["code"]):
+            return PastedLine(name=m["name"].strip(), code=m["code"])
+    if kind is ItemKind.TRACKING_OPTION and (m := _PARENT.match(line)):
+        return PastedLine(name=m["name"].strip(), parent=m["parent"].strip())
+    return PastedLine(name=line)
+
+
+def parse_pasted(text: str, kind: ItemKind) -> list[PastedLine]:
+    lines = [parse_line(raw, kind) for raw in text.splitlines()]
+    return [line for line in lines if line is not None]
+
+
+def _score(line: PastedLine, item: Item) -> float:
+    wanted = normalise_name(line.name)
+    score = difflib.SequenceMatcher(None, wanted, normalise_name(item.name)).ratio()
+    if line.parent and item.parent_name:
+        same_parent = normalise_name(line.parent) == normalise_name(item.parent_name)
+        score = score if same_parent else score * 0.8
+    return score
+
+
+def match_pasted(lines: list[PastedLine], xero_items: list[Item], kind: ItemKind) -> list[Item]:
+    """The stage's items as pasted, each tied to a Xero item where one matches."""
+    candidates = [i for i in xero_items if i.kind is kind]
+    by_code = {i.code.casefold(): i for i in candidates if i.code}
+    taken: set[str] = set()
+    held: list[Item] = []
+    for line in lines:
+        match: Item | None = None
+        confidence = 1.0
+        name = line.name
+        if line.code and (hit := by_code.get(line.code.casefold())) is not None:
+            match = hit  # the code decides; a different name is a real rename
+        else:
+            free = [i for i in candidates if (i.xero_id or i.name) not in taken]
+            exact = [i for i in free if normalise_name(i.name) == normalise_name(line.name)]
+            if line.parent:
+                exact = [
+                    i for i in exact
+                    if normalise_name(i.parent_name or "") == normalise_name(line.parent)
+                ]  # fmt: skip
+            if exact:
+                match = exact[0]
+            elif free:
+                best = max(free, key=lambda i: _score(line, i))
+                confidence = round(_score(line, best), 2)
+                if confidence >= FUZZY_THRESHOLD:
+                    match = best
+                    name = best.name  # a near miss is pasting noise, not a rename
+        if match is None:
+            held.append(
+                Item(
+                    kind=kind,
+                    code=line.code,
+                    name=line.name,
+                    parent_name=line.parent,
+                    provenance=Provenance.PASTED,
+                )
+            )
+            continue
+        taken.add(match.xero_id or match.name)
+        held.append(
+            match.model_copy(
+                update={
+                    "name": name,
+                    "status": Status.ACTIVE,
+                    "synced_at": None,
+                    "provenance": Provenance.PASTED,
+                    "confidence": confidence,
+                }
+            )
+        )
+    return held
