@@ -172,3 +172,132 @@ def test_stdout_is_only_json_in_a_real_process() -> None:
     assert proc.returncode == 1
     json.loads(proc.stdout)  # nothing but the document
     assert proc.stderr == ""
+
+
+def test_answers_from_flags_and_files(tmp_path: Path, tmp_scenario) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_scenario(
+        """
+        clock: 2026-11-25T10:00:00Z
+        organisation: {name: Blind Co}
+        xero: {accounts: [{code: '200', name: Sales}, {code: '429', name: Staff Wellbeing, created: -40m}]}
+        approvalmax: {access: none}
+        dext: {access: none}
+        """
+    )
+    code, out, _ = invoke("diagnose", "--sandbox", str(path), "--format", "json")
+    assert code == 3  # nothing found, but too much unseen to say all is well
+    assert "approvalmax.list.account" in {q["id"] for q in json.loads(out)["questions"]}
+    pasted = tmp_path / "am-accounts.txt"
+    pasted.write_text("200 - Sales\n", encoding="utf-8")
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(
+        "approvalmax.xero_connection: connected\napprovalmax.last_sync.accounts: -1h\n",
+        encoding="utf-8",
+    )
+    code, out, err = invoke(
+        "diagnose",
+        "--sandbox",
+        str(path),
+        "--format",
+        "json",
+        "--answers",
+        str(answers),
+        "--answer",
+        f"approvalmax.list.account=@{pasted}",
+    )
+    data = json.loads(out)
+    assert code == 1, err
+    assert [(f["rule"], f["name"]) for f in data["findings"]] == [
+        ("not-in-approvalmax-yet", "Staff Wellbeing")
+    ]
+    code, _, err = invoke("diagnose", "--sandbox", str(path), "--answer", "dext.linked=perhaps")
+    assert code == 2 and "dext.linked: answer yes or no" in err
+    code, _, err = invoke("diagnose", "--sandbox", str(path), "--answer", "no-equals-sign")
+    assert code == 2 and "ID=VALUE" in err
+
+
+def test_item_focus_from_the_command_line() -> None:
+    code, out, _ = invoke("diagnose", "--demo", "--item", "Ponsonby", "--format", "json")
+    data = json.loads(out)
+    assert code == 1 and data["focus"] == "Ponsonby"
+    assert [i["name"] for i in data["items"]] == ["Ponsonby Bakehouse Ltd"]
+    assert data["findings"][0]["rule"] == "contact-not-a-supplier"
+    code, _, err = invoke("diagnose", "--demo", "--item", "zzzz")
+    assert code == 2 and "no item" in err
+
+
+def test_watch_checks_again_until_resolved(tmp_scenario, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    stuck = """
+    clock: 2026-11-25T10:00:00Z
+    organisation: {name: Watch Co}
+    xero: {accounts: [{code: '429', name: Staff Wellbeing, created: -40m}]}
+    approvalmax: {last_sync: -1h}
+    dext: {last_pull: -2h}
+    """
+    path = tmp_scenario(stuck)
+    sleeps: list[float] = []
+
+    def fake_sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        if len(sleeps) == 2:  # the fix lands after the second check
+            path.write_text(stuck.replace("-1h", "+0m").replace("-2h", "+0m"), encoding="utf-8")
+
+    monkeypatch.setattr("troubleshooter.cli.time.sleep", fake_sleep)
+    code, out, err = invoke(
+        "diagnose", "--sandbox", str(path), "--watch", "--interval", "5s", "--until", "1h"
+    )
+    assert code == 0, err
+    assert sleeps == [5, 5]
+    assert (
+        "check 1 at" in err and "still to fix" in err and "check 3 at" in err and "resolved" in err
+    )
+    assert "everything in Xero that should reach Dext has reached it" in out
+
+
+def test_watch_gives_up_at_the_limit(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("troubleshooter.cli.time.sleep", lambda s: None)
+    code, _, err = invoke("diagnose", "--demo", "--watch", "--interval", "10s", "--until", "25s")
+    assert code == 1
+    assert "check 3 at" in err and "stopped watching" in err
+    code, _, err = invoke("diagnose", "--demo", "--watch", "--interval", "soon")
+    assert code == 2 and "not a duration" in err
+
+
+def test_rules_commands() -> None:
+    code, out, _ = invoke("rules", "lint")
+    assert code == 0 and "no problems" in out
+    code, out, _ = invoke("rules", "test")
+    assert code == 0, out
+    assert out.strip().endswith("0 failed")
+    code, out, _ = invoke("rules", "schema")
+    schema = json.loads(out)
+    assert set(schema["properties"]) == {"rules", "actions", "questions"}
+    jsonschema.Draft202012Validator.check_schema(schema)
+
+
+def test_rules_test_reports_a_broken_case(tmp_path: Path) -> None:
+    import shutil
+
+    from troubleshooter.resources import data_dir
+
+    rules = tmp_path / "rules"
+    shutil.copytree(data_dir("rules"), rules)
+    case = rules / "tests" / "not-in-approvalmax-yet.yaml"
+    case.write_text(
+        case.read_text(encoding="utf-8").replace("item: Staff Wellbeing", "item: Nobody", 1),
+        encoding="utf-8",
+    )
+    code, out, _ = invoke("rules", "test", "--rules", str(rules))
+    assert code == 1
+    assert "FAIL not-in-approvalmax-yet [fire]" in out and "did not fire for Nobody" in out
+
+
+def test_knowledge_commands() -> None:
+    code, out, _ = invoke("knowledge", "list")
+    assert code == 0 and "sync-to-approvalmax-first" in out
+    code, out, _ = invoke("knowledge", "search", "supplier", "bill")
+    assert code == 0 and out.splitlines()[0].startswith("contact-is-not-a-supplier")
+    code, out, _ = invoke("knowledge", "show", "reconnect-approvalmax-to-dext")
+    assert code == 0 and out.startswith("# ") and "Sources: http" in out
+    code, _, err = invoke("knowledge", "show", "nope")
+    assert code == 2 and "knowledge list" in err

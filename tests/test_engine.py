@@ -173,7 +173,11 @@ def test_an_item_absent_from_both_gets_both_steps_sync_first(library: Library) -
         "Pop-up": {"reconnect_dext"},
         "(organisation)": {"wait"},  # nothing is broken: the clocks catch up on their own
     }
-    assert [step.action for step in diagnosis.plan] == ["sync_approvalmax", "reconnect_dext", "wait"]
+    assert [step.action for step in diagnosis.plan] == [
+        "sync_approvalmax",
+        "reconnect_dext",
+        "wait",
+    ]
     sync, reconnect, wait = diagnosis.plan
     assert wait.expected_by == reconnect.expected_by
     wellbeing = next(t.key for t in diagnosis.items if t.name == "Staff Wellbeing")

@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import re
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,9 +19,9 @@ from typing import Any, TypeVar
 import click
 
 from troubleshooter import __version__
-from troubleshooter.errors import ExitCode, TroubleshooterError
+from troubleshooter.errors import ConfigError, ExitCode, TroubleshooterError
 from troubleshooter.model import Diagnosis, Stage
-from troubleshooter.resources import demo_scenario
+from troubleshooter.resources import data_dir, demo_scenario
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -52,14 +54,59 @@ def main() -> None:
 
 
 def exit_code_for(diagnosis: Diagnosis) -> ExitCode:
+    """3 when a system failed, 1 for findings, 3 when nothing was found but questions are
+    open (the tool could not see enough to say all is well), else 0."""
     if diagnosis.failed_systems:
         return ExitCode.UNREACHABLE
-    return ExitCode.FINDINGS if diagnosis.findings else ExitCode.OK
+    if diagnosis.findings:
+        return ExitCode.FINDINGS
+    return ExitCode.UNREACHABLE if diagnosis.questions else ExitCode.OK
 
 
 def _progress(stage: Stage, message: str) -> None:
     if sys.stderr.isatty():
         click.echo(f"  {stage.label}: {message}", err=True)
+
+
+def parse_duration(text: str) -> float:
+    """`90s`, `30m`, `2h`, `1h30m` or a number of seconds."""
+    match = re.fullmatch(r"\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*", text)
+    if not text.strip() or not match or not any(match.groups()):
+        raise click.BadParameter(f"{text!r} is not a duration like 90s, 30m or 2h")
+    hours, minutes, seconds = (float(g or 0) for g in match.groups())
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def _stopped(diagnosis: Diagnosis) -> int:
+    return diagnosis.summary.with_findings + sum(1 for f in diagnosis.findings if f.key is None)
+
+
+def watch(
+    check: Callable[[], Diagnosis], interval: float, limit: float, fmt_time: Callable[[], str]
+) -> Diagnosis:
+    """Checks again every `interval` seconds until nothing is left to fix or `limit` passes,
+    saying on stderr how each check went."""
+    deadline = time.monotonic() + limit
+    number = 1
+    while True:
+        result = check()
+        left = _stopped(result)
+        if not result.findings:
+            click.echo(f"check {number} at {fmt_time()}: resolved, nothing left to fix", err=True)
+            return result
+        if time.monotonic() + interval > deadline:
+            click.echo(
+                f"check {number} at {fmt_time()}: {left} still to fix; stopped watching "
+                f"after {limit:g} s",
+                err=True,
+            )
+            return result
+        click.echo(
+            f"check {number} at {fmt_time()}: {left} still to fix; next check in {interval:g} s",
+            err=True,
+        )
+        time.sleep(interval)
+        number += 1
 
 
 @main.command()
@@ -73,6 +120,27 @@ def _progress(stage: Stage, message: str) -> None:
 @click.option(
     "--url",
     help="Diagnose a sandbox served by `troubleshooter sandbox serve` at this base URL.",
+)
+@click.option(
+    "--item",
+    "focus",
+    metavar="TEXT",
+    help="Focus on the items matching a code, a name or part of one, and explain even the "
+    "causes a whole-organisation run only counts.",
+)
+@click.option(
+    "--answer",
+    "answer_args",
+    multiple=True,
+    metavar="ID=VALUE",
+    help="Answer one of the diagnosis's questions; VALUE @FILE reads a pasted list from FILE. "
+    "Repeatable.",
+)
+@click.option(
+    "--answers",
+    "answers_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A YAML file mapping question ids to answers.",
 )
 @click.option(
     "--format",
@@ -96,28 +164,42 @@ def _progress(stage: Stage, message: str) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Use the knowledge articles in this folder instead of the bundled ones. Repeatable.",
 )
+@click.option(
+    "--watch",
+    "watching",
+    is_flag=True,
+    help="Check again on an interval until everything is resolved or --until passes "
+    "(with --sandbox, edits to the file count).",
+)
+@click.option("--interval", default="60s", show_default=True, help="Time between checks.")
+@click.option("--until", "limit", default="30m", show_default=True, help="When to stop.")
 @_friendly
 def diagnose(
     demo: bool,
     scenario_path: Path | None,
     url: str | None,
+    focus: str | None,
+    answer_args: tuple[str, ...],
+    answers_file: Path | None,
     fmt: str,
     rules_dirs: tuple[Path, ...],
     knowledge_dirs: tuple[Path, ...],
+    watching: bool,
+    interval: str,
+    limit: str,
 ) -> None:
     """Diagnose one organisation and print the findings and the ordered fix plan."""
+    from troubleshooter.answers import load_answers_file, parse_answer_args
     from troubleshooter.diagnose import Library
     from troubleshooter.diagnose import diagnose as run
     from troubleshooter.report import render
     from troubleshooter.sandbox.app import Sandbox
     from troubleshooter.sandbox.connect import sandbox_connections
     from troubleshooter.sandbox.scenario import load_scenario
+    from troubleshooter.sources.fetch import Connections
 
-    chosen = [
-        name
-        for name, given in (("--demo", demo), ("--sandbox", scenario_path), ("--url", url))
-        if given
-    ]
+    sources = (("--demo", demo), ("--sandbox", scenario_path), ("--url", url))
+    chosen = [name for name, given in sources if given]
     if len(chosen) > 1:
         raise click.UsageError(f"choose one of {', '.join(chosen)}")
     if not chosen:
@@ -125,13 +207,23 @@ def diagnose(
             "say what to diagnose: --demo, --sandbox FILE or --url URL "
             "(signing in to the real Xero, ApprovalMax and Dext is not available yet)"
         )
+    every, stop = parse_duration(interval), parse_duration(limit)
     library = Library.load(rules_dirs or None, knowledge_dirs or None)
-    if url:
-        connections = sandbox_connections(base_url=url)
-    else:
-        scenario = load_scenario(scenario_path or demo_scenario())
-        connections = sandbox_connections(Sandbox(scenario))
-    result = asyncio.run(run(connections, library, _progress))
+    answers = load_answers_file(answers_file) if answers_file else {}
+    answers |= parse_answer_args(answer_args)
+
+    def connections() -> Connections:
+        if url:
+            return sandbox_connections(base_url=url)
+        # Read the file on every check, so that a watched scenario can be edited.
+        return sandbox_connections(Sandbox(load_scenario(scenario_path or demo_scenario())))
+
+    def check() -> Diagnosis:
+        progress = None if watching else _progress
+        return asyncio.run(run(connections(), library, progress, answers=answers, focus=focus))
+
+    clock = lambda: time.strftime("%H:%M:%S")  # noqa: E731
+    result = watch(check, every, stop, clock) if watching else check()
     click.echo(render(result, fmt), nl=False)
     sys.exit(exit_code_for(result))
 
@@ -205,6 +297,137 @@ def sandbox_serve(scenario_path: Path | None, port: int, host: str) -> None:
     click.echo(f"  Adapters:    {base}/adapter/approvalmax, {base}/adapter/dext", err=True)
     click.echo(f"Diagnose it with: troubleshooter diagnose --url {base}", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+_rules_dirs = click.option(
+    "--rules",
+    "rules_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A rules folder to use instead of the bundled one. Repeatable.",
+)
+_knowledge_dirs = click.option(
+    "--knowledge",
+    "knowledge_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A knowledge folder to use instead of the bundled one. Repeatable.",
+)
+
+
+@main.group()
+def rules() -> None:
+    """The rules: check them, run their cases, print their format."""
+
+
+@rules.command("lint")
+@_rules_dirs
+@_knowledge_dirs
+@_friendly
+def rules_lint(rules_dirs: tuple[Path, ...], knowledge_dirs: tuple[Path, ...]) -> None:
+    """Check the rules, actions, questions and articles, and how they link."""
+    from troubleshooter.diagnose import Library
+    from troubleshooter.ruletest import load_cases
+
+    library = Library.load(rules_dirs or None, knowledge_dirs or None)
+    problems = library.lint()
+    folders = list(rules_dirs) or [data_dir("rules")]
+    known = {r.id for r in library.rules.rules}
+    for case_file, path in load_cases(folders):
+        if case_file.rule not in known:
+            problems.append(f"{path}: cases for unknown rule '{case_file.rule}'")
+    rules_, actions, questions = library.rules.rules, library.rules.actions, library.rules.questions
+    click.echo(
+        f"{len(rules_)} rules, {len(actions)} actions, {len(questions)} questions, "
+        f"{len(library.knowledge)} articles"
+    )
+    for problem in problems:
+        click.echo(f"  ! {problem}")
+    if problems:
+        sys.exit(ExitCode.FINDINGS)
+    click.echo("no problems")
+
+
+@rules.command("test")
+@_rules_dirs
+@_knowledge_dirs
+@click.option("-v", "--verbose", is_flag=True, help="Show passing cases too.")
+@_friendly
+def rules_test(
+    rules_dirs: tuple[Path, ...], knowledge_dirs: tuple[Path, ...], verbose: bool
+) -> None:
+    """Run every rule's fire and quiet cases (tests/*.yaml beside the rules)."""
+    from troubleshooter.diagnose import Library
+    from troubleshooter.ruletest import run_cases
+
+    library = Library.load(rules_dirs or None, knowledge_dirs or None)
+    results = run_cases(library, list(rules_dirs) or [data_dir("rules")])
+    failed = [r for r in results if not r.passed]
+    for result in results:
+        if verbose or not result.passed:
+            mark = "ok  " if result.passed else "FAIL"
+            click.echo(f"{mark} {result.rule} [{result.expect}] {result.case}: {result.detail}")
+    click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    if failed:
+        sys.exit(ExitCode.FINDINGS)
+
+
+@rules.command("schema")
+def rules_schema() -> None:
+    """Print the JSON Schema of a rules file."""
+    from troubleshooter.engine import rules_file_schema
+
+    click.echo(json.dumps(rules_file_schema(), indent=2))
+
+
+@main.group()
+def knowledge() -> None:
+    """The knowledge articles: list, search, read."""
+
+
+@knowledge.command("list")
+@_knowledge_dirs
+@_friendly
+def knowledge_list(knowledge_dirs: tuple[Path, ...]) -> None:
+    """List the articles."""
+    from troubleshooter.knowledge import load_knowledge
+
+    for article in load_knowledge(list(knowledge_dirs) or [data_dir("knowledge")]):
+        click.echo(f"{article.id:<45} {article.title}")
+
+
+@knowledge.command("search")
+@click.argument("words", nargs=-1, required=True)
+@_knowledge_dirs
+@_friendly
+def knowledge_search(words: tuple[str, ...], knowledge_dirs: tuple[Path, ...]) -> None:
+    """Find the articles about some words, best first."""
+    from troubleshooter.knowledge import load_knowledge
+
+    base = load_knowledge(list(knowledge_dirs) or [data_dir("knowledge")])
+    hits = base.search(" ".join(words))
+    if not hits:
+        click.echo("no article mentions that", err=True)
+        sys.exit(ExitCode.FINDINGS)
+    for article, _score in hits:
+        click.echo(f"{article.id:<45} {article.title}")
+        click.echo(f"    {article.excerpt(160)}")
+
+
+@knowledge.command("show")
+@click.argument("article_id")
+@_knowledge_dirs
+@_friendly
+def knowledge_show(article_id: str, knowledge_dirs: tuple[Path, ...]) -> None:
+    """Print one article (Markdown)."""
+    from troubleshooter.knowledge import load_knowledge
+
+    base = load_knowledge(list(knowledge_dirs) or [data_dir("knowledge")])
+    article = base.get(article_id)
+    if article is None:
+        raise ConfigError(f"no article {article_id!r}; `troubleshooter knowledge list` lists them")
+    click.echo(article.body, nl=False)
+    click.echo("\nSources: " + ", ".join(article.meta.source))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -69,6 +69,27 @@ class Library:
                     "which no knowledge folder holds"
                 )
 
+    def lint(self) -> list[str]:
+        """Problems that loading lets pass but a support team should fix: questions no rule
+        can raise, actions and articles nothing uses."""
+        problems = []
+        used = set().union(
+            *(r.condition.facts() | {r.spec.expected_by or ""} for r in self.rules.rules)
+        )
+        for question in self.rules.questions:
+            if not ({question.sets, *question.settles} & used):
+                problems.append(f"question '{question.id}': no rule uses the facts it settles")
+        cited = {r.spec.action for r in self.rules.rules} | {
+            a for r in self.rules.rules for a in r.spec.then
+        }
+        for action in self.rules.actions:
+            if action not in cited:
+                problems.append(f"action '{action}': no rule leads to it")
+        for rule in self.rules.rules:
+            if not rule.spec.description and not rule.spec.references:
+                problems.append(f"rule '{rule.id}': give a description or references")
+        return problems
+
 
 def _clock(snapshots: dict[Stage, StageSnapshot]) -> datetime:
     """The systems' own clock where they say (Xero's DateTimeUTC first), else this machine's."""

@@ -461,3 +461,31 @@ def evaluate(
         elif verdict:
             result.findings.append(_finding(rule, organisation, None))
     return result
+
+
+def rules_file_schema() -> dict[str, Any]:
+    """The JSON Schema of a rules file: `rules`, `actions` and `questions`."""
+    from pydantic.json_schema import models_json_schema
+
+    _, defs = models_json_schema(
+        [(RuleSpec, "validation"), (Action, "validation"), (QuestionSpec, "validation")],
+        ref_template="#/$defs/{model}",
+    )
+    operators = ", ".join(OPERATORS)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "troubleshooter rules file",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "rules": {"type": "array", "items": {"$ref": "#/$defs/RuleSpec"}},
+            "actions": {"type": "array", "items": {"$ref": "#/$defs/Action"}},
+            "questions": {"type": "array", "items": {"$ref": "#/$defs/QuestionSpec"}},
+        },
+        "$defs": defs["$defs"],
+        "description": (
+            "A condition (`when`) is {all: [...]}, {any: [...]}, {not: {...}} or "
+            f"{{fact: NAME, OPERATOR: VALUE}} with OPERATOR one of {operators}; "
+            f"facts: {', '.join(sorted(ALL_FACTS))}."
+        ),
+    }

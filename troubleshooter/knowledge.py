@@ -82,6 +82,24 @@ class KnowledgeBase:
     def get(self, article_id: str) -> Article | None:
         return self._articles.get(article_id)
 
+    def search(self, text: str, limit: int = 10) -> list[tuple[Article, float]]:
+        """Articles about `text`, best first: every word must appear (in the title, the
+        applies-to kinds or the body); title hits count most."""
+        words = [w for w in re.findall(r"[\w-]+", text.casefold()) if len(w) > 1]
+        if not words:
+            return []
+        scored = []
+        for article in self:
+            title = article.title.casefold()
+            body = article.body.casefold()
+            tags = " ".join(article.meta.applies_to).replace("_", " ")
+            if not all(w in title or w in body or w in tags or w in article.id for w in words):
+                continue
+            score = sum(5 * title.count(w) + 2 * tags.count(w) + body.count(w) for w in words)
+            scored.append((article, float(score)))
+        scored.sort(key=lambda pair: (-pair[1], pair[0].id))
+        return scored[:limit]
+
 
 def load_knowledge(directories: Sequence[Path]) -> KnowledgeBase:
     articles: list[Article] = []

@@ -62,13 +62,16 @@ def verdict(diagnosis: Diagnosis) -> str:
     if stopped:
         noun = "item" if stopped == 1 else "items"
         text = f"{org}: {stopped} {noun} stopped on the way from Xero to Dext"
-    elif failed:
+    elif failed or diagnosis.questions:
         text = f"{org}: no problem found in what could be checked"
     else:
         text = f"{org}: everything in Xero that should reach Dext has reached it"
     if failed:
         names = ", ".join(s.stage.label for s in failed)
         text += f" ({names} could not be fully checked)"
+    if diagnosis.questions:
+        count = len(diagnosis.questions)
+        text += f"; {count} question{'s' if count > 1 else ''} would settle the rest"
     return text
 
 
@@ -145,7 +148,10 @@ def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
 
 def render_text(diagnosis: Diagnosis) -> str:
     now = diagnosis.generated_at
-    out = [verdict(diagnosis), f"Diagnosed at {when(now)}", "", "Systems"]
+    out = [verdict(diagnosis), f"Diagnosed at {when(now)}"]
+    if diagnosis.focus is not None:
+        out.append(f"Asked about “{diagnosis.focus}”: {len(diagnosis.items)} matching item(s)")
+    out += ["", "Systems"]
     for system in diagnosis.systems:
         out.extend(_system_line(system, now))
 
@@ -174,7 +180,8 @@ def render_text(diagnosis: Diagnosis) -> str:
         labels = {t.key: _label(t) for t in diagnosis.items}
         for step in diagnosis.plan:
             items = ", ".join(labels.get(k, k) for k in step.items)
-            out.extend(_wrap(f"{step.order}. {step.title} (for: {items})", "     ", "  "))
+            title = f"{step.order}. {step.title}" + (f" (for: {items})" if items else "")
+            out.extend(_wrap(title, "     ", "  "))
             for instruction in step.instructions:
                 out.extend(_wrap(instruction, "       ", "     - "))
             if step.expected_note:

@@ -1,0 +1,249 @@
+"""Questions where the tool cannot see, answers and pasted lists that settle them."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+
+import pytest
+
+from troubleshooter.diagnose import Library, diagnose
+from troubleshooter.errors import ConfigError
+from troubleshooter.model import Diagnosis, ItemKind, Item, Mark, Provenance, Stage
+from troubleshooter.paste import match_pasted, parse_line, parse_pasted
+from troubleshooter.sandbox.app import Sandbox
+from troubleshooter.sandbox.connect import sandbox_connections
+from troubleshooter.sandbox.scenario import Scenario
+from troubleshooter.sandbox.timeline import Timeline
+
+from conftest import FAST, scenario
+
+
+def run_with(
+    s: Scenario,
+    library: Library,
+    answers: Mapping[str, str] | None = None,
+    focus: str | None = None,
+) -> Diagnosis:
+    connections = sandbox_connections(Sandbox(s), settings=FAST)
+    return asyncio.run(diagnose(connections, library, answers=answers, focus=focus))
+
+
+@pytest.mark.parametrize(
+    ("line", "kind", "code", "name", "parent"),
+    [
+        ("420 - Entertainment", ItemKind.ACCOUNT, "420", "Entertainment", None),
+        ("Entertainment (420)", ItemKind.ACCOUNT, "420", "Entertainment", None),
+        ("420 Entertainment", ItemKind.ACCOUNT, "420", "Entertainment", None),
+        (
+            "420\tEntertainment\tOverheads\t15% GST on Expenses",
+            ItemKind.ACCOUNT,
+            "420",
+            "Entertainment",
+            None,
+        ),
+        (
+            "  • 090: Business Cheque Account",
+            ItemKind.BANK_ACCOUNT,
+            "090",
+            "Business Cheque Account",
+            None,
+        ),
+        ("Region / Auckland", ItemKind.TRACKING_OPTION, None, "Auckland", "Region"),
+        ("Kaimai Oat Milk Co", ItemKind.SUPPLIER, None, "Kaimai Oat Milk Co", None),
+        ("3M New Zealand Ltd", ItemKind.SUPPLIER, None, "3M New Zealand Ltd", None),
+    ],
+)
+def test_pasted_lines_are_read_tolerantly(
+    line: str, kind: ItemKind, code: str | None, name: str, parent: str | None
+) -> None:
+    parsed = parse_line(line, kind)
+    assert parsed is not None
+    assert (parsed.code, parsed.name, parsed.parent) == (code, name, parent)
+
+
+def test_headers_and_blank_lines_are_skipped() -> None:
+    text = "Code\tName\n\n200\tSales\n  \n- 400 - Advertising\n"
+    assert [(p.code, p.name) for p in parse_pasted(text, ItemKind.ACCOUNT)] == [
+        ("200", "Sales"),
+        ("400", "Advertising"),
+    ]
+
+
+def test_matching_by_code_name_and_fuzzily_with_confidence() -> None:
+    xero = [
+        Item(kind=ItemKind.ACCOUNT, xero_id="A", code="420", name="Client Entertainment"),
+        Item(kind=ItemKind.ACCOUNT, xero_id="B", code="400", name="Advertising & Marketing"),
+        Item(kind=ItemKind.ACCOUNT, xero_id="C", code="404", name="Bank Fees"),
+    ]
+    pasted = parse_pasted(
+        "420 - Entertainment\nAdvertising and Marketing\nBank Fess\nGhost Account", ItemKind.ACCOUNT
+    )
+    held = match_pasted(pasted, xero, ItemKind.ACCOUNT)
+    by_name = {h.name: h for h in held}
+    assert by_name["Entertainment"].xero_id == "A"  # the code decides: a real rename
+    assert by_name["Advertising & Marketing"].xero_id == "B"
+    assert 0.82 <= (by_name["Advertising & Marketing"].confidence or 0) < 1
+    assert by_name["Bank Fees"].xero_id == "C"  # a typo is not a rename
+    assert by_name["Ghost Account"].xero_id is None  # only that stage has it
+    assert all(h.provenance is Provenance.PASTED for h in held)
+
+
+NO_ACCESS = """
+xero:
+  accounts:
+    - {code: '200', name: Sales}
+    - {code: '429', name: Staff Wellbeing, created: -40m}
+    - {code: '420', name: Client Entertainment, updated: -5h, before: {name: Entertainment}}
+  bank_accounts:
+    - {code: '090', name: Business Cheque}
+    - {name: Wise Wallet}
+  tracking_categories:
+    - name: Region
+      options: [{name: North}, {name: Pop-up, created: -6h}]
+  contacts:
+    - {name: Beans Ltd, is_supplier: true}
+    - {name: Oat Milk Co, is_supplier: true, created: -7h}
+    - {name: A Customer, is_supplier: false}
+  tax_rates:
+    - {name: 15% GST on Expenses, tax_type: INPUT2, rate: 15}
+approvalmax: {last_sync: {accounts: -1h, tracking_categories: -1h30m, contacts: -2h, tax_rates: -1h}, access: ACCESS}
+dext: {last_pull: -10h, access: ACCESS}
+"""
+
+
+def _pasted(items: list[Item], kind: ItemKind) -> str:
+    lines = []
+    for item in items:
+        if item.kind is not kind:
+            continue
+        if item.kind is ItemKind.TRACKING_OPTION:
+            lines.append(f"{item.parent_name} / {item.name}")
+        elif item.code and item.kind is not ItemKind.TAX_RATE:
+            lines.append(f"{item.code} - {item.name}")
+        else:
+            lines.append(item.name)
+    return "\n".join(lines)
+
+
+def test_without_access_the_tool_asks_instead_of_guessing(library: Library) -> None:
+    blind = run_with(scenario(NO_ACCESS.replace("ACCESS", "none")), library)
+    # Xero alone proves one thing (the bank account has no code); nothing downstream is guessed.
+    assert {f.rule for f in blind.findings} == {"bank-account-without-code"}
+    assert all(i.stages[Stage.DEXT] is Mark.UNKNOWN for i in blind.items)
+    ids = {q.id for q in blind.questions}
+    assert {
+        "approvalmax.xero_connection",
+        "approvalmax.last_sync.accounts",
+        "approvalmax.list.account",
+        "dext.integration",
+        "dext.linked",
+        "dext.last_pull",
+        "dext.list.tracking_option",
+    } <= ids
+    question = next(q for q in blind.questions if q.id == "dext.integration")
+    assert question.choices == ["approvalmax", "xero_direct", "none"]
+    assert "Business settings" in question.where
+
+
+def test_answering_the_questions_gives_the_same_diagnosis_as_full_access(library: Library) -> None:
+    full_scenario = scenario(NO_ACCESS.replace("ACCESS", "adapter"))
+    full = run_with(full_scenario, library)
+    timeline = Timeline(full_scenario)
+    am, dext = timeline.approvalmax_items(), timeline.dext_items()
+    blind_scenario = scenario(NO_ACCESS.replace("ACCESS", "none"))
+    blind = run_with(blind_scenario, library)
+    answers = {
+        "approvalmax.xero_connection": "connected",
+        "dext.integration": "approvalmax",
+        "dext.linked": "yes",
+        "dext.last_pull": full_scenario.dext_last_pull.isoformat(),
+    }
+    for sync_type in ("accounts", "tracking_categories", "contacts", "tax_rates"):
+        when = full_scenario.approvalmax.sync_time(sync_type, full_scenario.clock)
+        answers[f"approvalmax.last_sync.{sync_type}"] = when.isoformat()
+    for kind in ItemKind:
+        answers[f"approvalmax.list.{kind.value}"] = _pasted(am, kind)
+        answers[f"dext.list.{kind.value}"] = _pasted(dext, kind)
+    assert {q.id for q in blind.questions} <= set(answers)
+    answered = run_with(blind_scenario, library, answers)
+
+    def shape(d: Diagnosis) -> tuple[set[tuple[str, str, str | None]], list[str]]:
+        return {(f.rule, f.action, f.key) for f in d.findings}, [s.action for s in d.plan]
+
+    assert full.findings and shape(answered) == shape(full)
+    assert answered.questions == []
+    wellbeing = next(i for i in answered.items if i.name == "Staff Wellbeing")
+    assert (
+        wellbeing.stages == full.items[[i.name for i in full.items].index("Staff Wellbeing")].stages
+    )
+    am_status = next(s for s in answered.systems if s.stage is Stage.APPROVALMAX)
+    assert am_status.answered["approvalmax.list.account"] is Provenance.PASTED
+    assert am_status.answered["approvalmax.xero_connection"] is Provenance.ANSWER
+
+
+def test_a_focused_run_asks_about_the_item_itself(library: Library) -> None:
+    blind = run_with(scenario(NO_ACCESS.replace("ACCESS", "none")), library, focus="429")
+    ids = {q.id for q in blind.questions}
+    key = blind.items[0].key
+    assert f"approvalmax.has.{key}" in ids and f"dext.has.{key}" in ids
+    assert not any(".list." in i for i in ids)
+    answers = {
+        f"approvalmax.has.{key}": "no",
+        f"dext.has.{key}": "no",
+        "approvalmax.last_sync.accounts": "-1h",
+        "approvalmax.xero_connection": "connected",
+        "dext.integration": "approvalmax",
+        "dext.last_pull": "-10h",
+        "dext.linked": "yes",
+    }
+    answered = run_with(
+        scenario(NO_ACCESS.replace("ACCESS", "none")), library, answers, focus="429"
+    )
+    assert [s.action for s in answered.plan] == ["sync_approvalmax", "reconnect_dext", "wait"]
+    assert answered.items[0].detail.get(Stage.APPROVALMAX) is None
+
+
+@pytest.mark.parametrize(
+    ("answers", "problem"),
+    [
+        (
+            {"approvalmax.xero_connection": "maybe"},
+            "answer one of: connected, disconnected, expired",
+        ),
+        ({"dext.linked": "perhaps"}, "answer yes or no"),
+        ({"dext.last_pull": "yesterday"}, "write a time with its zone"),
+        ({"dext.last_pull": "2026-11-25T09:00"}, "add the time zone"),
+        ({"approvalmax.last_sync.invoices": "-1h"}, "no such question"),
+        ({"nonsense": "1"}, "no such question"),
+    ],
+)
+def test_bad_answers_are_refused_with_the_reason(
+    library: Library, answers: dict[str, str], problem: str
+) -> None:
+    with pytest.raises(ConfigError, match=problem):
+        run_with(scenario(NO_ACCESS.replace("ACCESS", "none")), library, answers)
+
+
+def test_focus_explains_what_a_whole_organisation_run_only_counts(library: Library) -> None:
+    text = """
+    xero:
+      accounts: [{code: '330', name: Old Stock, status: ARCHIVED}, {code: '200', name: Sales}]
+      contacts: [{name: A Customer, is_supplier: false}]
+    """
+    whole = run_with(scenario(text), library)
+    assert whole.findings == []
+    assert {q.rule: q.count for q in whole.summary.quiet} == {
+        "archived-in-xero": 1,
+        "contact-not-a-supplier": 1,
+    }
+    focused = run_with(scenario(text), library, focus="old stock")
+    assert [f.rule for f in focused.findings] == ["archived-in-xero"]
+    assert [s.action for s in focused.plan] == [
+        "restore_in_xero",
+        "sync_approvalmax",
+        "reconnect_dext",
+    ]
+    assert [i.name for i in focused.items] == ["Old Stock"] and focused.focus == "old stock"
+    with pytest.raises(ConfigError, match="did you mean 'old stock'"):
+        run_with(scenario(text), library, focus="old stok")
