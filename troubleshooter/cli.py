@@ -14,13 +14,16 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from troubleshooter import __version__
 from troubleshooter.errors import ConfigError, ExitCode, TroubleshooterError
 from troubleshooter.model import Diagnosis, Stage
+
+if TYPE_CHECKING:
+    from troubleshooter.sources.fetch import Connections
 from troubleshooter.resources import data_dir, demo_scenario
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -109,17 +112,133 @@ def watch(
         number += 1
 
 
+def _source_options(func: F) -> F:
+    """Where the diagnosis reads from: the demo, a scenario, a served sandbox."""
+    for option in reversed(
+        [
+            click.option("--demo", is_flag=True, help="The bundled demo organisation (sandbox)."),
+            click.option(
+                "--sandbox",
+                "scenario_path",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="A sandbox scenario file (see docs/scenarios.md).",
+            ),
+            click.option(
+                "--url", help="A sandbox served by `troubleshooter sandbox serve`, at this URL."
+            ),
+            click.option(
+                "--answer",
+                "answer_args",
+                multiple=True,
+                metavar="ID=VALUE",
+                help="Answer one of the diagnosis's questions; VALUE @FILE reads a pasted "
+                "list from FILE. Repeatable.",
+            ),
+            click.option(
+                "--answers",
+                "answers_file",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="A YAML file mapping question ids to answers.",
+            ),
+            click.option(
+                "--include-contact-details",
+                "contact_details",
+                is_flag=True,
+                help="Keep contacts' emails and phone numbers in what is written (they are "
+                "removed by default).",
+            ),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+def _output_options(func: F) -> F:
+    func = click.option(
+        "--output",
+        "-o",
+        default="-",
+        metavar="FILE",
+        help='Write to FILE ("-": standard output, the default).',
+    )(func)
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "md", "html", "json"]),
+        default=None,
+        help="text for a terminal, md for a ticket, html to send, json for machines "
+        "(default: from the --output suffix, else text).",
+    )(func)
+
+
+def _format_for(fmt: str | None, output: str) -> str:
+    if fmt:
+        return fmt
+    suffix = Path(output).suffix.lower() if output != "-" else ""
+    return {".md": "md", ".html": "html", ".htm": "html", ".json": "json"}.get(suffix, "text")
+
+
+def write_output(text: str, output: str) -> None:
+    """Writes the result to stdout, or to a file whole (never half-written)."""
+    if output == "-":
+        click.echo(text, nl=False)
+        return
+    path = Path(output)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(path)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
+    click.echo(f"wrote {path.resolve()}", err=True)
+
+
+def _answers(answers_file: Path | None, answer_args: tuple[str, ...]) -> dict[str, str]:
+    from troubleshooter.answers import load_answers_file, parse_answer_args
+
+    answers = load_answers_file(answers_file) if answers_file else {}
+    return answers | parse_answer_args(answer_args)
+
+
+def _connections_factory(
+    demo: bool, scenario_path: Path | None, url: str | None, snapshot: Path | None = None
+) -> Callable[[], Connections]:
+    """Checks that exactly one source was named; returns how to connect to it (afresh each
+    time, so a watched scenario file can be edited)."""
+    from troubleshooter.sandbox.app import Sandbox
+    from troubleshooter.sandbox.connect import sandbox_connections
+    from troubleshooter.sandbox.scenario import load_scenario
+
+    sources: list[tuple[str, object]] = [
+        ("--demo", demo),
+        ("--sandbox", scenario_path),
+        ("--url", url),
+        ("--snapshot", snapshot),
+    ]
+    chosen = [name for name, given in sources if given]
+    if len(chosen) > 1:
+        raise click.UsageError(f"choose one of {', '.join(chosen)}")
+    if not chosen:
+        raise click.UsageError(
+            "say what to diagnose: --demo, --sandbox FILE, --url URL or --snapshot FILE "
+            "(signing in to the real Xero, ApprovalMax and Dext is not available yet)"
+        )
+
+    def connect() -> Connections:
+        if url:
+            return sandbox_connections(base_url=url)
+        return sandbox_connections(Sandbox(load_scenario(scenario_path or demo_scenario())))
+
+    return connect
+
+
 @main.command()
-@click.option("--demo", is_flag=True, help="Diagnose the bundled demo organisation (sandbox).")
+@_source_options
 @click.option(
-    "--sandbox",
-    "scenario_path",
+    "--snapshot",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Diagnose a sandbox scenario file (see docs/scenarios.md).",
-)
-@click.option(
-    "--url",
-    help="Diagnose a sandbox served by `troubleshooter sandbox serve` at this base URL.",
+    help="Diagnose a bundle made by `troubleshooter collect` instead of live systems.",
 )
 @click.option(
     "--item",
@@ -128,28 +247,7 @@ def watch(
     help="Focus on the items matching a code, a name or part of one, and explain even the "
     "causes a whole-organisation run only counts.",
 )
-@click.option(
-    "--answer",
-    "answer_args",
-    multiple=True,
-    metavar="ID=VALUE",
-    help="Answer one of the diagnosis's questions; VALUE @FILE reads a pasted list from FILE. "
-    "Repeatable.",
-)
-@click.option(
-    "--answers",
-    "answers_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="A YAML file mapping question ids to answers.",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for machines.",
-)
+@_output_options
 @click.option(
     "--rules",
     "rules_dirs",
@@ -178,10 +276,13 @@ def diagnose(
     demo: bool,
     scenario_path: Path | None,
     url: str | None,
-    focus: str | None,
     answer_args: tuple[str, ...],
     answers_file: Path | None,
-    fmt: str,
+    contact_details: bool,
+    snapshot: Path | None,
+    focus: str | None,
+    fmt: str | None,
+    output: str,
     rules_dirs: tuple[Path, ...],
     knowledge_dirs: tuple[Path, ...],
     watching: bool,
@@ -189,43 +290,109 @@ def diagnose(
     limit: str,
 ) -> None:
     """Diagnose one organisation and print the findings and the ordered fix plan."""
-    from troubleshooter.answers import load_answers_file, parse_answer_args
+    from troubleshooter.bundle import diagnose_bundle, load_bundle
     from troubleshooter.diagnose import Library
     from troubleshooter.diagnose import diagnose as run
-    from troubleshooter.report import render
-    from troubleshooter.sandbox.app import Sandbox
-    from troubleshooter.sandbox.connect import sandbox_connections
-    from troubleshooter.sandbox.scenario import load_scenario
-    from troubleshooter.sources.fetch import Connections
+    from troubleshooter.report import export
 
-    sources = (("--demo", demo), ("--sandbox", scenario_path), ("--url", url))
-    chosen = [name for name, given in sources if given]
-    if len(chosen) > 1:
-        raise click.UsageError(f"choose one of {', '.join(chosen)}")
-    if not chosen:
-        raise click.UsageError(
-            "say what to diagnose: --demo, --sandbox FILE or --url URL "
-            "(signing in to the real Xero, ApprovalMax and Dext is not available yet)"
-        )
+    connect = _connections_factory(demo, scenario_path, url, snapshot)
     every, stop = parse_duration(interval), parse_duration(limit)
     library = Library.load(rules_dirs or None, knowledge_dirs or None)
-    answers = load_answers_file(answers_file) if answers_file else {}
-    answers |= parse_answer_args(answer_args)
-
-    def connections() -> Connections:
-        if url:
-            return sandbox_connections(base_url=url)
-        # Read the file on every check, so that a watched scenario can be edited.
-        return sandbox_connections(Sandbox(load_scenario(scenario_path or demo_scenario())))
+    answers = _answers(answers_file, answer_args)
+    secrets: list[str] = []
 
     def check() -> Diagnosis:
+        if snapshot is not None:
+            bundle = load_bundle(snapshot)
+            return diagnose_bundle(
+                bundle, library, source=snapshot.name, answers=answers, focus=focus
+            )
+        connections = connect()
+        secrets[:] = connections.secrets()
         progress = None if watching else _progress
-        return asyncio.run(run(connections(), library, progress, answers=answers, focus=focus))
+        return asyncio.run(run(connections, library, progress, answers=answers, focus=focus))
 
+    if watching and snapshot is not None:
+        raise click.UsageError("--watch checks live systems again; a snapshot never changes")
     clock = lambda: time.strftime("%H:%M:%S")  # noqa: E731
     result = watch(check, every, stop, clock) if watching else check()
-    click.echo(render(result, fmt), nl=False)
+    text = export(
+        result, _format_for(fmt, output), secrets=secrets, contact_details=contact_details
+    )
+    write_output(text, output)
     sys.exit(exit_code_for(result))
+
+
+@main.command()
+@_source_options
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    metavar="FILE",
+    help='Where to write the bundle (JSON); "-" for standard output.',
+)
+@_friendly
+def collect(
+    demo: bool,
+    scenario_path: Path | None,
+    url: str | None,
+    answer_args: tuple[str, ...],
+    answers_file: Path | None,
+    contact_details: bool,
+    output: str,
+) -> None:
+    """Save what the tool fetched, with your answers, redacted, to attach to a ticket."""
+    from troubleshooter.bundle import bundle_json
+    from troubleshooter.bundle import collect as gather
+
+    connections = _connections_factory(demo, scenario_path, url)()
+    answers = _answers(answers_file, answer_args)
+    bundle = asyncio.run(gather(connections, answers, _progress))
+    text = bundle_json(bundle, secrets=connections.secrets(), contact_details=contact_details)
+    write_output(text, output)
+    failed = [s for s in bundle.snapshots if s.failed]
+    if failed:
+        names = ", ".join(s.stage.label for s in failed)
+        click.echo(f"note: {names} could not be fully read; the bundle says why", err=True)
+        sys.exit(ExitCode.UNREACHABLE)
+
+
+class _ReportGroup(click.Group):
+    """`report FILE …` renders a saved diagnosis; `report schema` prints its JSON Schema."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = ["render", *args]
+        return super().parse_args(ctx, args)
+
+
+@main.group(cls=_ReportGroup)
+def report() -> None:
+    """Render a saved diagnosis (`report DIAGNOSIS.json --format html`), or print the JSON
+    Schema of the diagnosis (`report schema`)."""
+
+
+@report.command("render")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@_output_options
+@click.option("--include-contact-details", "contact_details", is_flag=True)
+@_friendly
+def report_render(source: Path, fmt: str | None, output: str, contact_details: bool) -> None:
+    """Render a diagnosis saved as JSON (`diagnose --format json`) in another format."""
+    from troubleshooter.report import export, load_diagnosis
+
+    diagnosis = load_diagnosis(source)
+    text = export(diagnosis, _format_for(fmt, output), contact_details=contact_details)
+    write_output(text, output)
+
+
+@report.command("schema")
+def report_schema() -> None:
+    """Print the JSON Schema of a diagnosis (what `--format json` writes)."""
+    from troubleshooter.report import report_json_schema
+
+    click.echo(json.dumps(report_json_schema(), indent=2))
 
 
 @main.command()

@@ -16,10 +16,13 @@ from troubleshooter.knowledge import KnowledgeBase, load_knowledge
 from troubleshooter.lineage import build_traces
 from troubleshooter.model import (
     STAGES,
+    ArticleRef,
     Diagnosis,
+    Finding,
     ItemKind,
     ItemTrace,
     OrganisationRef,
+    PlanStep,
     QuietCause,
     Stage,
     StageSnapshot,
@@ -68,6 +71,24 @@ class Library:
                     f"action '{action.id}' cites article '{action.article}', "
                     "which no knowledge folder holds"
                 )
+
+    def cited(self, findings: list[Finding], plan: list[PlanStep]) -> list[ArticleRef]:
+        """The articles the findings and the plan's actions cite, in that order."""
+        ids = [f.article for f in findings]
+        ids += [a for step in plan if (a := self.rules.actions[step.action].article)]
+        refs = []
+        for article_id in dict.fromkeys(ids):
+            article = self.knowledge.get(article_id)
+            if article is not None:
+                refs.append(
+                    ArticleRef(
+                        id=article.id,
+                        title=article.title,
+                        excerpt=article.excerpt(),
+                        link=next((s for s in article.meta.source if s.startswith("http")), None),
+                    )
+                )
+        return refs
 
     def lint(self) -> list[str]:
         """Problems that loading lets pass but a support team should fix: questions no rule
@@ -182,13 +203,15 @@ def diagnose_snapshots(
         organisation=(snapshots[Stage.APPROVALMAX].organisation or organisation).name,
         answered=answer_set.ids,
     )
+    plan = build_plan(findings, library.rules.actions)
     return Diagnosis(
         generated_at=now,
         organisation=organisation,
+        articles=library.cited(findings, plan),
         systems=[_system_status(snapshots[stage]) for stage in STAGES],
         items=shown,
         findings=findings,
-        plan=build_plan(findings, library.rules.actions),
+        plan=plan,
         questions=questions,
         focus=focus,
         summary=Summary(

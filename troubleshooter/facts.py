@@ -113,13 +113,27 @@ class FactContext:
             return None if value is Mark.UNKNOWN else value.value
 
         xero_detail = trace.detail.get(Stage.XERO)
+        changed_at = xero_detail.since if xero_detail else None
         last_sync = self.last_sync(trace.kind)
         next_sync = next_run(last_sync, APPROVALMAX_PERIOD, self.now)
+        if organisation["approvalmax.xero_connection"] in ("disconnected", "expired"):
+            next_sync = None  # cut off from Xero: no sync is coming
         in_approvalmax = (
             trace.stages[Stage.APPROVALMAX] is Mark.PRESENT
             and trace.renamed_at(Stage.APPROVALMAX) is not True
         )
-        arrives_in_approvalmax = self.now if in_approvalmax else next_sync
+        stale = (  # synced after the change, yet missing: the next sync will not help either
+            not in_approvalmax
+            and changed_at is not None
+            and last_sync is not None
+            and changed_at <= last_sync
+        )
+        arrives_in_approvalmax = self.now if in_approvalmax else None if stale else next_sync
+        dext_working = (
+            organisation["dext.integration"] == "approvalmax"
+            and organisation["dext.pull_overdue"] is False
+            and organisation["dext.linked_elsewhere"] is False
+        )
         known = trace.status is not None
         return {
             "kind": trace.kind.value,
@@ -127,7 +141,7 @@ class FactContext:
             "approvalmax": mark(Stage.APPROVALMAX),
             "dext": mark(Stage.DEXT),
             "xero.status": trace.status.value if trace.status else None,
-            "xero.changed_at": xero_detail.since if xero_detail else None,
+            "xero.changed_at": changed_at,
             "xero.has_code": bool(xero_detail.code) if xero_detail else None,
             "xero.is_supplier": trace.is_supplier,
             "xero.category_status": trace.parent_status.value if trace.parent_status else None,
@@ -140,7 +154,9 @@ class FactContext:
             "approvalmax.next_sync": next_sync,
             "dext.expected_by": _first_pull_after(
                 organisation["dext.last_pull"], arrives_in_approvalmax, self.now
-            ),
+            )
+            if dext_working
+            else None,
             **organisation,
         }
 

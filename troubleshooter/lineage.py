@@ -175,6 +175,9 @@ def _trace(
         eligible=eligible,
         blocked=blocked,
         is_supplier=xero_item.is_supplier if xero_item else None,
+        email=xero_item.email if xero_item else None,
+        phone=xero_item.phone if xero_item else None,
+        bank_account_number=xero_item.bank_account_number if xero_item else None,
         parent_status=parent_status,
     )
 

@@ -132,6 +132,11 @@ class Item(_Model):
     visible: bool = Field(default=True, description="Dext's per-value Visible toggle.")
     is_supplier: bool | None = None
     account_type: str | None = None
+    email: str | None = Field(default=None, description="A contact's email (redacted in exports).")
+    phone: str | None = Field(default=None, description="A contact's phone (redacted in exports).")
+    bank_account_number: str | None = Field(
+        default=None, description="A bank account's number (masked to its last four digits)."
+    )
     provenance: Provenance | None = Field(
         default=None, description="Where this item came from, when not from its stage's source."
     )
@@ -219,6 +224,11 @@ class ItemTrace(_Model):
         description="Per downstream stage, why Xero's state keeps the item from it.",
     )
     is_supplier: bool | None = Field(default=None, description="For a contact, in Xero.")
+    email: str | None = Field(default=None, description="A contact's email (redacted in exports).")
+    phone: str | None = Field(default=None, description="A contact's phone (redacted in exports).")
+    bank_account_number: str | None = Field(
+        default=None, description="A bank account's number (masked to its last four digits)."
+    )
     parent_status: Status | None = Field(
         default=None, description="For a tracking option: its category's status in Xero."
     )
@@ -327,6 +337,24 @@ class Summary(_Model):
     )
 
 
+class ArticleRef(_Model):
+    """A knowledge article a finding cites, as a report shows it."""
+
+    id: str
+    title: str
+    excerpt: str
+    link: str | None = Field(default=None, description="Where its facts come from.")
+
+
+class SnapshotInfo(_Model):
+    """Where a diagnosis of a saved bundle came from."""
+
+    collected_at: datetime
+    tool_version: str
+    source: str | None = None
+    diagnosed_at: datetime = Field(description="When the snapshot was diagnosed again.")
+
+
 class Diagnosis(_Model):
     schema_version: int = SCHEMA_VERSION
     generated_at: datetime
@@ -338,6 +366,12 @@ class Diagnosis(_Model):
     questions: list[Question] = Field(default_factory=list)
     summary: Summary
     focus: str | None = Field(default=None, description="The --item text of a focused run.")
+    articles: list[ArticleRef] = Field(
+        default_factory=list, description="The knowledge articles the findings cite."
+    )
+    snapshot: SnapshotInfo | None = Field(
+        default=None, description="Set when diagnosed from a saved bundle, not live."
+    )
 
     @property
     def failed_systems(self) -> list[SystemStatus]:

@@ -1,13 +1,69 @@
-"""Renderings of a Diagnosis. Each takes the model and nothing else."""
+"""Renderings of a Diagnosis: text, Markdown, HTML and JSON. Each takes the model and nothing
+else, and every export passes through the one redaction function first."""
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+from typing import Any
 
-from troubleshooter.model import Diagnosis
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from pydantic import ValidationError
+
+from troubleshooter.errors import ConfigError
+from troubleshooter.model import SCHEMA_VERSION, Diagnosis
+from troubleshooter.redact import redact
 from troubleshooter.report.text import render_text
+from troubleshooter.report.view import build_view
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "md", "html", "json")
+SUFFIXES = {"text": ".txt", "md": ".md", "html": ".html", "json": ".json"}
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+
+
+def md(value: Any) -> str:
+    """A value as inert Markdown text: one line, markup characters escaped, and no leading
+    character a spreadsheet would take for a formula."""
+    text = " ".join(str(value).split())
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    if text[:1] in ("=", "+", "-", "@", "#"):
+        text = "\\" + text
+    return text
+
+
+def safe_url(value: Any) -> str:
+    """Only plain web links; anything else (javascript:, data:, …) becomes nothing."""
+    text = str(value or "")
+    return text if re.fullmatch(r"https?://[^\s<>\"'`]+", text) else ""
+
+
+def code(value: Any) -> str:
+    return str(value).replace("`", "'")
+
+
+@cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("troubleshooter.report", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters |= {"md": md, "url": safe_url, "code": code}
+    return env
+
+
+def _render_template(name: str, diagnosis: Diagnosis) -> str:
+    view = build_view(diagnosis)
+    env = _environment().overlay()
+    env.filters["name_of"] = lambda key: view.item_names.get(key, key)
+    return env.get_template(name).render(view=view, d=diagnosis)
 
 
 def render_json(diagnosis: Diagnosis) -> str:
@@ -15,11 +71,76 @@ def render_json(diagnosis: Diagnosis) -> str:
 
 
 def render(diagnosis: Diagnosis, fmt: str) -> str:
+    """Renders as it is, without redaction: for a person's own terminal. Use `export` for
+    anything that leaves it (a file, a ticket)."""
     if fmt == "json":
         return render_json(diagnosis)
     if fmt == "text":
         return render_text(diagnosis)
+    if fmt == "md":
+        return _render_template("report.md.j2", diagnosis)
+    if fmt == "html":
+        return _render_template("report.html.j2", diagnosis)
     raise ValueError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
 
 
-__all__ = ["FORMATS", "render", "render_json", "render_text"]
+def redacted(
+    diagnosis: Diagnosis, *, secrets: Iterable[str] = (), contact_details: bool = False
+) -> Diagnosis:
+    """The diagnosis with secrets, contact details and bank account numbers taken out."""
+    data = redact(
+        diagnosis.model_dump(mode="json"), secrets=secrets, contact_details=contact_details
+    )
+    return Diagnosis.model_validate(data)
+
+
+def export(
+    diagnosis: Diagnosis,
+    fmt: str,
+    *,
+    secrets: Iterable[str] = (),
+    contact_details: bool = False,
+) -> str:
+    """The report in a format, redacted: what every file, ticket and bundle gets."""
+    return render(redacted(diagnosis, secrets=secrets, contact_details=contact_details), fmt)
+
+
+def load_diagnosis(path: Path) -> Diagnosis:
+    """A diagnosis saved with `--format json`, checked against the model."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read it ({exc})") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path}: not JSON (line {exc.lineno}: {exc.msg})") from None
+    if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
+        raise ConfigError(
+            f"{path}: not a diagnosis of schema version {SCHEMA_VERSION} "
+            "(made by `troubleshooter diagnose --format json`)"
+        )
+    try:
+        return Diagnosis.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise ConfigError(f"{path}: {where}: {err['msg']}") from None
+
+
+def report_json_schema() -> dict[str, Any]:
+    schema = Diagnosis.model_json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "troubleshooter diagnosis"
+    return schema
+
+
+__all__ = [
+    "FORMATS",
+    "export",
+    "redacted",
+    "render",
+    "render_json",
+    "render_text",
+    "report_json_schema",
+]

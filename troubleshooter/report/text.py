@@ -149,6 +149,12 @@ def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
 def render_text(diagnosis: Diagnosis) -> str:
     now = diagnosis.generated_at
     out = [verdict(diagnosis), f"Diagnosed at {when(now)}"]
+    if diagnosis.snapshot is not None:
+        snap = diagnosis.snapshot
+        out.append(
+            f"SNAPSHOT, not read live: collected {when(snap.collected_at)}, "
+            f"{age(snap.collected_at, snap.diagnosed_at)} before it was diagnosed"
+        )
     if diagnosis.focus is not None:
         out.append(f"Asked about “{diagnosis.focus}”: {len(diagnosis.items)} matching item(s)")
     out += ["", "Systems"]

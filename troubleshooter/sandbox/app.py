@@ -412,12 +412,16 @@ class Sandbox:
             }
         else:
             linked = scenario.dext.linked_organisation or self.timeline.approvalmax_name
+            here = linked == self.timeline.approvalmax_name
             body["last_pull"] = scenario.dext_last_pull.isoformat()
             body["integration"] = scenario.dext.integration
             body["linked_organisation"] = (
                 None
                 if scenario.dext.integration == "none"
-                else {"id": stable_id("company", linked), "name": linked}
+                else {
+                    "id": scenario.company_id if here else stable_id("company", linked),
+                    "name": linked,
+                }
             )
         return JSONResponse(body)
 

@@ -50,6 +50,11 @@ class Connections:
     settings: HttpSettings = field(default_factory=HttpSettings)
     contacts_page_size: int = 100
 
+    def secrets(self) -> list[str]:
+        """The tokens this run uses: redaction cuts them out of anything that leaves."""
+        endpoints = (self.xero, self.approvalmax, self.approvalmax_adapter, self.dext_adapter)
+        return [e.token for e in endpoints if e is not None]
+
 
 def _failed(stage: Stage, provenance: Provenance, exc: BaseException) -> StageSnapshot:
     if isinstance(exc, TroubleshooterError):

@@ -69,6 +69,7 @@ class _Updated(_Wire):
 
 class XeroAccount(_Updated):
     account_id: str = Field(alias="AccountID")
+    bank_account_number: str | None = Field(default=None, alias="BankAccountNumber")
     code: str | None = Field(default=None, alias="Code")
     name: str = Field(alias="Name")
     type: str = Field(alias="Type")
@@ -93,6 +94,7 @@ class XeroContact(_Updated):
     name: str = Field(alias="Name")
     status: Status = Field(default=Status.ACTIVE, alias="ContactStatus")
     is_supplier: bool = Field(default=False, alias="IsSupplier")
+    email: str | None = Field(default=None, alias="EmailAddress")
 
 
 class XeroTaxRate(_Wire):
@@ -197,6 +199,7 @@ class XeroClient:
                 status=row.status,
                 updated_at=row.updated,
                 account_type=row.type,
+                bank_account_number=row.bank_account_number or None,
             )
             for row in rows
         ]
@@ -268,6 +271,7 @@ class XeroClient:
                 status=row.status,
                 is_supplier=row.is_supplier,
                 updated_at=row.updated,
+                email=row.email or None,
             )
             for row in rows
         ]

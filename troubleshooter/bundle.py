@@ -1,0 +1,137 @@
+"""Bundles: what the tool fetched and the person's answers, redacted, in one file to attach to a
+ticket. A support agent diagnoses it again (`diagnose --snapshot FILE`) and sees the same
+diagnosis, marked as a snapshot with its age."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from troubleshooter import __version__
+from troubleshooter.diagnose import Library, diagnose_snapshots
+from troubleshooter.errors import ConfigError
+from troubleshooter.model import (
+    STAGES,
+    Diagnosis,
+    OrganisationRef,
+    Provenance,
+    SnapshotInfo,
+    Stage,
+    StageSnapshot,
+)
+from troubleshooter.redact import redact
+from troubleshooter.sources.fetch import Connections, Progress, fetch_snapshots
+
+BUNDLE_VERSION = 1
+
+
+class Bundle(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    bundle_version: int = BUNDLE_VERSION
+    tool_version: str = __version__
+    collected_at: datetime = Field(description="The systems' own clock when collected.")
+    organisation: OrganisationRef
+    snapshots: list[StageSnapshot]
+    answers: dict[str, str] = Field(default_factory=dict)
+    redaction: str = (
+        "Tokens and secrets removed; contact emails and phones removed unless the person "
+        "chose to keep them; bank account numbers masked to their last four digits."
+    )
+
+
+def _clock(snapshots: dict[Stage, StageSnapshot]) -> datetime:
+    for stage in STAGES:
+        if (stamp := snapshots[stage].fetched_at) is not None:
+            return stamp
+    return datetime.now(UTC)
+
+
+async def collect(
+    connections: Connections,
+    answers: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
+) -> Bundle:
+    snapshots = await fetch_snapshots(connections, progress)
+    organisation = next(
+        (s.organisation for s in snapshots.values() if s.organisation is not None),
+        OrganisationRef(name="(organisation unknown)"),
+    )
+    return Bundle(
+        collected_at=_clock(snapshots),
+        organisation=organisation,
+        snapshots=[snapshots[stage] for stage in STAGES],
+        answers=dict(answers or {}),
+    )
+
+
+def bundle_json(
+    bundle: Bundle, *, secrets: Iterable[str] = (), contact_details: bool = False
+) -> str:
+    """The bundle as it leaves the machine: through the one redaction function."""
+    data = redact(bundle.model_dump(mode="json"), secrets=secrets, contact_details=contact_details)
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def load_bundle(path: Path) -> Bundle:
+    try:
+        data: Any = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read it ({exc})") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path}: not JSON (line {exc.lineno}: {exc.msg})") from None
+    if not isinstance(data, dict) or "bundle_version" not in data:
+        raise ConfigError(f"{path}: not a troubleshooter bundle (made by `troubleshooter collect`)")
+    if data["bundle_version"] != BUNDLE_VERSION:
+        raise ConfigError(
+            f"{path}: bundle version {data['bundle_version']}; this troubleshooter reads "
+            f"version {BUNDLE_VERSION}"
+        )
+    try:
+        bundle = Bundle.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise ConfigError(f"{path}: {where}: {err['msg']}") from None
+    if {s.stage for s in bundle.snapshots} != set(STAGES):
+        raise ConfigError(f"{path}: a bundle holds one snapshot for each of the three systems")
+    return bundle
+
+
+def diagnose_bundle(
+    bundle: Bundle,
+    library: Library,
+    *,
+    source: str | None = None,
+    answers: Mapping[str, str] | None = None,
+    focus: str | None = None,
+) -> Diagnosis:
+    """The diagnosis as of the moment the bundle was collected. Facts read from the systems now
+    say `snapshot`; the person's answers stay answers."""
+    snapshots = {}
+    for snapshot in bundle.snapshots:
+        copy = snapshot.model_copy(deep=True)
+        if copy.provenance in (Provenance.API, Provenance.ADAPTER, Provenance.SANDBOX):
+            copy.provenance = Provenance.SNAPSHOT
+        snapshots[copy.stage] = copy
+    diagnosis = diagnose_snapshots(
+        snapshots,
+        library,
+        now=bundle.collected_at,
+        answers={**bundle.answers, **(answers or {})},
+        focus=focus,
+    )
+    diagnosis.snapshot = SnapshotInfo(
+        collected_at=bundle.collected_at,
+        tool_version=bundle.tool_version,
+        source=source,
+        diagnosed_at=datetime.now(UTC),
+    )
+    return diagnosis

@@ -1,0 +1,95 @@
+"""The one redaction function every export and bundle passes through.
+
+- Tokens, client secrets, passwords and Authorization headers never leave: a key that names one
+  loses its value, a `Bearer …` or JWT-looking string loses its secret part, and any secret the
+  caller knows of (the tokens this run used) is cut out wherever it appears.
+- Contact emails and phone numbers are removed, unless the person asked to keep them.
+- Bank account numbers are masked to their last four digits (Dext's payment methods show the
+  same four, so support can still match them).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+REDACTED = "[redacted]"
+EMAIL_REMOVED = "[email removed]"
+PHONE_REMOVED = "[phone removed]"
+
+_SECRET_KEYS = re.compile(
+    r"(^|_)(access_?token|refresh_?token|id_?token|token|secret|client_?secret|password|"
+    r"authorization|api_?key|code_?verifier)$",
+    re.IGNORECASE,
+)
+_CONTACT_KEYS = {"email": EMAIL_REMOVED, "phone": PHONE_REMOVED}
+_BANK_KEYS = re.compile(r"bank_?account_?number", re.IGNORECASE)
+_BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}")
+_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}")
+_SECRET_ASSIGNMENT = re.compile(
+    r"(?i)\b(access_token|refresh_token|client_secret|api_key|password|token)"
+    r"(\s*[=:]\s*)(\"?)[^\s\"&,;]{4,}"
+)
+_EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
+# A phone number written as people write them: internationally (+64 9 555 0100), with an area
+# code in brackets ((09) 555-0100), or nationally with its leading zero (021 555 0100). Dates,
+# times, amounts, codes and ids do not look like any of these.
+_PHONE = re.compile(
+    r"(?<![\w+-])(?:\+\d{1,3}[\s.-]?(?:\(\d{1,4}\)[\s.-]?)?\d{1,4}(?:[\s.-]?\d{2,4}){2,4}"
+    r"|\(0?\d{1,4}\)[\s.-]?\d{3,4}[\s.-]?\d{3,4}"
+    r"|0\d{1,4}[\s.-]\d{3,4}[\s.-]?\d{3,4})(?![\w-])"
+)
+# A bank account number: NZ-style 12-3456-0123456-00, or 8+ digits with spaces or dashes.
+_BANK = re.compile(r"(?<![\w-])\d{2}-\d{4}-\d{7}-\d{2,3}(?![\w-])")
+
+
+def mask_account_number(number: str) -> str:
+    digits = re.sub(r"\D", "", number)
+    return "••••" + digits[-4:] if len(digits) > 4 else "••••"
+
+
+def _scrub_text(text: str, secrets: tuple[str, ...], contact_details: bool) -> str:
+    for secret in secrets:
+        text = text.replace(secret, REDACTED)
+    text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+    text = _JWT.sub(REDACTED, text)
+    text = _SECRET_ASSIGNMENT.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3)}{REDACTED}", text)
+    text = _BANK.sub(lambda m: mask_account_number(m.group(0)), text)
+    if not contact_details:
+        text = _EMAIL.sub(EMAIL_REMOVED, text)
+        text = _PHONE.sub(_phone_or_not, text)
+    return text
+
+
+def _phone_or_not(match: re.Match[str]) -> str:
+    """Only numbers with a phone's count of digits (7 to 15)."""
+    digits = re.sub(r"\D", "", match.group(0))
+    return PHONE_REMOVED if 7 <= len(digits) <= 15 else match.group(0)
+
+
+def redact(data: Any, *, secrets: Iterable[str] = (), contact_details: bool = False) -> Any:
+    """A copy of JSON-like `data` (dicts, lists, strings, numbers) that is safe to share."""
+    known = tuple(sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True))
+    return _walk(data, known, contact_details)
+
+
+def _walk(node: Any, secrets: tuple[str, ...], contact_details: bool) -> Any:
+    if isinstance(node, dict):
+        out: dict[Any, Any] = {}
+        for key, value in node.items():
+            name = str(key)
+            if _SECRET_KEYS.search(name) and value not in (None, "", [], {}):
+                out[key] = REDACTED
+            elif name in _CONTACT_KEYS and not contact_details and value is not None:
+                out[key] = None
+            elif _BANK_KEYS.search(name) and isinstance(value, str):
+                out[key] = mask_account_number(value)
+            else:
+                out[key] = _walk(value, secrets, contact_details)
+        return out
+    if isinstance(node, list | tuple):
+        return [_walk(value, secrets, contact_details) for value in node]
+    if isinstance(node, str):
+        return _scrub_text(node, secrets, contact_details)
+    return node

@@ -1,0 +1,197 @@
+"""What every report shows, worked out once from a Diagnosis for the templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from troubleshooter.model import (
+    STAGES,
+    Diagnosis,
+    ItemKind,
+    ItemTrace,
+    Mark,
+    Provenance,
+    Stage,
+    SystemStatus,
+)
+from troubleshooter.report.text import INTEGRATIONS, SYMBOLS, age, verdict, when
+
+PROVENANCE_LABELS = {
+    Provenance.API: "read from its API",
+    Provenance.ADAPTER: "read through the stage adapter",
+    Provenance.PASTED: "pasted by a person",
+    Provenance.ANSWER: "answered by a person",
+    Provenance.SNAPSHOT: "from a saved snapshot",
+    Provenance.SANDBOX: "sandbox data",
+}
+KIND_TITLES = {
+    ItemKind.ACCOUNT: "Accounts (Dext: Categories)",
+    ItemKind.TRACKING_CATEGORY: "Tracking categories (Dext: Projects)",
+    ItemKind.TRACKING_OPTION: "Tracking options (Dext: project values)",
+    ItemKind.SUPPLIER: "Contacts and suppliers",
+    ItemKind.TAX_RATE: "Tax rates",
+    ItemKind.BANK_ACCOUNT: "Bank accounts (Dext: payment methods)",
+}
+MAX_HEALTHY_ROWS = 500  # per kind; the rest are counted
+
+
+@dataclass(frozen=True)
+class SystemView:
+    name: str
+    state: str  # ok | partial | failed | not connected
+    symbol: str
+    source: str
+    age: str
+    details: list[str]
+
+
+@dataclass(frozen=True)
+class Cell:
+    mark: str
+    symbol: str
+    text: str
+
+    @property
+    def label(self) -> str:
+        """The cell as Markdown: the symbol and the (escaped) text."""
+        from troubleshooter.report import md
+
+        return f"{self.symbol} {md(self.text)}"
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    kind: str
+    code: str
+    name: str
+    cells: list[Cell]
+    problem: bool
+    note: str
+
+
+@dataclass
+class KindSection:
+    title: str
+    problems: list[ItemRow] = field(default_factory=list)
+    healthy: list[ItemRow] = field(default_factory=list)
+    healthy_hidden: int = 0
+
+    @property
+    def total(self) -> int:
+        return len(self.problems) + len(self.healthy) + self.healthy_hidden
+
+
+@dataclass(frozen=True)
+class ReportView:
+    diagnosis: Diagnosis
+    verdict: str
+    generated: str
+    snapshot_banner: str | None
+    systems: list[SystemView]
+    sections: list[KindSection]
+    stage_titles: list[str]
+    item_names: dict[str, str]
+
+    def article(self, article_id: str) -> object | None:
+        return next((a for a in self.diagnosis.articles if a.id == article_id), None)
+
+
+def _system(system: SystemStatus, now: datetime) -> SystemView:
+    details: list[str] = []
+    if system.stage is Stage.APPROVALMAX and system.xero_connection:
+        details.append(f"Connection to Xero: {system.xero_connection}")
+    for name, moment in system.last_sync.items():
+        details.append(
+            f"Last sync of {name.replace('_', ' ')}: {when(moment)} ({age(moment, now)})"
+        )
+    if system.stage is Stage.DEXT:
+        if system.integration:
+            details.append(f"Integration: {INTEGRATIONS[system.integration]}")
+        if system.last_pull:
+            details.append(f"Last pull: {when(system.last_pull)} ({age(system.last_pull, now)})")
+    for kind, reason in system.kind_errors.items():
+        details.append(f"{kind.label.capitalize()}s unknown: {reason}")
+    if system.answered:
+        details.append(f"Answered by a person: {', '.join(system.answered)}")
+    if not system.configured:
+        state, symbol = "not connected", "–"
+        details.insert(0, system.error or "not connected")
+    elif not system.reached:
+        state, symbol = "failed", "✗"
+        details.insert(0, f"Could not be reached: {system.error}")
+    elif system.kind_errors:
+        state, symbol = "partial", "!"
+    else:
+        state, symbol = "ok", "✓"
+    return SystemView(
+        name=system.stage.label,
+        state=state,
+        symbol=symbol,
+        source=PROVENANCE_LABELS[system.provenance],
+        age=age(system.fetched_at, now) if system.fetched_at else "",
+        details=details,
+    )
+
+
+def _name(trace: ItemTrace) -> str:
+    return f"{trace.parent} / {trace.name}" if trace.parent else trace.name
+
+
+def _row(trace: ItemTrace, problem: bool, notes: dict[str, str]) -> ItemRow:
+    cells = []
+    for stage in STAGES:
+        mark = trace.stages[stage]
+        detail = trace.detail.get(stage)
+        if mark is Mark.PRESENT and trace.renamed_at(stage) and detail and detail.name:
+            cells.append(Cell("renamed", "~", f"as “{detail.name}”"))
+        else:
+            cells.append(Cell(mark.value, SYMBOLS[mark], mark.value))
+    name = _name(trace)
+    return ItemRow(
+        kind=trace.kind.label,
+        code=trace.code or "",
+        name=name,
+        cells=cells,
+        problem=problem,
+        note=notes.get(trace.key, ""),
+    )
+
+
+def build_view(diagnosis: Diagnosis) -> ReportView:
+    now = diagnosis.generated_at
+    with_findings = {f.key for f in diagnosis.findings if f.key}
+    notes: dict[str, str] = {}
+    for finding in diagnosis.findings:
+        if finding.key and finding.key not in notes:
+            notes[finding.key] = finding.message
+    sections: dict[ItemKind, KindSection] = {}
+    for trace in diagnosis.items:
+        section = sections.setdefault(trace.kind, KindSection(KIND_TITLES[trace.kind]))
+        problem = trace.key in with_findings
+        if problem:
+            section.problems.append(_row(trace, True, notes))
+        elif len(section.healthy) < MAX_HEALTHY_ROWS:
+            section.healthy.append(_row(trace, False, notes))
+        else:
+            section.healthy_hidden += 1
+    banner = None
+    if diagnosis.snapshot is not None:
+        snap = diagnosis.snapshot
+        banner = (
+            f"Snapshot, not read live: collected {when(snap.collected_at)}, "
+            f"{age(snap.collected_at, snap.diagnosed_at)} before it was diagnosed "
+            f"({when(snap.diagnosed_at)})"
+        )
+    return ReportView(
+        diagnosis=diagnosis,
+        verdict=verdict(diagnosis),
+        generated=when(now),
+        snapshot_banner=banner,
+        systems=[_system(s, now) for s in diagnosis.systems],
+        sections=[sections[k] for k in ItemKind if k in sections],
+        stage_titles=[s.label for s in STAGES],
+        item_names={
+            t.key: (f"{t.parent} / {t.name}" if t.parent else t.name) for t in diagnosis.items
+        },
+    )
