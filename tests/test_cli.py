@@ -301,3 +301,66 @@ def test_knowledge_commands() -> None:
     assert code == 0 and out.startswith("# ") and "Sources: http" in out
     code, _, err = invoke("knowledge", "show", "nope")
     assert code == 2 and "knowledge list" in err
+
+
+def test_output_files_and_formats(tmp_path: Path) -> None:
+    md_file = tmp_path / "out" / "report.md"
+    code, out, err = invoke("diagnose", "--demo", "--output", str(md_file))
+    assert code == 1 and out == ""
+    assert f"wrote {md_file.resolve()}" in err
+    assert md_file.read_text(encoding="utf-8").startswith("# Harbour Street Coffee Roasters Ltd")
+    html_file = tmp_path / "report.html"
+    invoke("diagnose", "--demo", "--format", "html", "-o", str(html_file))
+    assert html_file.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    code, out, _ = invoke("diagnose", "--demo", "--format", "md", "--output", "-")
+    assert out.startswith("# Harbour")
+    assert not list(tmp_path.rglob(".*.partial"))  # written whole, nothing left behind
+
+
+def test_report_renders_a_saved_diagnosis_again(tmp_path: Path) -> None:
+    saved = tmp_path / "diagnosis.json"
+    invoke("diagnose", "--demo", "--format", "json", "--output", str(saved))
+    code, out, _ = invoke("report", str(saved), "--format", "md")
+    assert code == 0 and out.startswith("# Harbour Street Coffee Roasters Ltd: 5 items")
+    code, out, _ = invoke("report", str(saved))  # text by default
+    assert code == 0 and "What to do, in this order" in out
+    code, out, _ = invoke("report", "schema")
+    jsonschema.validate(json.loads(saved.read_text(encoding="utf-8")), json.loads(out))
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"schema_version": 1, "items": "nope"}', encoding="utf-8")
+    code, _, err = invoke("report", str(broken))
+    assert code == 2 and "broken.json" in err and "Traceback" not in err
+    code, _, err = invoke("report", str(tmp_path / "missing.json"))
+    assert code == 2 and "no such file" in err
+
+
+def test_collect_then_replay_the_snapshot(tmp_path: Path) -> None:
+    from troubleshooter.bundle import Bundle
+
+    bundle = tmp_path / "bundle.json"
+    code, _, err = invoke(
+        "collect", "--demo", "--output", str(bundle), "--answer", "dext.linked=yes"
+    )
+    assert code == 0, err
+    data = json.loads(bundle.read_text(encoding="utf-8"))
+    jsonschema.validate(data, Bundle.model_json_schema(mode="serialization"))
+    assert data["answers"] == {"dext.linked": "yes"}
+    code, live, _ = invoke("diagnose", "--demo", "--format", "json")
+    code2, replay, _ = invoke("diagnose", "--snapshot", str(bundle), "--format", "json")
+    assert code2 == code == 1
+    live_data, replay_data = json.loads(live), json.loads(replay)
+    assert [(f["rule"], f["key"]) for f in replay_data["findings"]] == [
+        (f["rule"], f["key"]) for f in live_data["findings"]
+    ]
+    assert replay_data["snapshot"]["collected_at"] == live_data["generated_at"]
+    assert {s["provenance"] for s in replay_data["systems"]} == {"snapshot"}
+    _, text, _ = invoke("diagnose", "--snapshot", str(bundle))
+    assert "SNAPSHOT, not read live: collected 2026-11-25 01:00 UTC" in text
+    _, html, _ = invoke("diagnose", "--snapshot", str(bundle), "--format", "html")
+    assert "Snapshot, not read live" in html
+    code, _, err = invoke("diagnose", "--snapshot", str(bundle), "--watch")
+    assert code == 2 and "snapshot never changes" in err
+    junk = tmp_path / "junk.json"
+    junk.write_text("[1, 2]", encoding="utf-8")
+    code, _, err = invoke("diagnose", "--snapshot", str(junk))
+    assert code == 2 and "not a troubleshooter bundle" in err

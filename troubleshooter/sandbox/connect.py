@@ -34,6 +34,7 @@ def sandbox_connections(
     base_url: str | None = None,
     settings: HttpSettings | None = None,
     contacts_page_size: int = 100,
+    token: str = SANDBOX_TOKEN,
 ) -> Connections:
     """Connections to a sandbox: in-process when given the app, else over HTTP at `base_url`."""
     if (sandbox is None) == (base_url is None):
@@ -43,7 +44,7 @@ def sandbox_connections(
     scenario = sandbox.scenario if sandbox is not None else None
 
     def endpoint(prefix: str) -> Endpoint:
-        return Endpoint(root + prefix, SANDBOX_TOKEN, transport)
+        return Endpoint(root + prefix, token, transport)
 
     offers_am = scenario is None or scenario.approvalmax.access != "none"
     offers_dext = scenario is None or scenario.dext.access != "none"
