@@ -10,11 +10,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from troubleshooter import __version__
 from troubleshooter.diagnose import Library, diagnose_snapshots
 from troubleshooter.errors import ConfigError
+from troubleshooter.jsonfile import read_json, validate
 from troubleshooter.model import (
     STAGES,
     Diagnosis,
@@ -79,14 +80,7 @@ def bundle_json(
 
 
 def load_bundle(path: Path) -> Bundle:
-    try:
-        data: Any = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read it ({exc})") from None
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}: not JSON (line {exc.lineno}: {exc.msg})") from None
+    data: Any = read_json(path)
     if not isinstance(data, dict) or "bundle_version" not in data:
         raise ConfigError(f"{path}: not a troubleshooter bundle (made by `troubleshooter collect`)")
     if data["bundle_version"] != BUNDLE_VERSION:
@@ -94,12 +88,7 @@ def load_bundle(path: Path) -> Bundle:
             f"{path}: bundle version {data['bundle_version']}; this troubleshooter reads "
             f"version {BUNDLE_VERSION}"
         )
-    try:
-        bundle = Bundle.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise ConfigError(f"{path}: {where}: {err['msg']}") from None
+    bundle = validate(Bundle, data, path)
     if {s.stage for s in bundle.snapshots} != set(STAGES):
         raise ConfigError(f"{path}: a bundle holds one snapshot for each of the three systems")
     return bundle

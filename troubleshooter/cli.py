@@ -112,6 +112,22 @@ def watch(
         number += 1
 
 
+_rules_dirs = click.option(
+    "--rules",
+    "rules_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A rules folder to use instead of the bundled one. Repeatable.",
+)
+_knowledge_dirs = click.option(
+    "--knowledge",
+    "knowledge_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A knowledge folder to use instead of the bundled one. Repeatable.",
+)
+
+
 def _source_options(func: F) -> F:
     """Where the diagnosis reads from: the demo, a scenario, a served sandbox."""
     for option in reversed(
@@ -248,20 +264,8 @@ def _connections_factory(
     "causes a whole-organisation run only counts.",
 )
 @_output_options
-@click.option(
-    "--rules",
-    "rules_dirs",
-    multiple=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Use the rules (and actions) in this folder instead of the bundled ones. Repeatable.",
-)
-@click.option(
-    "--knowledge",
-    "knowledge_dirs",
-    multiple=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Use the knowledge articles in this folder instead of the bundled ones. Repeatable.",
-)
+@_rules_dirs
+@_knowledge_dirs
 @click.option(
     "--watch",
     "watching",
@@ -464,22 +468,6 @@ def sandbox_serve(scenario_path: Path | None, port: int, host: str) -> None:
     click.echo(f"  Adapters:    {base}/adapter/approvalmax, {base}/adapter/dext", err=True)
     click.echo(f"Diagnose it with: troubleshooter diagnose --url {base}", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
-
-
-_rules_dirs = click.option(
-    "--rules",
-    "rules_dirs",
-    multiple=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="A rules folder to use instead of the bundled one. Repeatable.",
-)
-_knowledge_dirs = click.option(
-    "--knowledge",
-    "knowledge_dirs",
-    multiple=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="A knowledge folder to use instead of the bundled one. Repeatable.",
-)
 
 
 @main.group()

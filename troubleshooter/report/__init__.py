@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from pydantic import ValidationError
 
 from troubleshooter.errors import ConfigError
+from troubleshooter.jsonfile import read_json, validate
 from troubleshooter.model import SCHEMA_VERSION, Diagnosis
 from troubleshooter.redact import redact
 from troubleshooter.report.text import render_text
@@ -107,25 +107,13 @@ def export(
 
 def load_diagnosis(path: Path) -> Diagnosis:
     """A diagnosis saved with `--format json`, checked against the model."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read it ({exc})") from None
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}: not JSON (line {exc.lineno}: {exc.msg})") from None
+    data = read_json(path)
     if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
         raise ConfigError(
             f"{path}: not a diagnosis of schema version {SCHEMA_VERSION} "
             "(made by `troubleshooter diagnose --format json`)"
         )
-    try:
-        return Diagnosis.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise ConfigError(f"{path}: {where}: {err['msg']}") from None
+    return validate(Diagnosis, data, path)
 
 
 def report_json_schema() -> dict[str, Any]:
