@@ -22,6 +22,13 @@ CORE = [
     "troubleshooter.diagnose",
     "troubleshooter.report",
     "troubleshooter.sandbox.app",
+    "troubleshooter.session",
+    "troubleshooter.bundle",
+    "troubleshooter.answers",
+    "troubleshooter.questions",
+    "troubleshooter.paste",
+    "troubleshooter.redact",
+    "troubleshooter.ruletest",
 ]
 
 
@@ -34,3 +41,10 @@ def test_core_module_loads_without_ui(module: str) -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == ""
+
+
+def test_the_check_can_see_textual_when_it_is_there() -> None:
+    """The same probe on the TUI finds Textual, so the check above is not blind."""
+    code = "import sys, troubleshooter.tui.app; print('textual' in sys.modules)"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "True"

@@ -23,6 +23,7 @@ from troubleshooter.errors import ConfigError, ExitCode, TroubleshooterError
 from troubleshooter.model import Diagnosis, Stage
 
 if TYPE_CHECKING:
+    from troubleshooter.session import Source
     from troubleshooter.sources.fetch import Connections
 from troubleshooter.resources import data_dir, demo_scenario
 
@@ -199,15 +200,9 @@ def write_output(text: str, output: str) -> None:
     if output == "-":
         click.echo(text, nl=False)
         return
-    path = Path(output)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.partial")
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(path)
-    except OSError as exc:
-        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
-    click.echo(f"wrote {path.resolve()}", err=True)
+    from troubleshooter.report import write_report
+
+    click.echo(f"wrote {write_report(text, Path(output))}", err=True)
 
 
 def _answers(answers_file: Path | None, answer_args: tuple[str, ...]) -> dict[str, str]:
@@ -399,11 +394,109 @@ def report_schema() -> None:
     click.echo(json.dumps(report_json_schema(), indent=2))
 
 
+def _tui_sources(
+    demo: bool, scenarios: tuple[Path, ...], urls: tuple[str, ...], snapshots: tuple[Path, ...]
+) -> list[Source]:
+    from troubleshooter.sandbox.app import Sandbox
+    from troubleshooter.sandbox.connect import sandbox_connections
+    from troubleshooter.sandbox.scenario import load_scenario
+    from troubleshooter.session import Source
+
+    sources: list[Source] = []
+    if demo:
+        scenarios = (demo_scenario(), *scenarios)
+    for path in scenarios:
+        scenario = load_scenario(path)  # checked now: a bad file is a usage error, not a crash
+
+        def connect(path: Path = path) -> Connections:
+            return sandbox_connections(Sandbox(load_scenario(path)))
+
+        sources.append(
+            Source(f"{scenario.organisation.name} · sandbox {path.name}", connect=connect)
+        )
+    for url in urls:
+        sources.append(
+            Source(url, connect=lambda url=url: sandbox_connections(base_url=url))  # type: ignore[misc]
+        )
+    sources.extend(Source(f"snapshot {path.name}", bundle=path) for path in snapshots)
+    if not sources:
+        raise click.UsageError(
+            "say what to open: --demo, --sandbox FILE, --url URL or --snapshot FILE (each "
+            "repeatable; signing in to the real systems is not available yet)"
+        )
+    return sources
+
+
+def _run_tui(sources: list[Source], answers: dict[str, str]) -> None:
+    from troubleshooter.diagnose import Library
+    from troubleshooter.session import Session
+    from troubleshooter.tui.app import TroubleshooterApp
+
+    session = Session(sources, Library.load(), answers=answers)
+    TroubleshooterApp(session).run()
+
+
 @main.command()
-@click.pass_context
-def demo(ctx: click.Context) -> None:
-    """Diagnose the bundled demo organisation (the same as `diagnose --demo`)."""
-    ctx.invoke(diagnose, demo=True)
+@_friendly
+def demo() -> None:
+    """Open the terminal UI on the bundled demo organisation (no account, no setup)."""
+    _run_tui(_tui_sources(True, (), (), ()), {})
+
+
+@main.command()
+@click.option("--demo", is_flag=True, help="Add the bundled demo organisation.")
+@click.option(
+    "--sandbox",
+    "scenarios",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A sandbox scenario file. Repeatable: one organisation each.",
+)
+@click.option("--url", "urls", multiple=True, help="A served sandbox. Repeatable.")
+@click.option(
+    "--snapshot",
+    "snapshots",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A bundle from `troubleshooter collect`. Repeatable.",
+)
+@click.option(
+    "--answers",
+    "answers_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A YAML file of answers to start from.",
+)
+@_friendly
+def tui(
+    demo: bool,
+    scenarios: tuple[Path, ...],
+    urls: tuple[str, ...],
+    snapshots: tuple[Path, ...],
+    answers_file: Path | None,
+) -> None:
+    """Open the terminal UI on one or more organisations (switch in the command palette)."""
+    _run_tui(_tui_sources(demo, scenarios, urls, snapshots), _answers(answers_file, ()))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.argument("tui_args", nargs=-1, type=click.UNPROCESSED)
+@_friendly
+def serve(host: str, port: int, tui_args: tuple[str, ...]) -> None:
+    """Offer the terminal UI in a browser (textual-serve), on 127.0.0.1 by default.
+
+    Arguments after `--` go to `troubleshooter tui` (default: --demo), e.g.
+    `troubleshooter serve -- --sandbox my.yaml`.
+    """
+    import shlex
+
+    from textual_serve.server import Server
+
+    args = list(tui_args) or ["--demo"]
+    command = shlex.join([sys.executable, "-m", "troubleshooter", "tui", *args])
+    click.echo(f"Serving the troubleshooter at http://{host}:{port}", err=True)
+    Server(command, host=host, port=port, title="troubleshooter").serve()
 
 
 @main.group()

@@ -152,6 +152,9 @@ def find_items(traces: list[ItemTrace], text: str) -> list[ItemTrace]:
     wanted = normalise_name(text)
     if not wanted:
         raise ConfigError("--item needs a code or (part of) a name")
+    by_key = [t for t in traces if t.key == text]
+    if by_key:
+        return by_key
     by_code = [t for t in traces if t.code and t.code.casefold() == text.strip().casefold()]
     if by_code:
         return by_code

@@ -105,6 +105,25 @@ def export(
     return render(redacted(diagnosis, secrets=secrets, contact_details=contact_details), fmt)
 
 
+def write_report(text: str, path: Path) -> Path:
+    """Writes a report whole (never half-written), making the folder if needed."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(path)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return path.resolve()
+
+
+def default_report_name(diagnosis: Diagnosis, fmt: str) -> str:
+    """troubleshooter-<organisation>-<date>.<suffix>, safe on every file system."""
+    slug = re.sub(r"[^a-z0-9]+", "-", diagnosis.organisation.name.casefold()).strip("-")[:40]
+    day = diagnosis.generated_at.strftime("%Y-%m-%d")
+    return f"troubleshooter-{slug or 'report'}-{day}{SUFFIXES[fmt]}"
+
+
 def load_diagnosis(path: Path) -> Diagnosis:
     """A diagnosis saved with `--format json`, checked against the model."""
     data = read_json(path)

@@ -1,0 +1,1 @@
+"""The Textual UI. Only this package (and the CLI that starts it) imports Textual."""
