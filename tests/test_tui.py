@@ -36,7 +36,7 @@ def make_app(*paths: Path, export_folder: Path | None = None) -> TroubleshooterA
 
 async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
     await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await pilot.pause(0.3)  # and the detail pane, which follows the cursor a moment later
 
 
 def text_of(app: TroubleshooterApp, selector: str) -> str:
@@ -84,6 +84,7 @@ async def test_selecting_an_item_tells_its_story() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("down")  # problems come first: the second is Staff Wellbeing
+        await pilot.pause(0.3)
         story = text_of(app, "#story")
         assert story.startswith("Staff Wellbeing  (account, code 429)")
         assert "ApprovalMax: ✗ missing" in story and "last synced from Xero" in story

@@ -6,7 +6,6 @@ be reached (or only partly read), 130 interrupted.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import re
@@ -18,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from troubleshooter import __version__
+from troubleshooter import __version__, aio
 from troubleshooter.errors import ConfigError, ExitCode, TroubleshooterError
 from troubleshooter.model import Diagnosis, Stage
 
@@ -309,7 +308,7 @@ def diagnose(
         connections = connect()
         secrets[:] = connections.secrets()
         progress = None if watching else _progress
-        return asyncio.run(run(connections, library, progress, answers=answers, focus=focus))
+        return aio.run(run(connections, library, progress, answers=answers, focus=focus))
 
     if watching and snapshot is not None:
         raise click.UsageError("--watch checks live systems again; a snapshot never changes")
@@ -347,7 +346,7 @@ def collect(
 
     connections = _connections_factory(demo, scenario_path, url)()
     answers = _answers(answers_file, answer_args)
-    bundle = asyncio.run(gather(connections, answers, _progress))
+    bundle = aio.run(gather(connections, answers, _progress))
     text = bundle_json(bundle, secrets=connections.secrets(), contact_details=contact_details)
     write_output(text, output)
     failed = [s for s in bundle.snapshots if s.failed]

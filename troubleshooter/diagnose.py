@@ -147,6 +147,17 @@ def _organisation(snapshots: dict[Stage, StageSnapshot]) -> OrganisationRef:
     return OrganisationRef(name="(organisation unknown)")
 
 
+def _shallow(snapshot: StageSnapshot) -> StageSnapshot:
+    return snapshot.model_copy(
+        update={
+            "items": dict(snapshot.items),
+            "kind_errors": dict(snapshot.kind_errors),
+            "last_sync": dict(snapshot.last_sync),
+            "answered": dict(snapshot.answered),
+        }
+    )
+
+
 def find_items(traces: list[ItemTrace], text: str) -> list[ItemTrace]:
     """The items a person means by `text`: a code, a name, or part of one."""
     wanted = normalise_name(text)
@@ -187,9 +198,12 @@ def diagnose_snapshots(
     the plan; a focused run keeps to the items `focus` names and explains even the causes a
     whole-organisation run only counts."""
     now = now or _clock(snapshots)
-    snapshots = {stage: snap.model_copy(deep=True) for stage, snap in snapshots.items()}
     answer_set = read_answers(answers or {}, library.rules.questions, now)
-    apply_to_snapshots(answer_set, snapshots)
+    if answer_set.answers:
+        # Answers change what a snapshot says; the caller's snapshots stay as they were. The
+        # items themselves are never changed, only which lists a snapshot holds.
+        snapshots = {stage: _shallow(snap) for stage, snap in snapshots.items()}
+        apply_to_snapshots(answer_set, snapshots)
     traces = build_traces(snapshots)
     apply_to_traces(answer_set, traces)
     focused = find_items(traces, focus) if focus is not None else None

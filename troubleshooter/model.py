@@ -5,6 +5,7 @@ Everything downstream (CLI, reports, TUI) renders a `Diagnosis`; nothing re-comp
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime
 from enum import StrEnum
@@ -102,8 +103,10 @@ SYNC_TYPES: tuple[str, ...] = ("accounts", "tracking_categories", "contacts", "t
 _SPACES = re.compile(r"\s+")
 
 
+@functools.lru_cache(maxsize=65536)
 def normalise_name(name: str) -> str:
-    """Case, spacing and surrounding punctuation aside."""
+    """Case, spacing and surrounding punctuation aside. (Cached: lineage asks for the same
+    names at every stage.)"""
     return _SPACES.sub(" ", name).strip(" .-–—_").casefold()
 
 

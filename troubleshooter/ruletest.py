@@ -17,7 +17,6 @@ and organisation default to 2026-11-25T10:00:00Z and "Case Co".
 
 from __future__ import annotations
 
-import asyncio
 import copy
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from troubleshooter import aio
 from troubleshooter.diagnose import Library, diagnose
 from troubleshooter.errors import RuleLoadError, TroubleshooterError
 from troubleshooter.model import Diagnosis
@@ -86,7 +86,7 @@ def load_cases(directories: list[Path]) -> list[tuple[CaseFile, Path]]:
 def run_case(library: Library, case: Case) -> Diagnosis:
     scenario = parse_scenario(copy.deepcopy({**CASE_DEFAULTS, **case.scenario}))
     connections = sandbox_connections(Sandbox(scenario), settings=FAST)
-    return asyncio.run(diagnose(connections, library, answers=case.answers, focus=case.focus))
+    return aio.run(diagnose(connections, library, answers=case.answers, focus=case.focus))
 
 
 def _judge(rule: str, expect: str, case: Case, diagnosis: Diagnosis) -> tuple[bool, str]:

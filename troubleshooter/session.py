@@ -4,6 +4,7 @@ it knows nothing of the TUI."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -40,6 +41,7 @@ class Session:
     loaded_bundle: Bundle | None = None
     secrets: list[str] = field(default_factory=list)
     fetched_at: datetime | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # seconds: "fetch", "diagnose"
 
     @property
     def source(self) -> Source:
@@ -68,10 +70,19 @@ class Session:
         assert source.connect is not None
         connections = source.connect()
         self.secrets = connections.secrets()
+        began = time.perf_counter()
         self.snapshots = await fetch_snapshots(connections, progress)
+        self.timings["fetch"] = time.perf_counter() - began
         self.loaded_bundle = None
 
     def diagnose(self, focus: str | None = None) -> Diagnosis:
+        began = time.perf_counter()
+        try:
+            return self._diagnose(focus)
+        finally:
+            self.timings["diagnose"] = time.perf_counter() - began
+
+    def _diagnose(self, focus: str | None) -> Diagnosis:
         if self.loaded_bundle is not None:
             return diagnose_bundle(
                 self.loaded_bundle,

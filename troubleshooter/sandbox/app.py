@@ -29,7 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from troubleshooter.model import Item, ItemKind
 from troubleshooter.sandbox import xero_wire
-from troubleshooter.sandbox.scenario import Fault, Scenario, stable_id
+from troubleshooter.sandbox.scenario import Contact, Fault, Scenario, stable_id
 from troubleshooter.sandbox.timeline import Timeline
 from troubleshooter.sandbox.where import WhereError, compile_where
 
@@ -101,6 +101,8 @@ class Sandbox:
         self.timeline = Timeline(scenario)
         self.log = RequestLog()
         self._fault_uses: dict[int, int] = defaultdict(int)
+        self._contact_cache: dict[bool, list[tuple[Contact, dict[str, Any]]]] = {}
+        self._adapter_cache: dict[tuple[str, ItemKind], list[dict[str, Any]]] = {}
         self._rates: dict[str, _RateWindow] = defaultdict(_RateWindow)
         self._approvalmax_items = self.timeline.approvalmax_items()
         self._dext_items = self.timeline.dext_items()
@@ -332,10 +334,9 @@ class Sandbox:
         }
         term = (params.get("searchTerm") or "").casefold()
         rows = []
-        for person in self.scenario.xero.contacts:
+        for person, row in self._contact_rows(summary_only):
             if person.status not in statuses or not self._exists(person.created):
                 continue
-            row = xero_wire.contact(self.scenario, person, summary_only)
             if wanted_ids and row["ContactID"].lower() not in wanted_ids:
                 continue
             if term and not any(
@@ -357,6 +358,23 @@ class Sandbox:
             "itemCount": len(rows),
         }
         return xero_wire.envelope(self.scenario, "Contacts", chunk, pagination=pagination)
+
+    def _adapter_rows(self, system: str, kind: ItemKind) -> list[dict[str, Any]]:
+        """One kind's list in the adapter's format, made once (it is paged through)."""
+        if (system, kind) not in self._adapter_cache:
+            held = self._dext_items if system == "dext" else self._approvalmax_items
+            self._adapter_cache[system, kind] = [_adapter_item(i) for i in held if i.kind is kind]
+        return self._adapter_cache[system, kind]
+
+    def _contact_rows(self, summary_only: bool) -> list[tuple[Contact, dict[str, Any]]]:
+        """Each contact in the wire format, made once per shape (the scenario does not change
+        while it is served; a big one is paged through many times)."""
+        if summary_only not in self._contact_cache:
+            self._contact_cache[summary_only] = [
+                (person, xero_wire.contact(self.scenario, person, summary_only))
+                for person in self.scenario.xero.contacts
+            ]
+        return self._contact_cache[summary_only]
 
     def _tax_rates(self, request: Request) -> dict[str, Any]:
         rows = [
@@ -440,8 +458,7 @@ class Sandbox:
             )
         except ValueError as exc:
             return _adapter_error(400, "invalid_request", str(exc))
-        held = self._dext_items if system == "dext" else self._approvalmax_items
-        rows = [_adapter_item(i) for i in held if i.kind is kind]
+        rows = self._adapter_rows(system, kind)
         return JSONResponse(
             {
                 "kind": kind.value,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from rich.text import Text
@@ -9,6 +10,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
 from textual.widgets import Checkbox, DataTable, Footer, Header, Input, ProgressBar, Select, Static
 from textual.worker import Worker, WorkerState
 
@@ -27,6 +29,7 @@ from troubleshooter.tui.screens import (
 )
 from troubleshooter.tui.widgets import DetailPane, Filters, ItemsTable, SystemCard
 
+DETAIL_DELAY = 0.12  # seconds the detail pane waits for the cursor or the filter to settle
 KIND_CHOICES = [("Every kind", "all"), *((k.label.capitalize() + "s", k.value) for k in ItemKind)]
 
 
@@ -55,6 +58,7 @@ class TroubleshooterApp(App[None]):
         self.filters = Filters()
         self.export_folder = export_folder or Path.cwd()
         self._done = 0
+        self._detail_timer: Timer | None = None
 
     # -- layout --
 
@@ -105,7 +109,8 @@ class TroubleshooterApp(App[None]):
 
         try:
             await self.session.fetch(progress)
-            diagnosis = self.session.diagnose()
+            # Lineage and rules are CPU work: a thread keeps the screen alive meanwhile.
+            diagnosis = await asyncio.to_thread(self.session.diagnose)
         except TroubleshooterError as exc:
             self.post_message(CheckFailed(str(exc)))
             return
@@ -199,9 +204,20 @@ class TroubleshooterApp(App[None]):
         self.show_detail(event.cursor_row)
 
     def show_detail(self, row: int | None) -> None:
+        """Shows the item at `row` in the detail pane, a moment later: the table answers a
+        keystroke at once, and the pane (an article is many widgets) follows when the cursor
+        or the filter has settled."""
         if self.diagnosis is None:
             return
         key = self.query_one(ItemsTable).key_at(row) if row is not None else None
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        self._detail_timer = self.set_timer(DETAIL_DELAY, lambda: self._show_detail_now(key))
+
+    def _show_detail_now(self, key: str | None) -> None:
+        self._detail_timer = None
+        if self.diagnosis is None:
+            return
         trace = next((t for t in self.diagnosis.items if t.key == key), None)
         self.query_one(DetailPane).show(trace, self.diagnosis, self.session.library.knowledge)
 

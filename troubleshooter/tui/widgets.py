@@ -47,7 +47,7 @@ SHORT_KINDS = {
     ItemKind.TAX_RATE: "tax rate",
     ItemKind.BANK_ACCOUNT: "bank acct",
 }
-MAX_ROWS = 2000  # rows shown at once; the rest are counted (narrow with the search)
+MAX_ROWS = 300  # rows shown at once; the rest are counted (narrow with the search)
 
 
 class SystemCard(Static):
@@ -202,20 +202,33 @@ class DetailPane(VerticalScroll):
         yield Static("", id="advice")
         yield Markdown("", id="article")
 
+    _shown: tuple[int, str | None] | None = None
+    _article: str | None = None
+
     def show(self, trace: ItemTrace | None, diagnosis: Diagnosis, knowledge: KnowledgeBase) -> None:
+        # Re-rendering is not free (an article is many widgets): only when something changed.
+        shown = (id(diagnosis), trace.key if trace else None)
+        if shown == self._shown:
+            return
+        self._shown = shown
         story_widget = self.query_one("#story", Static)
         advice = self.query_one("#advice", Static)
-        article = self.query_one("#article", Markdown)
         if trace is None:
             story_widget.update("Select an item to see its story.")
             advice.update("")
-            article.update("")
+            self._show_article(None, knowledge)
             return
         story_widget.update(story(trace, diagnosis))
         findings = [f for f in diagnosis.findings if f.key == trace.key]
         advice.update(_advice(findings, diagnosis))
-        first = knowledge.get(findings[0].article) if findings else None
-        article.update(first.body if first else "")
+        self._show_article(findings[0].article if findings else None, knowledge)
+
+    def _show_article(self, article_id: str | None, knowledge: KnowledgeBase) -> None:
+        if article_id == self._article:
+            return
+        self._article = article_id
+        article = knowledge.get(article_id) if article_id else None
+        self.query_one("#article", Markdown).update(article.body if article else "")
 
 
 def _advice(findings: list[Finding], diagnosis: Diagnosis) -> Text:
