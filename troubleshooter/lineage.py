@@ -49,7 +49,7 @@ def _mark(item: Item) -> Mark:
 
 
 def _detail(item: Item, snapshot: StageSnapshot) -> StageDetail:
-    return StageDetail.model_construct(
+    return StageDetail(
         name=item.name,
         code=item.code,
         since=item.synced_at,
@@ -126,10 +126,6 @@ def _kind_traces(kind: ItemKind, snapshots: dict[Stage, StageSnapshot]) -> list[
     return entries
 
 
-# Traces are built from items that were validated on the way in; constructing them without a
-# second validation keeps a 20,000-item organisation fast (model_construct, below).
-
-
 def _trace(
     entry: _Entry, snapshots: dict[Stage, StageSnapshot], parents: dict[str, Status]
 ) -> ItemTrace:
@@ -141,7 +137,7 @@ def _trace(
     xero = snapshots[Stage.XERO]
     if xero_item is not None:
         stages[Stage.XERO] = _mark(xero_item)
-        detail[Stage.XERO] = StageDetail.model_construct(
+        detail[Stage.XERO] = StageDetail(
             name=xero_item.name,
             code=xero_item.code,
             since=xero_item.updated_at,
@@ -166,7 +162,7 @@ def _trace(
                 blocked[stage] = reason
         eligible = Stage.DEXT not in blocked
     parent = base.parent_name
-    return ItemTrace.model_construct(
+    return ItemTrace(
         kind=entry.kind,
         key=item_key(base) if xero_item is None else item_key(xero_item),
         code=base.code,
