@@ -12,8 +12,10 @@ from troubleshooter.errors import TroubleshooterError
 from troubleshooter.model import Provenance, Stage, StageSnapshot
 from troubleshooter.sources.adapter import StageAdapterClient
 from troubleshooter.sources.approvalmax import ApprovalMaxClient, approvalmax_snapshot
+from troubleshooter.sources.auth import Auth, StaticAuth
 from troubleshooter.sources.dext import dext_snapshot
 from troubleshooter.sources.http import HttpSettings, JsonClient
+from troubleshooter.sources.ratelimit import RateLimiter
 from troubleshooter.sources.xero import XeroClient
 
 Progress = Callable[[Stage, str], None]
@@ -21,19 +23,32 @@ Progress = Callable[[Stage, str], None]
 
 @dataclass(frozen=True)
 class Endpoint:
-    """Where one system answers, and the bearer token for it (never printed)."""
+    """Where one system answers, and how to authenticate (never printed)."""
 
     base_url: str
-    token: str = field(repr=False)
+    token: str | None = field(default=None, repr=False)
     transport: httpx.AsyncBaseTransport | None = field(default=None, repr=False, compare=False)
+    auth: Auth | None = field(default=None, repr=False, compare=False)
+    sign_in_hint: str | None = None
 
-    def client(self, system: str, settings: HttpSettings) -> JsonClient:
+    def credentials(self) -> Auth:
+        if self.auth is not None:
+            return self.auth
+        if self.token is None:
+            raise ValueError("an endpoint needs a token or an auth")
+        return StaticAuth(self.token)
+
+    def client(
+        self, system: str, settings: HttpSettings, limiter: RateLimiter | None = None
+    ) -> JsonClient:
         return JsonClient(
             system,
             self.base_url,
-            headers={"Authorization": f"Bearer {self.token}"},
+            auth=self.credentials(),
             transport=self.transport,
             settings=settings,
+            limiter=limiter,
+            sign_in_hint=self.sign_in_hint,
         )
 
 
@@ -53,7 +68,7 @@ class Connections:
     def secrets(self) -> list[str]:
         """The tokens this run uses: redaction cuts them out of anything that leaves."""
         endpoints = (self.xero, self.approvalmax, self.approvalmax_adapter, self.dext_adapter)
-        return [e.token for e in endpoints if e is not None]
+        return [s for e in endpoints if e is not None for s in e.credentials().secrets()]
 
 
 def _failed(stage: Stage, provenance: Provenance, exc: BaseException) -> StageSnapshot:

@@ -20,6 +20,8 @@ from typing import Any
 import httpx
 
 from troubleshooter.errors import SourceError
+from troubleshooter.sources.auth import Auth
+from troubleshooter.sources.ratelimit import DayLimitReached, RateLimiter
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
@@ -32,6 +34,7 @@ class HttpSettings:
     backoff: float = 0.5
     max_backoff: float = 8.0
     max_in_flight: int = 5
+    per_minute: int | None = None  # Xero's 60 for live organisations; None: no minute cap
 
 
 @dataclass
@@ -71,12 +74,19 @@ class JsonClient:
         headers: Mapping[str, str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         settings: HttpSettings | None = None,
+        auth: Auth | None = None,
+        limiter: RateLimiter | None = None,
+        sign_in_hint: str | None = None,
     ) -> None:
         self.system = system
         self.settings = settings or HttpSettings()
         self.rate = RateState()
         self.requests_made = 0
-        self._slots = asyncio.Semaphore(self.settings.max_in_flight)
+        self.auth = auth
+        self.sign_in_hint = sign_in_hint
+        self.limiter = limiter or RateLimiter(
+            system, per_minute=self.settings.per_minute, in_flight=self.settings.max_in_flight
+        )
         self._client = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             headers={"Accept": "application/json", **(headers or {})},
@@ -119,16 +129,23 @@ class JsonClient:
     ) -> httpx.Response:
         query = {k: _query_value(v) for k, v in (params or {}).items()}
         attempt = 0
+        renewed = False
         while True:
             attempt += 1
             wait: float | None = None
+            sent = dict(headers or {})
+            if self.auth is not None:
+                sent["Authorization"] = await self.auth.header()
             try:
-                async with self._slots:
+                await self.limiter.acquire()
+                try:
                     self.requests_made += 1
                     # httpx's own timeouts cover each socket operation; this one caps the whole
                     # request, whatever the transport (an in-process app has no socket).
                     async with asyncio.timeout(self.settings.timeout):
-                        response = await self._client.get(path, params=query, headers=headers)
+                        response = await self._client.get(path, params=query, headers=sent)
+                finally:
+                    self.limiter.release()
                 self._note_rate(response)
             except (httpx.TimeoutException, TimeoutError):
                 problem = f"{path} did not answer within {self.settings.timeout:g} s"
@@ -137,11 +154,23 @@ class JsonClient:
             else:
                 if response.is_success:
                     return response
+                if response.status_code == 401 and not renewed and self.auth is not None:
+                    renewed = True
+                    if await self.auth.renew():  # an expired token: refresh once, then retry
+                        attempt -= 1
+                        continue
                 if response.status_code not in RETRY_STATUSES:
                     raise SourceError(
-                        self.system, _status_problem(path, response), status=response.status_code
+                        self.system, self._refusal(path, response), status=response.status_code
                     )
                 problem = _status_problem(path, response)
+                if response.status_code == 429 and _limit_problem(response) == "day":
+                    raise DayLimitReached(
+                        self.system,
+                        f"{problem}: the daily limit for this organisation is spent; it resets "
+                        f"in {_hours(retry_after_seconds(response.headers.get('Retry-After')))}",
+                        status=429,
+                    )
                 wait = retry_after_seconds(response.headers.get("Retry-After"))
                 if wait is not None and wait > self.settings.max_retry_after:
                     raise SourceError(
@@ -153,6 +182,19 @@ class JsonClient:
             if attempt >= self.settings.attempts:
                 raise SourceError(self.system, f"{problem} (gave up after {attempt} attempts)")
             await asyncio.sleep(wait if wait is not None else self._backoff(attempt))
+
+    def _refusal(self, path: str, response: httpx.Response) -> str:
+        """What a refusal means, in words a person can act on."""
+        problem = _status_problem(path, response)
+        if response.status_code == 401:
+            hint = f"; sign in again ({self.sign_in_hint})" if self.sign_in_hint else ""
+            return f"{problem}: the sign-in was refused or has expired{hint}"
+        if response.status_code == 403:
+            return (
+                f"{problem}: access refused: the token is for another organisation, or a scope "
+                "is missing (Xero needs accounting.settings.read and accounting.contacts.read)"
+            )
+        return problem
 
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self.settings.max_backoff, self.settings.backoff * 2 ** (attempt - 1))
@@ -167,6 +209,17 @@ class JsonClient:
             value = response.headers.get(header)
             if value is not None and value.isdigit():
                 setattr(self.rate, name, int(value))
+        self.limiter.observe(self.rate.minute_remaining, self.rate.day_remaining)
+
+
+def _limit_problem(response: httpx.Response) -> str:
+    return str(response.headers.get("X-Rate-Limit-Problem", "")).strip().lower()
+
+
+def _hours(seconds: float | None) -> str:
+    if seconds is None:
+        return "less than a day"
+    return f"about {max(1, round(seconds / 3600))} h"
 
 
 def _query_value(value: str | int | bool) -> str:
