@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from troubleshooter.model import Item, ItemKind
 from troubleshooter.sandbox import xero_wire
+from troubleshooter.sandbox.identity import Identity
 from troubleshooter.sandbox.scenario import Contact, Fault, Scenario, stable_id
 from troubleshooter.sandbox.timeline import Timeline
 from troubleshooter.sandbox.where import WhereError, compile_where
@@ -39,6 +40,7 @@ ADAPTER_PAGE_SIZE = 500
 APP_MINUTE_LIMIT = 10_000
 
 SYSTEM_PREFIXES = {
+    "/identity": "identity",
     "/adapter/approvalmax": "approvalmax_adapter",
     "/adapter/dext": "dext_adapter",
     "/approvalmax": "approvalmax",
@@ -96,8 +98,11 @@ class _RateWindow:
 class Sandbox:
     """A scenario served over HTTP. `app` is the ASGI app; `log` records every request."""
 
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(self, scenario: Scenario, *, require_sign_in: bool = False) -> None:
         self.scenario = scenario
+        self.identity = Identity()
+        # With require_sign_in, Xero and ApprovalMax take only tokens their sign-in issued.
+        self.require_sign_in = require_sign_in
         self.timeline = Timeline(scenario)
         self.log = RequestLog()
         self._fault_uses: dict[int, int] = defaultdict(int)
@@ -118,6 +123,7 @@ class Sandbox:
         self.starlette = Starlette(
             routes=[
                 Route("/", self.index),
+                *self.identity.routes(),
                 Mount("/xero", routes=xero_routes),
                 Mount(
                     "/approvalmax",
@@ -212,10 +218,21 @@ class Sandbox:
             }
         )
 
-    def _xero_auth_problem(self, request: Request, *, tenant: bool) -> Response | None:
+    def _token_problem(self, request: Request) -> str | None:
+        """Why the bearer token is refused, or None: any token, unless sign-in is required."""
         auth = request.headers.get("authorization", "")
-        if not auth.lower().startswith("bearer ") or not auth[7:].strip():
-            return _xero_problem(401, "Unauthorized", "AuthenticationUnsuccessful")
+        token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+        if not token:
+            return "AuthenticationUnsuccessful"
+        if self.require_sign_in and not self.identity.valid(token):
+            if self.identity.expired(token):
+                return "TokenExpired: token expired"
+            return "AuthenticationUnsuccessful"
+        return None
+
+    def _xero_auth_problem(self, request: Request, *, tenant: bool) -> Response | None:
+        if (problem := self._token_problem(request)) is not None:
+            return _xero_problem(401, "Unauthorized", problem)
         if tenant and request.headers.get("xero-tenant-id") != self.scenario.tenant_id:
             return _xero_problem(403, "Forbidden", "AuthenticationUnsuccessful")
         return None
@@ -393,7 +410,7 @@ class Sandbox:
         return PlainTextResponse("pong")
 
     async def approvalmax_companies(self, request: Request) -> Response:
-        if not request.headers.get("authorization", "").lower().startswith("bearer "):
+        if self._token_problem(request) is not None:
             return JSONResponse(_error_body("approvalmax", 401), status_code=401)
         return JSONResponse(
             [{"companyId": self.scenario.company_id, "name": self.timeline.approvalmax_name}]

@@ -1,0 +1,137 @@
+"""The sandbox's sign-in services, shaped like Xero's and ApprovalMax's OAuth2 endpoints, so
+that a whole sign-in (authorize, code, token, refresh) runs offline in a test that plays the
+browser.
+
+- `/identity/{xero|approvalmax}/connect/authorize`: "signs the user in" at once and redirects
+  (302) to the redirect URI with a code and the state;
+- `/identity/{xero|approvalmax}/connect/token`: exchanges a code (Xero: the PKCE verifier must
+  match the challenge; ApprovalMax: the client secret must match) or a refresh token, which is
+  rotated: each refresh token works once.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+SANDBOX_CLIENT_SECRET = "sandbox-client-secret"
+ACCESS_LIFETIME = 1800  # seconds, as Xero's
+
+
+@dataclass
+class _Grant:
+    system: str
+    client_id: str
+    redirect_uri: str
+    scope: str
+    challenge: str | None
+
+
+@dataclass
+class Identity:
+    """Issued codes and tokens. `valid(token)` says whether an access token may be used."""
+
+    client_secret: str = SANDBOX_CLIENT_SECRET
+    codes: dict[str, _Grant] = field(default_factory=dict)
+    access: dict[str, float] = field(default_factory=dict)  # token → expiry (time.time)
+    refresh: dict[str, _Grant] = field(default_factory=dict)
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/identity/{system}/connect/authorize", self.authorize),
+            Route("/identity/{system}/connect/token", self.token, methods=["POST"]),
+        ]
+
+    def valid(self, token: str) -> bool:
+        expiry = self.access.get(token)
+        return expiry is not None and expiry > time.time()
+
+    def expired(self, token: str) -> bool:
+        expiry = self.access.get(token)
+        return expiry is not None and expiry <= time.time()
+
+    def expire_all(self) -> None:
+        """Makes every access token expired, as if half an hour had passed."""
+        for token in self.access:
+            self.access[token] = time.time() - 1
+
+    async def authorize(self, request: Request) -> Response:
+        system = request.path_params["system"]
+        params = request.query_params
+        missing = [
+            p
+            for p in ("response_type", "client_id", "redirect_uri", "scope", "state")
+            if p not in params
+        ]
+        if system not in ("xero", "approvalmax") or missing or params["response_type"] != "code":
+            return JSONResponse({"error": "invalid_request", "missing": missing}, status_code=400)
+        challenge = params.get("code_challenge")
+        if system == "xero" and (
+            challenge is None or params.get("code_challenge_method") != "S256"
+        ):
+            return JSONResponse(
+                {"error": "invalid_request", "detail": "PKCE S256 required"}, status_code=400
+            )
+        code = secrets.token_urlsafe(24)
+        self.codes[code] = _Grant(
+            system, params["client_id"], params["redirect_uri"], params["scope"], challenge
+        )
+        query = urlencode({"code": code, "state": params["state"], "scope": params["scope"]})
+        return RedirectResponse(f"{params['redirect_uri']}?{query}", status_code=302)
+
+    async def token(self, request: Request) -> Response:
+        system = request.path_params["system"]
+        form = await request.form()
+        grant_type = form.get("grant_type")
+        if grant_type == "authorization_code":
+            grant = self.codes.pop(str(form.get("code", "")), None)
+            if grant is None or grant.system != system:
+                return _invalid("invalid_grant")
+            if (
+                form.get("redirect_uri") != grant.redirect_uri
+                or form.get("client_id") != grant.client_id
+            ):
+                return _invalid("invalid_grant")
+            if grant.challenge is not None:
+                verifier = str(form.get("code_verifier", ""))
+                digest = hashlib.sha256(verifier.encode()).digest()
+                if base64.urlsafe_b64encode(digest).rstrip(b"=").decode() != grant.challenge:
+                    return _invalid("invalid_grant")
+            if system == "approvalmax" and form.get("client_secret") != self.client_secret:
+                return _invalid("invalid_client")
+            return self._issue(grant)
+        if grant_type == "refresh_token":
+            grant = self.refresh.pop(str(form.get("refresh_token", "")), None)
+            if grant is None or grant.system != system or form.get("client_id") != grant.client_id:
+                return _invalid("invalid_grant")
+            if system == "approvalmax" and form.get("client_secret") != self.client_secret:
+                return _invalid("invalid_client")
+            return self._issue(grant)
+        return _invalid("unsupported_grant_type")
+
+    def _issue(self, grant: _Grant) -> Response:
+        access = secrets.token_urlsafe(32)
+        refresh = secrets.token_urlsafe(32)
+        self.access[access] = time.time() + ACCESS_LIFETIME
+        self.refresh[refresh] = grant
+        return JSONResponse(
+            {
+                "access_token": access,
+                "refresh_token": refresh,
+                "expires_in": ACCESS_LIFETIME,
+                "token_type": "Bearer",
+                "scope": grant.scope,
+            }
+        )
+
+
+def _invalid(error: str) -> JSONResponse:
+    return JSONResponse({"error": error}, status_code=400)
