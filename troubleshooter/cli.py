@@ -229,13 +229,14 @@ def _connections_factory(
     chosen = [name for name, given in sources if given]
     if len(chosen) > 1:
         raise click.UsageError(f"choose one of {', '.join(chosen)}")
-    if not chosen:
-        raise click.UsageError(
-            "say what to diagnose: --demo, --sandbox FILE, --url URL or --snapshot FILE "
-            "(signing in to the real Xero, ApprovalMax and Dext is not available yet)"
-        )
 
     def connect() -> Connections:
+        if not chosen:  # the real systems, as signed in and configured
+            from troubleshooter.config import load_settings
+            from troubleshooter.live import live_connections
+            from troubleshooter.tokens import default_store
+
+            return live_connections(load_settings(), default_store())
         if url:
             return sandbox_connections(base_url=url)
         return sandbox_connections(Sandbox(load_scenario(scenario_path or demo_scenario())))
@@ -418,11 +419,14 @@ def _tui_sources(
             Source(url, connect=lambda url=url: sandbox_connections(base_url=url))  # type: ignore[misc]
         )
     sources.extend(Source(f"snapshot {path.name}", bundle=path) for path in snapshots)
-    if not sources:
-        raise click.UsageError(
-            "say what to open: --demo, --sandbox FILE, --url URL or --snapshot FILE (each "
-            "repeatable; signing in to the real systems is not available yet)"
-        )
+    if not sources:  # the real systems, as signed in and configured
+        from troubleshooter.config import load_settings
+        from troubleshooter.live import live_connections
+        from troubleshooter.tokens import default_store
+
+        settings, store = load_settings(), default_store()
+        live_connections(settings, store)  # says now, plainly, when nothing is connected
+        sources.append(Source("live", connect=lambda: live_connections(settings, store)))
     return sources
 
 
@@ -675,6 +679,126 @@ def knowledge_show(article_id: str, knowledge_dirs: tuple[Path, ...]) -> None:
         raise ConfigError(f"no article {article_id!r}; `troubleshooter knowledge list` lists them")
     click.echo(article.body, nl=False)
     click.echo("\nSources: " + ", ".join(article.meta.source))
+
+
+@main.group(invoke_without_command=True)
+@click.option("--status", is_flag=True, help="Say what is connected and until when.")
+@click.pass_context
+@_friendly
+def connect(ctx: click.Context, status: bool) -> None:
+    """Sign in to Xero and ApprovalMax (`connect xero`, `connect approvalmax`)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if not status:
+        click.echo(ctx.get_help())
+        return
+    from troubleshooter.config import load_settings
+    from troubleshooter.live import status as connection_status
+    from troubleshooter.tokens import default_store
+
+    for line in connection_status(load_settings(), default_store()):
+        click.echo(f"{'✓' if line.connected else '–'} {line.name:<20} {line.detail}")
+
+
+def _open_browser(show_only: bool) -> Callable[[str], None]:
+    def open_url(url: str) -> None:
+        click.echo("Sign in in your browser; if it does not open, visit:", err=True)
+        click.echo(f"  {url}", err=True)
+        if not show_only:
+            import webbrowser
+
+            webbrowser.open(url)
+
+    return open_url
+
+
+@connect.command("xero")
+@click.option("--no-browser", is_flag=True, help="Only print the address to open.")
+@click.option("--tenant", help="The organisation to use when the sign-in reaches several.")
+@_friendly
+def connect_xero(no_browser: bool, tenant: str | None) -> None:
+    """Sign in to Xero (OAuth2 with PKCE) and choose the organisation."""
+    from troubleshooter.config import load_settings
+    from troubleshooter.live import sign_in_xero
+    from troubleshooter.tokens import default_store
+
+    settings = load_settings()
+    if tenant:
+        settings.xero.tenant_id = tenant
+
+    def choose(organisations: list[Any]) -> Any:
+        click.echo("The sign-in reaches several organisations:", err=True)
+        for number, org in enumerate(organisations, start=1):
+            click.echo(f"  {number}. {org.tenant_name} ({org.tenant_id})", err=True)
+        picked = click.prompt("Which one", type=click.IntRange(1, len(organisations)), err=True)
+        return organisations[picked - 1]
+
+    store = default_store()
+    tokens = aio.run(sign_in_xero(settings, store, _open_browser(no_browser), choose))
+    click.echo(f"Signed in to Xero: {tokens.organisation} (kept in the {store.kind} store)")
+
+
+@connect.command("approvalmax")
+@click.option("--no-browser", is_flag=True, help="Only print the address to open.")
+@_friendly
+def connect_approvalmax(no_browser: bool) -> None:
+    """Sign in to ApprovalMax's public API and find the organisation."""
+    from troubleshooter.config import load_settings
+    from troubleshooter.live import sign_in_approvalmax
+    from troubleshooter.tokens import default_store
+
+    settings, store = load_settings(), default_store()
+    xero = store.load("xero")
+    organisation = xero.organisation if xero else None
+    tokens = aio.run(
+        sign_in_approvalmax(
+            settings,
+            store,
+            _open_browser(no_browser),
+            lambda prompt: click.prompt(prompt, err=True),
+            organisation=organisation,
+        )
+    )
+    where = tokens.organisation or "no organisation matched; set approvalmax.company_id"
+    click.echo(f"Signed in to ApprovalMax: {where}")
+
+
+@main.command()
+@click.argument("system", type=click.Choice(["xero", "approvalmax"]))
+@_friendly
+def disconnect(system: str) -> None:
+    """Forget a sign-in (the tokens are deleted from the store)."""
+    from troubleshooter.tokens import default_store
+
+    default_store().delete(system)
+    click.echo(f"Forgot the {system} sign-in")
+
+
+@main.group()
+def config() -> None:
+    """The settings file."""
+
+
+@config.command("show")
+@_friendly
+def config_show() -> None:
+    """Print the settings in force (file and environment), secrets masked."""
+    import yaml
+
+    from troubleshooter.config import ENVIRONMENT, config_path, load_settings, masked
+
+    path = config_path()
+    click.echo(f"# {path}{'' if path.exists() else ' (not there yet: defaults)'}")
+    click.echo(yaml.safe_dump(masked(load_settings()), sort_keys=False).rstrip())
+    click.echo("# environment variables that override it: " + ", ".join(ENVIRONMENT))
+
+
+@config.command("path")
+def config_path_command() -> None:
+    """Print where the settings file is read from."""
+    from troubleshooter.config import config_path
+
+    click.echo(str(config_path()))
 
 
 if __name__ == "__main__":  # pragma: no cover

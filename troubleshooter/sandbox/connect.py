@@ -48,7 +48,9 @@ def sandbox_connections(
 
     offers_am = scenario is None or scenario.approvalmax.access != "none"
     offers_dext = scenario is None or scenario.dext.access != "none"
+    limits = scenario.xero.rate_limits if scenario is not None else None
     return Connections(
+        xero_per_minute=limits.per_minute if limits is not None and limits.enforce else None,
         xero=endpoint("/xero"),
         approvalmax=endpoint("/approvalmax"),
         approvalmax_adapter=endpoint("/adapter/approvalmax") if offers_am else None,

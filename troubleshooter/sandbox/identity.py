@@ -16,7 +16,7 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -89,7 +89,9 @@ class Identity:
 
     async def token(self, request: Request) -> Response:
         system = request.path_params["system"]
-        form = await request.form()
+        # application/x-www-form-urlencoded, read without python-multipart
+        raw = parse_qs((await request.body()).decode("utf-8", "replace"))
+        form = {key: values[0] for key, values in raw.items()}
         grant_type = form.get("grant_type")
         if grant_type == "authorization_code":
             grant = self.codes.pop(str(form.get("code", "")), None)

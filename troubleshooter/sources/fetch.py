@@ -64,6 +64,7 @@ class Connections:
     sandbox: bool = False
     settings: HttpSettings = field(default_factory=HttpSettings)
     contacts_page_size: int = 100
+    xero_per_minute: int | None = None  # Xero's 60 a minute per organisation, when live
 
     def secrets(self) -> list[str]:
         """The tokens this run uses: redaction cuts them out of anything that leaves."""
@@ -112,7 +113,10 @@ async def fetch_snapshots(
                 configured=False,
                 error="not connected: no Xero access is configured",
             )
-        async with connections.xero.client("Xero", settings) as http:
+        limiter = RateLimiter(
+            "Xero", per_minute=connections.xero_per_minute, in_flight=settings.max_in_flight
+        )
+        async with connections.xero.client("Xero", settings, limiter) as http:
             client = XeroClient(
                 http,
                 connections.xero_tenant_id,

@@ -1,0 +1,266 @@
+"""The real systems: signing in, and the connections a diagnosis uses once signed in."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+
+from troubleshooter.config import Settings
+from troubleshooter.errors import ConfigError
+from troubleshooter.model import OrganisationRef
+from troubleshooter.oauth import OAuthAuth, RedirectListener, SignIn
+from troubleshooter.sources.approvalmax import ApprovalMaxClient, match_company
+from troubleshooter.sources.fetch import Connections, Endpoint
+from troubleshooter.sources.http import HttpSettings, JsonClient
+from troubleshooter.sources.xero import XeroClient, XeroConnection
+from troubleshooter.tokens import TokenSet, TokenStore
+
+XERO = "xero"
+APPROVALMAX = "approvalmax"
+Browser = Callable[[str], Awaitable[None] | None]
+Choose = Callable[[list[XeroConnection]], XeroConnection]
+
+
+def _xero_client_id(settings: Settings) -> str:
+    if not settings.xero.client_id:
+        raise ConfigError(
+            "Xero: no client id; set xero.client_id in the settings file or "
+            "TROUBLESHOOTER_XERO_CLIENT_ID (docs/connecting.md)"
+        )
+    return settings.xero.client_id
+
+
+def _approvalmax_client(settings: Settings) -> tuple[str, str]:
+    am = settings.approvalmax
+    if not am.client_id or am.client_secret is None:
+        raise ConfigError(
+            "ApprovalMax: no client id or secret; set approvalmax.client_id and "
+            "TROUBLESHOOTER_APPROVALMAX_CLIENT_SECRET (docs/connecting.md)"
+        )
+    return am.client_id, am.client_secret.get_secret_value()
+
+
+def _xero_auth(
+    settings: Settings, store: TokenStore, transport: httpx.AsyncBaseTransport | None = None
+) -> OAuthAuth:
+    return OAuthAuth(
+        system="Xero",
+        name=XERO,
+        store=store,
+        token_url=settings.xero.token_url,
+        client_id=_xero_client_id(settings),
+        scope=settings.xero.scopes,
+        transport=transport,
+    )
+
+
+def _approvalmax_auth(
+    settings: Settings, store: TokenStore, transport: httpx.AsyncBaseTransport | None = None
+) -> OAuthAuth:
+    client_id, secret = _approvalmax_client(settings)
+    return OAuthAuth(
+        system="ApprovalMax",
+        name=APPROVALMAX,
+        store=store,
+        token_url=settings.approvalmax.token_url,
+        client_id=client_id,
+        client_secret=secret,
+        transport=transport,
+    )
+
+
+async def _open(browser: Browser, url: str) -> None:
+    result = browser(url)
+    if result is not None:
+        await result
+
+
+async def sign_in_xero(
+    settings: Settings,
+    store: TokenStore,
+    browser: Browser,
+    choose: Choose,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    timeout: float = 300,
+) -> TokenSet:
+    """Authorization code with PKCE through the person's browser, then the organisation."""
+    xero = settings.xero
+    client_id = _xero_client_id(settings)
+    async with RedirectListener(xero.redirect_port) as listener:
+        flow = SignIn(
+            system="Xero",
+            authorize=xero.authorize_url,
+            token_url=xero.token_url,
+            client_id=client_id,
+            redirect_uri=listener.redirect_uri,
+            scope=xero.scopes,
+        )
+        await _open(browser, flow.url)
+        callback = await listener.wait(timeout)
+    tokens = await flow.finish(callback, transport)
+    store.save(XERO, tokens)
+    auth = _xero_auth(settings, store, transport)
+    async with JsonClient("Xero", xero.api_url, auth=auth, transport=transport) as http:
+        organisations = [
+            c for c in await XeroClient(http).connections() if c.tenant_type == "ORGANISATION"
+        ]
+    if not organisations:
+        raise ConfigError("Xero: the sign-in is connected to no organisation")
+    wanted = xero.tenant_id
+    chosen = next((c for c in organisations if c.tenant_id == wanted), None) if wanted else None
+    if chosen is None:
+        chosen = organisations[0] if len(organisations) == 1 else choose(organisations)
+    signed = auth.tokens.model_copy(
+        update={"tenant_id": chosen.tenant_id, "organisation": chosen.tenant_name}
+    )
+    store.save(XERO, signed)
+    return signed
+
+
+async def sign_in_approvalmax(
+    settings: Settings,
+    store: TokenStore,
+    browser: Browser,
+    paste: Callable[[str], str],
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    organisation: str | None = None,
+) -> TokenSet:
+    """Authorization code with the client secret. ApprovalMax takes only HTTPS redirect URIs,
+    so the person pastes back the address the browser landed on."""
+    am = settings.approvalmax
+    client_id, secret = _approvalmax_client(settings)
+    if not am.redirect_uri or not am.redirect_uri.startswith("https://"):
+        raise ConfigError(
+            "ApprovalMax: set approvalmax.redirect_uri to the HTTPS redirect URI registered for "
+            "the app (ApprovalMax takes no other kind)"
+        )
+    flow = SignIn(
+        system="ApprovalMax",
+        authorize=am.authorize_url,
+        token_url=am.token_url,
+        client_id=client_id,
+        client_secret=secret,
+        redirect_uri=am.redirect_uri,
+        scope=am.scopes,
+        use_pkce=False,
+    )
+    await _open(browser, flow.url)
+    landed = paste("Paste the address the browser landed on after you allowed access: ")
+    tokens = await flow.finish(landed.strip(), transport)
+    store.save(APPROVALMAX, tokens)
+    auth = _approvalmax_auth(settings, store, transport)
+    async with JsonClient("ApprovalMax", am.api_url, auth=auth, transport=transport) as http:
+        companies = await ApprovalMaxClient(http).companies()
+    company = match_company(companies, organisation)
+    signed = auth.tokens.model_copy(
+        update={
+            "tenant_id": company.id if company else None,
+            "organisation": company.name if company else None,
+        }
+    )
+    store.save(APPROVALMAX, signed)
+    return signed
+
+
+@dataclass(frozen=True)
+class Status:
+    name: str
+    connected: bool
+    detail: str
+
+
+def status(settings: Settings, store: TokenStore, now: datetime | None = None) -> list[Status]:
+    """What is connected and until when (an access token renews itself while the refresh
+    token lasts: 60 days unused at Xero)."""
+    now = now or datetime.now(UTC)
+    out = []
+    for name, label in ((XERO, "Xero"), (APPROVALMAX, "ApprovalMax")):
+        tokens = store.load(name)
+        if tokens is None:
+            out.append(Status(label, False, f"not signed in (troubleshooter connect {name})"))
+            continue
+        org = f" to {tokens.organisation}" if tokens.organisation else ""
+        if tokens.expires_at > now:
+            minutes = int((tokens.expires_at - now).total_seconds() // 60)
+            until = f"access token valid for {minutes} more min"
+        else:
+            until = "access token expired"
+        renew = ", renews itself" if tokens.refresh_token else ", sign in again when it ends"
+        out.append(Status(label, True, f"signed in{org}; {until}{renew} (kept in {store.kind})"))
+    for name in ("approvalmax", "dext"):
+        adapter = getattr(settings.adapters, name)
+        label = f"{'ApprovalMax' if name == 'approvalmax' else 'Dext'} adapter"
+        if adapter.url and adapter.token:
+            out.append(Status(label, True, f"configured at {adapter.url}"))
+        else:
+            out.append(Status(label, False, f"not configured (adapters.{name}.url and token)"))
+    return out
+
+
+def live_connections(
+    settings: Settings,
+    store: TokenStore,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Connections:
+    """Everything that is signed in or configured; what is not stays unknown in the diagnosis."""
+    xero = approvalmax = None
+    tenant = settings.xero.tenant_id
+    xero_tokens = store.load(XERO)
+    if xero_tokens is not None:
+        xero = Endpoint(
+            settings.xero.api_url,
+            auth=_xero_auth(settings, store, transport),
+            transport=transport,
+            sign_in_hint="troubleshooter connect xero",
+        )
+        tenant = tenant or xero_tokens.tenant_id
+    if store.load(APPROVALMAX) is not None:
+        approvalmax = Endpoint(
+            settings.approvalmax.api_url,
+            auth=_approvalmax_auth(settings, store, transport),
+            transport=transport,
+            sign_in_hint="troubleshooter connect approvalmax",
+        )
+    adapters = {}
+    for name in ("approvalmax", "dext"):
+        adapter = getattr(settings.adapters, name)
+        if adapter.url and adapter.token is not None:
+            adapters[name] = Endpoint(
+                adapter.url, adapter.token.get_secret_value(), transport=transport
+            )
+    if xero is None and approvalmax is None and not adapters:
+        raise ConfigError(
+            "nothing is connected yet: run `troubleshooter connect xero` (docs/connecting.md), "
+            "or try `troubleshooter diagnose --demo`"
+        )
+    http = settings.http
+    return Connections(
+        xero=xero,
+        xero_tenant_id=tenant,
+        approvalmax=approvalmax,
+        approvalmax_adapter=adapters.get("approvalmax"),
+        dext_adapter=adapters.get("dext"),
+        settings=HttpSettings(
+            timeout=http.timeout,
+            attempts=http.attempts,
+            max_retry_after=http.max_retry_after,
+            max_in_flight=http.in_flight,
+        ),
+        xero_per_minute=http.per_minute,
+    )
+
+
+__all__ = [
+    "OrganisationRef",
+    "Status",
+    "live_connections",
+    "sign_in_approvalmax",
+    "sign_in_xero",
+    "status",
+]
