@@ -757,10 +757,19 @@ def connect_approvalmax(no_browser: bool) -> None:
             _open_browser(no_browser),
             lambda prompt: click.prompt(prompt, err=True),
             organisation=organisation,
+            choose=_choose_company,
         )
     )
     where = tokens.organisation or "no organisation matched; set approvalmax.company_id"
     click.echo(f"Signed in to ApprovalMax: {where}")
+
+
+def _choose_company(companies: list[Any]) -> Any:
+    click.echo("Which ApprovalMax organisation is this one?", err=True)
+    for number, company in enumerate(companies, start=1):
+        click.echo(f"  {number}. {company.name}", err=True)
+    picked = click.prompt("Number", type=click.IntRange(1, len(companies)), err=True)
+    return companies[picked - 1]
 
 
 @main.command()

@@ -129,6 +129,7 @@ async def sign_in_approvalmax(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     organisation: str | None = None,
+    choose: Callable[[list[OrganisationRef]], OrganisationRef] | None = None,
 ) -> TokenSet:
     """Authorization code with the client secret. ApprovalMax takes only HTTPS redirect URIs,
     so the person pastes back the address the browser landed on."""
@@ -157,6 +158,10 @@ async def sign_in_approvalmax(
     async with JsonClient("ApprovalMax", am.api_url, auth=auth, transport=transport) as http:
         companies = await ApprovalMaxClient(http).companies()
     company = match_company(companies, organisation)
+    if company is None and companies and choose is not None:
+        company = choose(companies)  # unsure: the person confirms which one
+    if company is None and am.company_id:
+        company = next((c for c in companies if c.id == am.company_id), None)
     signed = auth.tokens.model_copy(
         update={
             "tenant_id": company.id if company else None,
@@ -220,7 +225,8 @@ def live_connections(
             sign_in_hint="troubleshooter connect xero",
         )
         tenant = tenant or xero_tokens.tenant_id
-    if store.load(APPROVALMAX) is not None:
+    am_tokens = store.load(APPROVALMAX)
+    if am_tokens is not None:
         approvalmax = Endpoint(
             settings.approvalmax.api_url,
             auth=_approvalmax_auth(settings, store, transport),
@@ -246,6 +252,7 @@ def live_connections(
         approvalmax=approvalmax,
         approvalmax_adapter=adapters.get("approvalmax"),
         dext_adapter=adapters.get("dext"),
+        approvalmax_organisation=am_tokens.organisation if am_tokens else None,
         settings=HttpSettings(
             timeout=http.timeout,
             attempts=http.attempts,

@@ -65,6 +65,7 @@ class Connections:
     settings: HttpSettings = field(default_factory=HttpSettings)
     contacts_page_size: int = 100
     xero_per_minute: int | None = None  # Xero's 60 a minute per organisation, when live
+    approvalmax_organisation: str | None = None  # which of the token's organisations is ours
 
     def secrets(self) -> list[str]:
         """The tokens this run uses: redaction cuts them out of anything that leaves."""
@@ -139,6 +140,7 @@ async def fetch_snapshots(
                 StageAdapterClient(Stage.APPROVALMAX, adapter_http, provenance=adapter)
                 if adapter_http
                 else None,
+                connections.approvalmax_organisation,
             )
         finally:
             for http in (public, adapter_http):
