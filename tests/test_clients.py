@@ -216,3 +216,37 @@ def test_the_json_client_cannot_write() -> None:
     assert not any(hasattr(JsonClient, m) for m in ("post", "put", "patch", "delete"))
     assert isinstance(httpx.AsyncClient, type)  # the raw client stays private
     asyncio.run(asyncio.sleep(0))
+
+
+async def test_a_second_read_asks_only_for_what_changed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from troubleshooter.sources.cache import FetchCache
+
+    contacts = "\n".join(f"    - {{name: S{n:03d}, is_supplier: true}}" for n in range(250))
+    text = (
+        "xero:\n  accounts: [{code: '200', name: Sales}, {code: '429', name: New, created: -1h}]\n"
+        "  contacts:\n" + contacts + "\n"
+    )
+    s = scenario(text)
+    cache = FetchCache(tmp_path / "cache")
+    first_sandbox = Sandbox(s)
+    async with xero_http(first_sandbox) as http:
+        first = await XeroClient(http, s.tenant_id, cache=cache).snapshot()
+        first_bytes = http.bytes_received
+    # Later: one contact was added. Only it crosses the wire; the rest comes from the cache.
+    later = scenario(
+        text.replace(
+            "contacts:\n",
+            "contacts:\n    - {name: Newcomer Ltd, is_supplier: true, created: +1m}\n",
+        ).replace("clock", "clock")
+    )
+    later.clock = s.clock.replace(minute=5)
+    second_sandbox = Sandbox(later)
+    async with xero_http(second_sandbox) as http:
+        client = XeroClient(http, s.tenant_id, cache=cache)
+        second = await client.snapshot()
+        second_bytes = http.bytes_received
+    assert len(second.items[ItemKind.SUPPLIER]) == len(first.items[ItemKind.SUPPLIER]) + 1
+    assert client.incremental == {"Accounts": 0, "Contacts": 1}
+    contact_requests = [r for r in second_sandbox.log.requests if r.path.endswith("/Contacts")]
+    assert len(contact_requests) == 1  # one page of changes instead of three pages
+    assert second_bytes < first_bytes / 3

@@ -15,10 +15,12 @@ Every request is recorded (method, path, status), so tests can prove the clients
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import math
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.applications import Starlette
@@ -319,10 +321,11 @@ class Sandbox:
         )
 
     def _accounts(self, request: Request) -> dict[str, Any]:
+        since = _modified_since(request)
         rows = [
             xero_wire.account(self.scenario, acc)
             for acc in self.scenario.all_accounts()
-            if acc.status != "DELETED" and self._exists(acc.created)
+            if acc.status != "DELETED" and self._exists(acc.created) and self._changed(acc, since)
         ]
         return xero_wire.envelope(self.scenario, "Accounts", self._filtered(request, rows))
 
@@ -351,8 +354,11 @@ class Sandbox:
         }
         term = (params.get("searchTerm") or "").casefold()
         rows = []
+        since = _modified_since(request)
         for person, row in self._contact_rows(summary_only):
             if person.status not in statuses or not self._exists(person.created):
+                continue
+            if not self._changed(person, since):
                 continue
             if wanted_ids and row["ContactID"].lower() not in wanted_ids:
                 continue
@@ -403,6 +409,13 @@ class Sandbox:
 
     def _exists(self, created: Any) -> bool:
         return created is None or created <= self.scenario.clock
+
+    def _changed(self, obj: Any, since: datetime | None) -> bool:
+        """If-Modified-Since: created or changed after the time given (Xero: UpdatedDateUTC)."""
+        if since is None:
+            return True
+        moment = obj.updated or obj.created
+        return moment is not None and moment > since
 
     # -- ApprovalMax public API ------------------------------------------------------------------
 
@@ -496,6 +509,20 @@ def _split_system(path: str) -> tuple[str, str]:
         if path == prefix or path.startswith(prefix + "/"):
             return system, path[len(prefix) :] or "/"
     return "sandbox", path
+
+
+def _modified_since(request: Request) -> datetime | None:
+    value = request.headers.get("if-modified-since")
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            moment = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"If-Modified-Since is not a time: {value[:40]!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _flag(value: str | None) -> bool:

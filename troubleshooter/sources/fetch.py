@@ -13,6 +13,7 @@ from troubleshooter.model import Provenance, Stage, StageSnapshot
 from troubleshooter.sources.adapter import StageAdapterClient
 from troubleshooter.sources.approvalmax import ApprovalMaxClient, approvalmax_snapshot
 from troubleshooter.sources.auth import Auth, StaticAuth
+from troubleshooter.sources.cache import FetchCache
 from troubleshooter.sources.dext import dext_snapshot
 from troubleshooter.sources.http import HttpSettings, JsonClient
 from troubleshooter.sources.ratelimit import RateLimiter
@@ -66,6 +67,7 @@ class Connections:
     contacts_page_size: int = 100
     xero_per_minute: int | None = None  # Xero's 60 a minute per organisation, when live
     approvalmax_organisation: str | None = None  # which of the token's organisations is ours
+    cache: FetchCache | None = field(default=None, compare=False)  # Xero's lists, incremental
 
     def secrets(self) -> list[str]:
         """The tokens this run uses: redaction cuts them out of anything that leaves."""
@@ -123,6 +125,7 @@ async def fetch_snapshots(
                 connections.xero_tenant_id,
                 provenance=api,
                 contacts_page_size=connections.contacts_page_size,
+                cache=connections.cache,
             )
             return await client.snapshot()
 

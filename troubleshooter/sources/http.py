@@ -82,6 +82,7 @@ class JsonClient:
         self.settings = settings or HttpSettings()
         self.rate = RateState()
         self.requests_made = 0
+        self.bytes_received = 0
         self.auth = auth
         self.sign_in_hint = sign_in_hint
         self.limiter = limiter or RateLimiter(
@@ -146,6 +147,7 @@ class JsonClient:
                         response = await self._client.get(path, params=query, headers=sent)
                 finally:
                     self.limiter.release()
+                self.bytes_received += len(response.content)
                 self._note_rate(response)
             except (httpx.TimeoutException, TimeoutError):
                 problem = f"{path} did not answer within {self.settings.timeout:g} s"

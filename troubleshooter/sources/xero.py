@@ -21,6 +21,7 @@ from troubleshooter.model import (
     Status,
 )
 from troubleshooter.msdate import parse_iso, parse_ms_date
+from troubleshooter.sources.cache import CacheEntry, FetchCache
 from troubleshooter.sources.http import JsonClient
 
 API = "/api.xro/2.0"
@@ -128,12 +129,15 @@ class XeroClient:
         *,
         contacts_page_size: int = CONTACTS_PAGE_SIZE,
         provenance: Provenance = Provenance.API,
+        cache: FetchCache | None = None,
     ) -> None:
         self.http = http
         self.tenant_id = tenant_id
         self.contacts_page_size = contacts_page_size
         self.provenance = provenance
+        self.cache = cache
         self.server_time: datetime | None = None
+        self.incremental: dict[str, int] = {}  # endpoint → rows changed since the cache
 
     async def connections(self) -> list[XeroConnection]:
         body = await self.http.get_json("/connections")
@@ -154,12 +158,16 @@ class XeroClient:
         return self.tenant_id
 
     async def _get(
-        self, resource: str, params: dict[str, str | int | bool] | None = None
+        self,
+        resource: str,
+        params: dict[str, str | int | bool] | None = None,
+        since: datetime | None = None,
     ) -> dict[str, Any]:
         tenant = await self.choose_tenant()
-        body = await self.http.get_json(
-            f"{API}/{resource}", params=params, headers={"xero-tenant-id": tenant}
-        )
+        headers = {"xero-tenant-id": tenant}
+        if since is not None:
+            headers["If-Modified-Since"] = since.isoformat(timespec="milliseconds")
+        body = await self.http.get_json(f"{API}/{resource}", params=params, headers=headers)
         if not isinstance(body, dict):
             raise SourceError("Xero", f"{resource} did not answer with a JSON object")
         stamp = body.get("DateTimeUTC")
@@ -188,8 +196,72 @@ class XeroClient:
         org = rows[0]
         return OrganisationRef(id=org.organisation_id, name=org.name, short_code=org.short_code)
 
+    async def _rows(
+        self, resource: str, key: str, since: datetime | None, paged: bool
+    ) -> tuple[list[dict[str, Any]], datetime | None]:
+        """Raw rows of a list; Contacts page by page: the first page says how many pages
+        there are, the rest are fetched concurrently within the client's in-flight cap."""
+
+        async def page(number: int | None) -> dict[str, Any]:
+            params: dict[str, str | int | bool] = {}
+            if paged:
+                params = {
+                    "page": number or 1,
+                    "pageSize": self.contacts_page_size,
+                    "includeArchived": True,
+                    "summaryOnly": True,
+                }
+            return await self._get(resource, params, since)
+
+        def rows_of(body: dict[str, Any]) -> list[dict[str, Any]]:
+            rows = body.get(key)
+            if not isinstance(rows, list):
+                raise SourceError("Xero", f"{resource} answered without its {key} list")
+            return rows
+
+        first = await page(1 if paged else None)
+        rows = rows_of(first)
+        # The cache's time is Xero's clock at the first answer: nothing changed after it is lost.
+        stamp = first.get("DateTimeUTC")
+        started = (
+            parse_ms_date(stamp) if isinstance(stamp, str) and stamp.startswith("/Date(") else None
+        )
+        if not paged:
+            return rows, started
+        pagination = first.get("pagination")
+        if isinstance(pagination, dict):
+            pages = _parse(XeroPagination, pagination, resource).page_count
+            for body in await asyncio.gather(*(page(n) for n in range(2, pages + 1))):
+                rows.extend(rows_of(body))
+        elif len(rows) >= self.contacts_page_size:
+            number = 1  # no pagination block: walk until a short page, one at a time
+            while True:
+                number += 1
+                more = rows_of(await page(number))
+                rows.extend(more)
+                if len(more) < self.contacts_page_size:
+                    break
+        return rows, started
+
+    async def _cached_rows(
+        self, resource: str, key: str, id_field: str, paged: bool
+    ) -> list[dict[str, Any]]:
+        """A list read whole, or, with a fresh cache, only what changed since (merged in)."""
+        tenant = await self.choose_tenant()
+        entry = self.cache.load(tenant, resource) if self.cache is not None else None
+        rows, started = await self._rows(resource, key, entry.fetched_at if entry else None, paged)
+        if entry is not None:
+            self.incremental[resource] = len(rows)
+            merged = {row.get(id_field): row for row in entry.rows}
+            merged.update((row.get(id_field), row) for row in rows)
+            rows = list(merged.values())
+        if self.cache is not None and started is not None:
+            self.cache.save(tenant, resource, CacheEntry(started, rows))
+        return rows
+
     async def accounts(self) -> list[Item]:
-        rows, _ = await self._list("Accounts", "Accounts", XeroAccount)
+        raw = await self._cached_rows("Accounts", "Accounts", "AccountID", paged=False)
+        rows = [_parse(XeroAccount, row, "Accounts") for row in raw]
         return [
             Item(
                 kind=ItemKind.BANK_ACCOUNT if row.type == "BANK" else ItemKind.ACCOUNT,
@@ -235,34 +307,9 @@ class XeroClient:
         return items
 
     async def contacts(self) -> list[Item]:
-        """Every contact, archived ones included, page by page: the first page says how many
-        pages there are; the rest are fetched concurrently within the client's in-flight cap."""
-
-        async def page(number: int) -> tuple[list[XeroContact], dict[str, Any]]:
-            params: dict[str, str | int | bool] = {
-                "page": number,
-                "pageSize": self.contacts_page_size,
-                "includeArchived": True,
-                "summaryOnly": True,
-            }
-            return await self._list("Contacts", "Contacts", XeroContact, params)
-
-        first, body = await page(1)
-        rows = list(first)
-        pagination = body.get("pagination")
-        if isinstance(pagination, dict):
-            pages = _parse(XeroPagination, pagination, "Contacts").page_count
-            for more, _ in await asyncio.gather(*(page(n) for n in range(2, pages + 1))):
-                rows.extend(more)
-        elif len(first) >= self.contacts_page_size:
-            # No pagination block: walk until a short page, one at a time.
-            number = 1
-            while True:
-                number += 1
-                more, _ = await page(number)
-                rows.extend(more)
-                if len(more) < self.contacts_page_size:
-                    break
+        """Every contact, archived ones included."""
+        raw = await self._cached_rows("Contacts", "Contacts", "ContactID", paged=True)
+        rows = [_parse(XeroContact, row, "Contacts") for row in raw]
         return [
             Item(
                 kind=ItemKind.SUPPLIER,
