@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from troubleshooter import __version__, aio
+from troubleshooter.diagnose import exit_code_for
 from troubleshooter.errors import ConfigError, ExitCode, TroubleshooterError
 from troubleshooter.model import Diagnosis, Stage
 
@@ -54,16 +55,6 @@ def _friendly(func: F) -> F:
 def main() -> None:
     """Finds where Xero reference data stopped on its way through ApprovalMax to Dext,
     and says what to do, in order."""
-
-
-def exit_code_for(diagnosis: Diagnosis) -> ExitCode:
-    """3 when a system failed, 1 for findings, 3 when nothing was found but questions are
-    open (the tool could not see enough to say all is well), else 0."""
-    if diagnosis.failed_systems:
-        return ExitCode.UNREACHABLE
-    if diagnosis.findings:
-        return ExitCode.FINDINGS
-    return ExitCode.UNREACHABLE if diagnosis.questions else ExitCode.OK
 
 
 def _progress(stage: Stage, message: str) -> None:
@@ -136,8 +127,9 @@ def _source_options(func: F) -> F:
             click.option(
                 "--sandbox",
                 "scenario_path",
-                type=click.Path(dir_okay=False, path_type=Path),
-                help="A sandbox scenario file (see docs/scenarios.md).",
+                type=click.Path(path_type=Path),
+                help="A sandbox scenario file (see docs/scenarios.md); with "
+                "--all-organisations, a folder of them.",
             ),
             click.option(
                 "--url", help="A sandbox served by `troubleshooter sandbox serve`, at this URL."
@@ -270,6 +262,13 @@ def _connections_factory(
 )
 @click.option("--interval", default="60s", show_default=True, help="Time between checks.")
 @click.option("--until", "limit", default="30m", show_default=True, help="When to stop.")
+@click.option(
+    "--all-organisations",
+    "practice",
+    is_flag=True,
+    help="Diagnose every connected organisation (or every scenario in the --sandbox folder) "
+    "and print one line each.",
+)
 @_friendly
 def diagnose(
     demo: bool,
@@ -287,8 +286,14 @@ def diagnose(
     watching: bool,
     interval: str,
     limit: str,
+    practice: bool,
 ) -> None:
     """Diagnose one organisation and print the findings and the ordered fix plan."""
+    if practice:
+        _diagnose_practice(
+            demo, scenario_path, rules_dirs, knowledge_dirs, fmt, output, contact_details
+        )
+        return
     from troubleshooter.bundle import diagnose_bundle, load_bundle
     from troubleshooter.diagnose import Library
     from troubleshooter.diagnose import diagnose as run
@@ -320,6 +325,55 @@ def diagnose(
     )
     write_output(text, output)
     sys.exit(exit_code_for(result))
+
+
+def _diagnose_practice(
+    demo: bool,
+    scenario_path: Path | None,
+    rules_dirs: tuple[Path, ...],
+    knowledge_dirs: tuple[Path, ...],
+    fmt: str | None,
+    output: str,
+    contact_details: bool,
+) -> None:
+    from troubleshooter.diagnose import Library
+    from troubleshooter.practice import OrganisationRun, OrganisationSummary, diagnose_practice
+    from troubleshooter.report import export_practice
+    from troubleshooter.sandbox.app import Sandbox
+    from troubleshooter.sandbox.connect import sandbox_connections
+    from troubleshooter.sandbox.scenario import load_scenario
+
+    library = Library.load(rules_dirs or None, knowledge_dirs or None)
+    if scenario_path is not None or demo:
+        paths = [demo_scenario()] if demo else []
+        if scenario_path is not None:
+            paths += (
+                sorted(scenario_path.glob("*.yaml")) if scenario_path.is_dir() else [scenario_path]
+            )
+        if not paths:
+            raise ConfigError(f"{scenario_path}: no *.yaml scenarios in this folder")
+
+        def connect(path: Path) -> Connections:
+            return sandbox_connections(Sandbox(load_scenario(path)))
+
+        runs = [OrganisationRun(path.stem, functools.partial(connect, path)) for path in paths]
+    else:
+        from troubleshooter.config import load_settings
+        from troubleshooter.live import practice_runs
+        from troubleshooter.tokens import default_store
+
+        runs = aio.run(practice_runs(load_settings(), default_store()))
+    with click.progressbar(
+        length=len(runs), label="Diagnosing organisations", file=sys.stderr, show_pos=True
+    ) as bar:
+
+        def advance(summary: OrganisationSummary) -> None:
+            bar.update(1)
+
+        summary = aio.run(diagnose_practice(runs, library, done=advance))
+    text = export_practice(summary, _format_for(fmt, output), contact_details=contact_details)
+    write_output(text, output)
+    sys.exit(summary.exit_code)
 
 
 @main.command()
@@ -532,6 +586,32 @@ def sandbox_check(scenario_path: Path) -> None:
         ("Dext", timeline.dext_items()),
     ):
         click.echo(f"  {stage}: {len(items)} items")
+
+
+@sandbox.command("generate")
+@click.option("--practice", "count", type=click.IntRange(1, 2000), help="N small organisations.")
+@click.option("--contacts", default=50_000, show_default=True, help="For one large organisation.")
+@click.option("--output", "-o", required=True, type=click.Path(path_type=Path),
+              help="A file (one organisation) or a folder (a practice).")  # fmt: skip
+@_friendly
+def sandbox_generate(count: int | None, contacts: int, output: Path) -> None:
+    """Write generated scenarios: one large organisation, or a practice of N."""
+    import yaml
+
+    from troubleshooter.sandbox.generate import large_organisation, practice
+
+    if count:
+        output.mkdir(parents=True, exist_ok=True)
+        for number, scenario in enumerate(practice(count), start=1):
+            (output / f"client-{number:03d}.yaml").write_text(
+                yaml.safe_dump(scenario, sort_keys=False), encoding="utf-8"
+            )
+        click.echo(f"wrote {count} scenarios to {output}", err=True)
+        return
+    suppliers = min(contacts, max(1, contacts * 2 // 5))
+    scenario = large_organisation(contacts=contacts, suppliers=suppliers)
+    output.write_text(yaml.safe_dump(scenario, sort_keys=False), encoding="utf-8")
+    click.echo(f"wrote {output}", err=True)
 
 
 @sandbox.command("serve")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from troubleshooter.answers import apply_to_snapshots, apply_to_traces, read_answers
 from troubleshooter.engine import RuleSet, evaluate, load_rules
-from troubleshooter.errors import ConfigError, RuleLoadError
+from troubleshooter.errors import ConfigError, ExitCode, RuleLoadError
 from troubleshooter.facts import FactContext
 from troubleshooter.knowledge import KnowledgeBase, load_knowledge
 from troubleshooter.lineage import build_traces
@@ -255,3 +255,13 @@ async def diagnose(
 ) -> Diagnosis:
     snapshots = await fetch_snapshots(connections, progress)
     return diagnose_snapshots(snapshots, library, answers=answers, focus=focus)
+
+
+def exit_code_for(diagnosis: Diagnosis) -> ExitCode:
+    """3 when a system failed, 1 for findings, 3 when nothing was found but questions are
+    open (the tool could not see enough to say all is well), else 0."""
+    if diagnosis.failed_systems:
+        return ExitCode.UNREACHABLE
+    if diagnosis.findings:
+        return ExitCode.FINDINGS
+    return ExitCode.UNREACHABLE if diagnosis.questions else ExitCode.OK

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import httpx
@@ -12,6 +13,7 @@ from troubleshooter.config import Settings
 from troubleshooter.errors import ConfigError
 from troubleshooter.model import OrganisationRef
 from troubleshooter.oauth import OAuthAuth, RedirectListener, SignIn
+from troubleshooter.practice import OrganisationRun
 from troubleshooter.sources.approvalmax import ApprovalMaxClient, match_company
 from troubleshooter.sources.fetch import Connections, Endpoint
 from troubleshooter.sources.http import HttpSettings, JsonClient
@@ -271,3 +273,37 @@ __all__ = [
     "sign_in_xero",
     "status",
 ]
+
+
+def _same(connections: Connections) -> Connections:
+    return connections
+
+
+async def practice_runs(
+    settings: Settings,
+    store: TokenStore,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> list[OrganisationRun]:
+    """One run per organisation the Xero sign-in reaches. The stage adapters speak for one
+    organisation: they are used for the configured one only; the others ask their questions."""
+    base = live_connections(settings, store, transport=transport)
+    if base.xero is None:
+        raise ConfigError("a practice run needs the Xero sign-in (troubleshooter connect xero)")
+    async with base.xero.client("Xero", base.settings) as http:
+        organisations = [
+            c for c in await XeroClient(http).connections() if c.tenant_type == "ORGANISATION"
+        ]
+    runs = []
+    for org in organisations:
+        own = org.tenant_id == base.xero_tenant_id
+        connections = replace(
+            base,
+            xero_tenant_id=org.tenant_id,
+            approvalmax_organisation=org.tenant_name,
+            approvalmax_adapter=base.approvalmax_adapter if own else None,
+            dext_adapter=base.dext_adapter if own else None,
+        )
+        label = org.tenant_name or org.tenant_id
+        runs.append(OrganisationRun(label, functools.partial(_same, connections)))
+    return runs

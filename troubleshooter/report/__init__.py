@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
@@ -18,6 +18,9 @@ from troubleshooter.model import SCHEMA_VERSION, Diagnosis
 from troubleshooter.redact import redact
 from troubleshooter.report.text import render_text
 from troubleshooter.report.view import build_view
+
+if TYPE_CHECKING:
+    from troubleshooter.practice import PracticeSummary
 
 FORMATS = ("text", "md", "html", "json")
 SUFFIXES = {"text": ".txt", "md": ".md", "html": ".html", "json": ".json"}
@@ -151,3 +154,44 @@ __all__ = [
     "render_text",
     "report_json_schema",
 ]
+
+
+def export_practice(
+    summary: PracticeSummary,
+    fmt: str,
+    *,
+    secrets: Iterable[str] = (),
+    contact_details: bool = False,
+) -> str:
+    """A practice's summary in a format, through the same redaction as every export."""
+    from troubleshooter.practice import PracticeSummary as Model
+    from troubleshooter.report.text import when
+
+    data = redact(summary.model_dump(mode="json"), secrets=secrets, contact_details=contact_details)
+    safe = Model.model_validate(data)
+    if fmt == "json":
+        return json.dumps(safe.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+    # Worst first: not checked, then findings, then fine; by name within each.
+    rows = sorted(safe.organisations, key=lambda o: (-o.exit_code, o.name.casefold()))
+    stopped = sum(1 for o in rows if o.with_findings)
+    failed = sum(1 for o in rows if o.failed_systems or o.error)
+    if fmt == "text":
+        lines = [
+            f"Practice: {len(rows)} organisations diagnosed, {stopped} with items stopped, "
+            f"{failed} not fully checked",
+            "",
+        ]
+        width = max((len(o.name) for o in rows), default=12)
+        for o in rows:
+            action = o.first_action or (f"could not be diagnosed: {o.error}" if o.error else "-")
+            checked = f"  (not checked: {', '.join(o.failed_systems)})" if o.failed_systems else ""
+            lines.append(
+                f"  {o.name:<{width}}  {o.with_findings:>5} of {o.items:>6}  {action}{checked}"
+            )
+        return "\n".join(lines) + "\n"
+    if fmt not in ("md", "html"):
+        raise ValueError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+    template = _environment().get_template(f"practice.{fmt}.j2")
+    return template.render(
+        p=safe, rows=rows, stopped=stopped, failed=failed, generated=when(safe.generated_at)
+    )

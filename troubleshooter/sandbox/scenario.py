@@ -367,6 +367,10 @@ def format_validation_error(exc: ValidationError, data: Any = None) -> str:
 def load_scenario(path: Path | str) -> Scenario:
     """Reads a scenario file; every problem becomes a ScenarioError naming the file."""
     path = Path(path)
+    if path.is_dir():
+        raise ScenarioError(
+            f"{path}: is a folder (to diagnose every scenario in it, add --all-organisations)"
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -1,0 +1,92 @@
+"""A practice's run: every connected organisation diagnosed in one go, several at a time (Xero's
+limits are per organisation), summed up one line each."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, Field
+
+from troubleshooter.diagnose import Library, diagnose, exit_code_for
+from troubleshooter.errors import TroubleshooterError
+from troubleshooter.model import SCHEMA_VERSION, Diagnosis
+from troubleshooter.report.text import verdict
+from troubleshooter.sources.fetch import Connections
+
+ORGANISATIONS_AT_ONCE = 8
+
+
+@dataclass(frozen=True)
+class OrganisationRun:
+    label: str
+    connect: Callable[[], Connections]
+
+
+class OrganisationSummary(BaseModel):
+    name: str
+    verdict: str
+    items: int = 0
+    with_findings: int = 0
+    findings: int = 0
+    questions: int = 0
+    first_action: str | None = Field(default=None, description="The plan's first step.")
+    failed_systems: list[str] = Field(default_factory=list)
+    exit_code: int
+    error: str | None = Field(default=None, description="Why it could not be diagnosed at all.")
+
+
+class PracticeSummary(BaseModel):
+    schema_version: int = SCHEMA_VERSION
+    generated_at: datetime
+    organisations: list[OrganisationSummary]
+
+    @property
+    def exit_code(self) -> int:
+        return max((o.exit_code for o in self.organisations), default=0)
+
+
+def summarise(label: str, diagnosis: Diagnosis) -> OrganisationSummary:
+    return OrganisationSummary(
+        name=diagnosis.organisation.name or label,
+        verdict=verdict(diagnosis),
+        items=diagnosis.summary.items,
+        with_findings=diagnosis.summary.with_findings,
+        findings=diagnosis.summary.findings,
+        questions=len(diagnosis.questions),
+        first_action=diagnosis.plan[0].title if diagnosis.plan else None,
+        failed_systems=[s.stage.label for s in diagnosis.failed_systems],
+        exit_code=int(exit_code_for(diagnosis)),
+    )
+
+
+async def diagnose_practice(
+    runs: list[OrganisationRun],
+    library: Library,
+    *,
+    at_once: int = ORGANISATIONS_AT_ONCE,
+    done: Callable[[OrganisationSummary], None] | None = None,
+) -> PracticeSummary:
+    """Diagnoses every organisation, `at_once` at a time; one that cannot be diagnosed at all
+    becomes a line that says why, and the run goes on."""
+    slots = asyncio.Semaphore(at_once)
+
+    async def one(run: OrganisationRun) -> OrganisationSummary:
+        async with slots:
+            try:
+                summary = summarise(run.label, await diagnose(run.connect(), library))
+            except TroubleshooterError as exc:
+                summary = OrganisationSummary(
+                    name=run.label,
+                    verdict=f"{run.label}: could not be diagnosed",
+                    exit_code=int(exc.exit_code),
+                    error=str(exc),
+                )
+        if done is not None:
+            done(summary)
+        return summary
+
+    summaries = await asyncio.gather(*(one(run) for run in runs))
+    return PracticeSummary(generated_at=datetime.now(UTC), organisations=list(summaries))
