@@ -224,11 +224,14 @@ def _connections_factory(
 
     def connect() -> Connections:
         if not chosen:  # the real systems, as signed in and configured
-            from troubleshooter.config import load_settings
+            from troubleshooter.config import data_path, load_settings
             from troubleshooter.live import live_connections
+            from troubleshooter.sources.cache import FetchCache
             from troubleshooter.tokens import default_store
 
-            return live_connections(load_settings(), default_store())
+            # Xero's lists are cached per organisation; a repeat asks only for what changed.
+            cache = FetchCache(data_path() / "cache")
+            return live_connections(load_settings(), default_store(), cache=cache)
         if url:
             return sandbox_connections(base_url=url)
         return sandbox_connections(Sandbox(load_scenario(scenario_path or demo_scenario())))

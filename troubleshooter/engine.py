@@ -44,22 +44,18 @@ class Leaf:
     fact: str
     op: str
     value: Any
+    # The comparison, prepared once (expected values lowered), so that evaluating a rule over
+    # tens of thousands of items does the least work per item.
+    _test: Callable[[Any, Facts], Truth] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_test", _prepare(self.op, self.value))
 
     def facts(self) -> set[str]:
         return {self.fact} | ({self.value} if self.op in _FACT_OPERANDS else set())
 
     def evaluate(self, facts: Facts) -> Truth:
-        actual = facts.get(self.fact)
-        if self.op == "known":
-            return (actual is not None) == bool(self.value)
-        if actual is None:
-            return None
-        if self.op in _FACT_OPERANDS:
-            other = facts.get(self.value)
-            if other is None:
-                return None
-            return bool(_OPERATORS[self.op](actual, other))
-        return bool(_OPERATORS[self.op](actual, self.value))
+        return self._test(facts.get(self.fact), facts)
 
 
 @dataclass(frozen=True)
@@ -71,13 +67,43 @@ class Group:
         return set().union(*(p.facts() for p in self.parts))
 
     def evaluate(self, facts: Facts) -> Truth:
-        results = [p.evaluate(facts) for p in self.parts]
         if self.op == "not":
-            return None if results[0] is None else not results[0]
+            result = self.parts[0].evaluate(facts)
+            return None if result is None else not result
         decisive = self.op == "any"  # any: one True decides; all: one False decides
-        if decisive in results:
-            return decisive
-        return None if None in results else not decisive
+        unknown = False
+        for part in self.parts:
+            result = part.evaluate(facts)
+            if result is decisive:
+                return decisive
+            if result is None:
+                unknown = True
+        return None if unknown else not decisive
+
+
+def _prepare(op: str, value: Any) -> Callable[[Any, Facts], Truth]:
+    if op == "known":
+        wanted = bool(value)
+        return lambda actual, facts: (actual is not None) == wanted
+    if op in _FACT_OPERANDS:
+        compare = _OPERATORS[op]
+
+        def against_fact(actual: Any, facts: Facts) -> Truth:
+            other = facts.get(value)
+            if actual is None or other is None:
+                return None
+            return compare(actual, other)
+
+        return against_fact
+    if op in ("in", "not_in"):
+        choices = frozenset(_lower(v) for v in value)
+        inside = op == "in"
+        return lambda actual, facts: (
+            None if actual is None else (_lower(actual) in choices) == inside
+        )
+    expected = _lower(value)
+    equal = op == "equals"
+    return lambda actual, facts: None if actual is None else (_lower(actual) == expected) == equal
 
 
 Condition = Leaf | Group
@@ -451,7 +477,7 @@ def evaluate(
                 result.findings.append(_finding(rule, facts, trace))
                 timing.append(rule.spec.timing)
     expected = [f.expected_by for f in result.findings]
-    organisation |= finding_facts(timing, expected)
+    organisation = {**organisation, **finding_facts(timing, expected)}
     for rule in active:
         if not rule.organisation_wide:
             continue

@@ -7,6 +7,7 @@ more organisation facts summarise their findings (for the "just wait" rule).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,7 +26,7 @@ from troubleshooter.schedule import APPROVALMAX_PERIOD, DEXT_PERIOD, next_run
 # How late Dext's daily pull may be before we call it failing.
 DEXT_GRACE = timedelta(hours=3)
 
-Facts = dict[str, Any]
+Facts = Mapping[str, Any]
 
 # name → what it means (docs/rules.md and `rules lint` use these lists)
 ITEM_FACTS: dict[str, str] = {
@@ -82,7 +83,7 @@ class FactContext:
     snapshots: dict[Stage, StageSnapshot]
     now: datetime
 
-    def organisation_facts(self) -> Facts:
+    def organisation_facts(self) -> dict[str, Any]:
         am = self.snapshots[Stage.APPROVALMAX]
         dext = self.snapshots[Stage.DEXT]
         linked_elsewhere: bool | None
@@ -107,61 +108,109 @@ class FactContext:
     def last_sync(self, kind: ItemKind) -> datetime | None:
         return self.snapshots[Stage.APPROVALMAX].last_sync.get(SYNC_TYPE_OF_KIND[kind])
 
-    def item_facts(self, trace: ItemTrace, organisation: Facts) -> Facts:
-        def mark(stage: Stage) -> str | None:
-            value = trace.stages[stage]
-            return None if value is Mark.UNKNOWN else value.value
+    def item_facts(self, trace: ItemTrace, organisation: Facts) -> ItemFacts:
+        return ItemFacts(self, trace, organisation)
 
-        xero_detail = trace.detail.get(Stage.XERO)
-        changed_at = xero_detail.since if xero_detail else None
-        last_sync = self.last_sync(trace.kind)
-        next_sync = next_run(last_sync, APPROVALMAX_PERIOD, self.now)
-        if organisation["approvalmax.xero_connection"] in ("disconnected", "expired"):
-            next_sync = None  # cut off from Xero: no sync is coming
+
+class ItemFacts(Mapping[str, Any]):
+    """One item's facts, each worked out when a rule first asks for it: most rules decide on
+    their first leaf, and an organisation has tens of thousands of items."""
+
+    def __init__(self, context: FactContext, trace: ItemTrace, organisation: Facts) -> None:
+        self._context = context
+        self._trace = trace
+        self._organisation = organisation
+        self._known: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name in self._known:
+            return self._known[name]
+        if name in self._organisation:
+            return self._organisation[name]
+        compute = _ITEM_FACT_FUNCTIONS.get(name)
+        if compute is None:
+            raise KeyError(name)
+        value = self._known[name] = compute(self)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*_ITEM_FACT_FUNCTIONS, *self._organisation])
+
+    def __len__(self) -> int:
+        return len(_ITEM_FACT_FUNCTIONS) + len(self._organisation)
+
+    # -- the facts, one function each --
+
+    def _mark(self, stage: Stage) -> str | None:
+        value = self._trace.stages[stage]
+        return None if value is Mark.UNKNOWN else value.value
+
+    def _changed_at(self) -> datetime | None:
+        detail = self._trace.detail.get(Stage.XERO)
+        return detail.since if detail else None
+
+    def _has_code(self) -> bool | None:
+        detail = self._trace.detail.get(Stage.XERO)
+        return bool(detail.code) if detail else None
+
+    def _eligible_approvalmax(self) -> bool | None:
+        trace = self._trace
+        return None if trace.status is None else Stage.APPROVALMAX not in trace.blocked
+
+    def _last_sync(self) -> datetime | None:
+        return self._context.last_sync(self._trace.kind)
+
+    def _next_sync(self) -> datetime | None:
+        if self._organisation["approvalmax.xero_connection"] in ("disconnected", "expired"):
+            return None  # cut off from Xero: no sync is coming
+        return next_run(self["approvalmax.last_sync"], APPROVALMAX_PERIOD, self._context.now)
+
+    def _expected_by(self) -> datetime | None:
+        org = self._organisation
+        dext_working = (
+            org["dext.integration"] == "approvalmax"
+            and org["dext.pull_overdue"] is False
+            and org["dext.linked_elsewhere"] is False
+        )
+        if not dext_working:
+            return None
+        trace, now = self._trace, self._context.now
         in_approvalmax = (
             trace.stages[Stage.APPROVALMAX] is Mark.PRESENT
             and trace.renamed_at(Stage.APPROVALMAX) is not True
         )
-        stale = (  # synced after the change, yet missing: the next sync will not help either
-            not in_approvalmax
-            and changed_at is not None
-            and last_sync is not None
-            and changed_at <= last_sync
-        )
-        arrives_in_approvalmax = self.now if in_approvalmax else None if stale else next_sync
-        dext_working = (
-            organisation["dext.integration"] == "approvalmax"
-            and organisation["dext.pull_overdue"] is False
-            and organisation["dext.linked_elsewhere"] is False
-        )
-        known = trace.status is not None
-        return {
-            "kind": trace.kind.value,
-            "xero": mark(Stage.XERO),
-            "approvalmax": mark(Stage.APPROVALMAX),
-            "dext": mark(Stage.DEXT),
-            "xero.status": trace.status.value if trace.status else None,
-            "xero.changed_at": changed_at,
-            "xero.has_code": bool(xero_detail.code) if xero_detail else None,
-            "xero.is_supplier": trace.is_supplier,
-            "xero.category_status": trace.parent_status.value if trace.parent_status else None,
-            "eligible.approvalmax": Stage.APPROVALMAX not in trace.blocked if known else None,
-            "eligible.dext": trace.eligible,
-            "renamed": trace.renamed,
-            "renamed.approvalmax": trace.renamed_at(Stage.APPROVALMAX),
-            "renamed.dext": trace.renamed_at(Stage.DEXT),
-            "approvalmax.last_sync": last_sync,
-            "approvalmax.next_sync": next_sync,
-            "dext.expected_by": _first_pull_after(
-                organisation["dext.last_pull"], arrives_in_approvalmax, self.now
-            )
-            if dext_working
-            else None,
-            **organisation,
-        }
+        changed_at, last_sync = self["xero.changed_at"], self["approvalmax.last_sync"]
+        # Synced after the change, yet missing: the next sync will not help either.
+        stale = not in_approvalmax and changed_at and last_sync and changed_at <= last_sync
+        arrives = now if in_approvalmax else None if stale else self["approvalmax.next_sync"]
+        return _first_pull_after(org["dext.last_pull"], arrives, now)
 
 
-def finding_facts(timing: list[bool], expected: list[datetime | None]) -> Facts:
+_ITEM_FACT_FUNCTIONS: dict[str, Callable[[ItemFacts], Any]] = {
+    "kind": lambda f: f._trace.kind.value,
+    "xero": lambda f: f._mark(Stage.XERO),
+    "approvalmax": lambda f: f._mark(Stage.APPROVALMAX),
+    "dext": lambda f: f._mark(Stage.DEXT),
+    "xero.status": lambda f: f._trace.status.value if f._trace.status else None,
+    "xero.changed_at": ItemFacts._changed_at,
+    "xero.has_code": ItemFacts._has_code,
+    "xero.is_supplier": lambda f: f._trace.is_supplier,
+    "xero.category_status": lambda f: (
+        f._trace.parent_status.value if f._trace.parent_status else None
+    ),
+    "eligible.approvalmax": ItemFacts._eligible_approvalmax,
+    "eligible.dext": lambda f: f._trace.eligible,
+    "renamed": lambda f: f._trace.renamed,
+    "renamed.approvalmax": lambda f: f._trace.renamed_at(Stage.APPROVALMAX),
+    "renamed.dext": lambda f: f._trace.renamed_at(Stage.DEXT),
+    "approvalmax.last_sync": ItemFacts._last_sync,
+    "approvalmax.next_sync": ItemFacts._next_sync,
+    "dext.expected_by": ItemFacts._expected_by,
+}
+assert set(_ITEM_FACT_FUNCTIONS) == set(ITEM_FACTS), "every documented item fact is computed"
+
+
+def finding_facts(timing: list[bool], expected: list[datetime | None]) -> dict[str, Any]:
     """Facts about the item findings: `timing` says, per finding, whether its rule is one that
     time resolves; `expected` when the chain would resolve it."""
     all_timing = bool(timing) and all(timing)

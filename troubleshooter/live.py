@@ -15,6 +15,7 @@ from troubleshooter.model import OrganisationRef
 from troubleshooter.oauth import OAuthAuth, RedirectListener, SignIn
 from troubleshooter.practice import OrganisationRun
 from troubleshooter.sources.approvalmax import ApprovalMaxClient, match_company
+from troubleshooter.sources.cache import FetchCache
 from troubleshooter.sources.fetch import Connections, Endpoint
 from troubleshooter.sources.http import HttpSettings, JsonClient
 from troubleshooter.sources.xero import XeroClient, XeroConnection
@@ -214,6 +215,7 @@ def live_connections(
     store: TokenStore,
     *,
     transport: httpx.AsyncBaseTransport | None = None,
+    cache: FetchCache | None = None,
 ) -> Connections:
     """Everything that is signed in or configured; what is not stays unknown in the diagnosis."""
     xero = approvalmax = None
@@ -262,6 +264,7 @@ def live_connections(
             max_in_flight=http.in_flight,
         ),
         xero_per_minute=http.per_minute,
+        cache=cache,
     )
 
 

@@ -110,6 +110,7 @@ class Sandbox:
         self._fault_uses: dict[int, int] = defaultdict(int)
         self._contact_cache: dict[bool, list[tuple[Contact, dict[str, Any]]]] = {}
         self._adapter_cache: dict[tuple[str, ItemKind], list[dict[str, Any]]] = {}
+        self._selection_cache: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
         self._rates: dict[str, _RateWindow] = defaultdict(_RateWindow)
         self._approvalmax_items = self.timeline.approvalmax_items()
         self._dext_items = self.timeline.dext_items()
@@ -305,15 +306,7 @@ class Sandbox:
 
     def _filtered(self, request: Request, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         predicate = compile_where(request.query_params.get("where"))
-        rows = [row for row in rows if predicate(row)]
-        order = request.query_params.get("order")
-        if order:
-            field_name, _, direction = order.strip().partition(" ")
-            rows.sort(
-                key=lambda row: str(row.get(field_name, "")).casefold(),
-                reverse=direction.strip().upper() == "DESC",
-            )
-        return rows
+        return _ordered([row for row in rows if predicate(row)], request.query_params.get("order"))
 
     def _organisation(self, request: Request) -> dict[str, Any]:
         return xero_wire.envelope(
@@ -346,29 +339,15 @@ class Sandbox:
 
     def _contacts(self, request: Request) -> dict[str, Any]:
         params = request.query_params
-        include_archived = _flag(params.get("includeArchived"))
-        summary_only = _flag(params.get("summaryOnly"))
-        statuses = ("ACTIVE", "ARCHIVED") if include_archived else ("ACTIVE",)
-        wanted_ids = {
-            i.strip().strip('"').lower() for i in params.get("IDs", "").split(",") if i.strip()
-        }
-        term = (params.get("searchTerm") or "").casefold()
-        rows = []
-        since = _modified_since(request)
-        for person, row in self._contact_rows(summary_only):
-            if person.status not in statuses or not self._exists(person.created):
-                continue
-            if not self._changed(person, since):
-                continue
-            if wanted_ids and row["ContactID"].lower() not in wanted_ids:
-                continue
-            if term and not any(
-                term in str(row.get(f, "")).casefold()
-                for f in ("Name", "FirstName", "LastName", "ContactNumber", "EmailAddress")
-            ):
-                continue
-            rows.append(row)
-        rows = self._filtered(request, rows)
+        rows = self._matching_contacts(
+            _flag(params.get("includeArchived")),
+            _flag(params.get("summaryOnly")),
+            params.get("IDs", ""),
+            (params.get("searchTerm") or "").casefold(),
+            params.get("where"),
+            params.get("order"),
+            _modified_since(request),
+        )
         if "page" not in params:
             return xero_wire.envelope(self.scenario, "Contacts", rows)
         page = _positive_int(params.get("page"), "page", 1)
@@ -381,6 +360,45 @@ class Sandbox:
             "itemCount": len(rows),
         }
         return xero_wire.envelope(self.scenario, "Contacts", chunk, pagination=pagination)
+
+    def _matching_contacts(
+        self,
+        include_archived: bool,
+        summary_only: bool,
+        ids: str,
+        term: str,
+        where: str | None,
+        order: str | None,
+        since: datetime | None,
+    ) -> list[dict[str, Any]]:
+        """The contacts a query selects, worked out once per query: a client pages through
+        the same selection many times, and the scenario does not change while served."""
+        key = (include_archived, summary_only, ids, term, where, order, since)
+        if key in self._selection_cache:
+            return self._selection_cache[key]
+        statuses = ("ACTIVE", "ARCHIVED") if include_archived else ("ACTIVE",)
+        wanted_ids = {i.strip().strip('"').lower() for i in ids.split(",") if i.strip()}
+        predicate = compile_where(where)
+        rows = []
+        for person, row in self._contact_rows(summary_only):
+            if person.status not in statuses or not self._exists(person.created):
+                continue
+            if not self._changed(person, since):
+                continue
+            if wanted_ids and row["ContactID"].lower() not in wanted_ids:
+                continue
+            if term and not any(
+                term in str(row.get(f, "")).casefold()
+                for f in ("Name", "FirstName", "LastName", "ContactNumber", "EmailAddress")
+            ):
+                continue
+            if predicate(row):
+                rows.append(row)
+        rows = _ordered(rows, order)
+        if len(self._selection_cache) > 32:
+            self._selection_cache.clear()
+        self._selection_cache[key] = rows
+        return rows
 
     def _adapter_rows(self, system: str, kind: ItemKind) -> list[dict[str, Any]]:
         """One kind's list in the adapter's format, made once (it is paged through)."""
@@ -509,6 +527,18 @@ def _split_system(path: str) -> tuple[str, str]:
         if path == prefix or path.startswith(prefix + "/"):
             return system, path[len(prefix) :] or "/"
     return "sandbox", path
+
+
+def _ordered(rows: list[dict[str, Any]], order: str | None) -> list[dict[str, Any]]:
+    """Xero's `order`: a field and ASC or DESC."""
+    if not order:
+        return rows
+    field_name, _, direction = order.strip().partition(" ")
+    return sorted(
+        rows,
+        key=lambda row: str(row.get(field_name, "")).casefold(),
+        reverse=direction.strip().upper() == "DESC",
+    )
 
 
 def _modified_since(request: Request) -> datetime | None:
