@@ -250,3 +250,33 @@ async def test_a_second_read_asks_only_for_what_changed(tmp_path) -> None:  # ty
     contact_requests = [r for r in second_sandbox.log.requests if r.path.endswith("/Contacts")]
     assert len(contact_requests) == 1  # one page of changes instead of three pages
     assert second_bytes < first_bytes / 3
+
+
+async def test_the_minute_limits_wait_instead_of_refusing() -> None:
+    from troubleshooter.sources.ratelimit import RateLimiter
+
+    now = [0.0]
+    slept: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    import troubleshooter.sources.ratelimit as ratelimit
+
+    app = RateLimiter("app", per_minute=3, in_flight=100, clock=lambda: now[0])
+    org = RateLimiter("org", per_minute=10, in_flight=5, clock=lambda: now[0], parent=app)
+    original = ratelimit.asyncio.sleep
+    ratelimit.asyncio.sleep = fake_sleep  # type: ignore[assignment]
+    try:
+        for _ in range(4):
+            await org.acquire()
+            org.release()
+    finally:
+        ratelimit.asyncio.sleep = original  # type: ignore[assignment]
+    assert slept == [60.0]  # the fourth waited for the app's minute to free a place
+    org.observe(minute_remaining=0, day_remaining=None)  # Xero says: the minute is spent
+    assert org._minute_spent_until == now[0] + 60
+    org.observe(minute_remaining=5, day_remaining=0)
+    with pytest.raises(SourceError, match="daily limit"):
+        await org.acquire()

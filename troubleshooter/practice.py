@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field
@@ -15,8 +15,9 @@ from troubleshooter.errors import TroubleshooterError
 from troubleshooter.model import SCHEMA_VERSION, Diagnosis
 from troubleshooter.report.text import verdict
 from troubleshooter.sources.fetch import Connections
+from troubleshooter.sources.ratelimit import app_limiter
 
-ORGANISATIONS_AT_ONCE = 8
+ORGANISATIONS_AT_ONCE = 16
 
 
 @dataclass(frozen=True)
@@ -72,11 +73,13 @@ async def diagnose_practice(
     """Diagnoses every organisation, `at_once` at a time; one that cannot be diagnosed at all
     becomes a line that says why, and the run goes on."""
     slots = asyncio.Semaphore(at_once)
+    shared = app_limiter()  # Xero counts every organisation's requests against one app minute
 
     async def one(run: OrganisationRun) -> OrganisationSummary:
         async with slots:
             try:
-                summary = summarise(run.label, await diagnose(run.connect(), library))
+                connections = replace(run.connect(), xero_app_limiter=shared)
+                summary = summarise(run.label, await diagnose(connections, library))
             except TroubleshooterError as exc:
                 summary = OrganisationSummary(
                     name=run.label,

@@ -61,6 +61,7 @@ class LoggedRequest:
     path: str
     query: str
     status: int | None = None
+    bytes: int = 0  # of the response body
 
 
 @dataclass
@@ -160,6 +161,8 @@ class Sandbox:
         async def recording_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 entry.status = message["status"]
+            elif message["type"] == "http.response.body":
+                entry.bytes += len(message.get("body", b""))
             await send(message)
 
         try:

@@ -68,6 +68,7 @@ class Connections:
     xero_per_minute: int | None = None  # Xero's 60 a minute per organisation, when live
     approvalmax_organisation: str | None = None  # which of the token's organisations is ours
     cache: FetchCache | None = field(default=None, compare=False)  # Xero's lists, incremental
+    xero_app_limiter: RateLimiter | None = field(default=None, compare=False)  # across orgs
 
     def secrets(self) -> list[str]:
         """The tokens this run uses: redaction cuts them out of anything that leaves."""
@@ -117,7 +118,10 @@ async def fetch_snapshots(
                 error="not connected: no Xero access is configured",
             )
         limiter = RateLimiter(
-            "Xero", per_minute=connections.xero_per_minute, in_flight=settings.max_in_flight
+            "Xero",
+            per_minute=connections.xero_per_minute,
+            in_flight=settings.max_in_flight,
+            parent=connections.xero_app_limiter,
         )
         async with connections.xero.client("Xero", settings, limiter) as http:
             client = XeroClient(

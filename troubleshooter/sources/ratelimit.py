@@ -26,8 +26,10 @@ class RateLimiter:
         per_minute: int | None = 60,
         in_flight: int = 5,
         clock: Callable[[], float] = time.monotonic,
+        parent: RateLimiter | None = None,
     ) -> None:
         self.system = system
+        self.parent = parent  # the app-wide limit, shared by every organisation of a run
         self.per_minute = per_minute
         self._slots = asyncio.Semaphore(in_flight)
         self._starts: deque[float] = deque()
@@ -40,11 +42,15 @@ class RateLimiter:
         await self._slots.acquire()
         try:
             await self._wait_for_minute()
+            if self.parent is not None:
+                await self.parent.acquire()
         except BaseException:
             self._slots.release()
             raise
 
     def release(self) -> None:
+        if self.parent is not None:
+            self.parent.release()
         self._slots.release()
 
     async def _wait_for_minute(self) -> None:
@@ -74,3 +80,11 @@ class RateLimiter:
                 "the daily limit of requests for this organisation is spent (5,000 a day); "
                 "it resets within 24 hours. Try again tomorrow."
             )
+
+
+APP_PER_MINUTE = 10_000  # Xero: per app, across all organisations
+
+
+def app_limiter() -> RateLimiter:
+    """Xero's app-wide minute, for a run over many organisations at once."""
+    return RateLimiter("Xero (all organisations)", per_minute=APP_PER_MINUTE, in_flight=10_000)
