@@ -333,3 +333,17 @@ def test_no_token_reaches_a_log_or_an_error(
     for secret in secrets:
         assert secret not in caplog.text
         assert secret not in repr(connections) and secret not in repr(tokens)
+
+
+def test_a_practice_run_over_the_signed_in_organisations(
+    tmp_path: Path, demo: Scenario, library: Library
+) -> None:
+    from troubleshooter.live import practice_runs
+    from troubleshooter.practice import diagnose_practice
+
+    sandbox, settings, store = signed_in(tmp_path, demo)
+    runs = aio.run(practice_runs(settings, store, transport=SandboxTransport(sandbox)))
+    assert [r.label for r in runs] == [demo.organisation.name]
+    summary = aio.run(diagnose_practice(runs, library))
+    [line] = summary.organisations
+    assert line.with_findings == 5 and line.first_action and not line.failed_systems

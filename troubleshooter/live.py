@@ -63,7 +63,11 @@ def _xero_auth(
 def _approvalmax_auth(
     settings: Settings, store: TokenStore, transport: httpx.AsyncBaseTransport | None = None
 ) -> OAuthAuth:
-    client_id, secret = _approvalmax_client(settings)
+    """A signed-in ApprovalMax session. Without the secret at hand, the token is still used
+    while it lasts; renewing it then fails with a "sign in again" message."""
+    am = settings.approvalmax
+    client_id = am.client_id or ""
+    secret = am.client_secret.get_secret_value() if am.client_secret else None
     return OAuthAuth(
         system="ApprovalMax",
         name=APPROVALMAX,
@@ -154,7 +158,7 @@ async def sign_in_approvalmax(
         use_pkce=False,
     )
     await _open(browser, flow.url)
-    landed = paste("Paste the address the browser landed on after you allowed access: ")
+    landed = paste("Paste the address the browser landed on after you allowed access")
     tokens = await flow.finish(landed.strip(), transport)
     store.save(APPROVALMAX, tokens)
     auth = _approvalmax_auth(settings, store, transport)
