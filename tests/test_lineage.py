@@ -131,3 +131,20 @@ def test_keys_are_stable_and_distinct() -> None:
         {Stage.XERO: snap(Stage.XERO), Stage.APPROVALMAX: twins, Stage.DEXT: snap(Stage.DEXT)}
     )
     assert len({t.key for t in traces}) == 2
+
+
+def test_the_collector_pause_nests_and_always_ends() -> None:
+    import gc
+
+    from troubleshooter.gcpause import collector_paused
+
+    assert gc.isenabled()
+    outer = collector_paused()
+    inner = collector_paused()
+    outer.__enter__()
+    inner.__enter__()
+    assert not gc.isenabled()
+    outer.__exit__(None, None, None)  # the first to start ends first: still paused
+    assert not gc.isenabled()
+    inner.__exit__(None, None, None)
+    assert gc.isenabled()

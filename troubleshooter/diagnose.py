@@ -12,6 +12,7 @@ from troubleshooter.answers import apply_to_snapshots, apply_to_traces, read_ans
 from troubleshooter.engine import RuleSet, evaluate, load_rules
 from troubleshooter.errors import ConfigError, ExitCode, RuleLoadError
 from troubleshooter.facts import FactContext
+from troubleshooter.gcpause import collector_paused
 from troubleshooter.knowledge import KnowledgeBase, load_knowledge
 from troubleshooter.lineage import build_traces
 from troubleshooter.model import (
@@ -197,6 +198,18 @@ def diagnose_snapshots(
     """Answers first (they fill in what the systems could not tell), then lineage, rules and
     the plan; a focused run keeps to the items `focus` names and explains even the causes a
     whole-organisation run only counts."""
+    with collector_paused():
+        return _diagnose_snapshots(snapshots, library, now, answers=answers, focus=focus)
+
+
+def _diagnose_snapshots(
+    snapshots: dict[Stage, StageSnapshot],
+    library: Library,
+    now: datetime | None,
+    *,
+    answers: Mapping[str, str] | None,
+    focus: str | None,
+) -> Diagnosis:
     now = now or _clock(snapshots)
     answer_set = read_answers(answers or {}, library.rules.questions, now)
     if answer_set.answers:
@@ -253,7 +266,8 @@ async def diagnose(
     answers: Mapping[str, str] | None = None,
     focus: str | None = None,
 ) -> Diagnosis:
-    snapshots = await fetch_snapshots(connections, progress)
+    with collector_paused():  # a big organisation is many small objects; see gcpause.py
+        snapshots = await fetch_snapshots(connections, progress)
     return diagnose_snapshots(snapshots, library, answers=answers, focus=focus)
 
 

@@ -14,6 +14,7 @@ from troubleshooter.answers import read_answers
 from troubleshooter.bundle import Bundle, diagnose_bundle, load_bundle
 from troubleshooter.diagnose import Library, diagnose_snapshots
 from troubleshooter.errors import ConfigError
+from troubleshooter.gcpause import collector_paused
 from troubleshooter.model import Diagnosis, Stage, StageSnapshot
 from troubleshooter.sources.fetch import Connections, Progress, fetch_snapshots
 
@@ -71,7 +72,8 @@ class Session:
         connections = source.connect()
         self.secrets = connections.secrets()
         began = time.perf_counter()
-        self.snapshots = await fetch_snapshots(connections, progress)
+        with collector_paused():  # a big organisation is many small objects; see gcpause.py
+            self.snapshots = await fetch_snapshots(connections, progress)
         self.timings["fetch"] = time.perf_counter() - began
         self.loaded_bundle = None
 

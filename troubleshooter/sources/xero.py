@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from troubleshooter.errors import ConfigError, SourceError
+from troubleshooter.gcpause import collector_paused
 from troubleshooter.model import (
     Item,
     ItemKind,
@@ -309,7 +310,8 @@ class XeroClient:
     async def contacts(self) -> list[Item]:
         """Every contact, archived ones included."""
         raw = await self._cached_rows("Contacts", "Contacts", "ContactID", paged=True)
-        rows = [_parse(XeroContact, row, "Contacts") for row in raw]
+        with collector_paused():  # tens of thousands of small objects at once
+            rows = [_parse(XeroContact, row, "Contacts") for row in raw]
         return [
             Item(
                 kind=ItemKind.SUPPLIER,
