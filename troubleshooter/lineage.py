@@ -58,6 +58,20 @@ def _detail(item: Item, snapshot: StageSnapshot) -> StageDetail:
     )
 
 
+def _as_in_xero(held: Item, xero_item: Item | None) -> bool:
+    """Whether a stage holds the item exactly as Xero does, with nothing of its own to say
+    (no arrival time, no pasted match): then its detail would repeat Xero's and is left out.
+    On a big organisation most items are like that, and skipping them is a third of lineage."""
+    return (
+        xero_item is not None
+        and held.name == xero_item.name
+        and held.code == xero_item.code
+        and held.synced_at is None
+        and held.confidence is None
+        and held.provenance is None
+    )
+
+
 class _Index:
     """Finds the trace a downstream item belongs to."""
 
@@ -148,8 +162,10 @@ def _trace(
     for stage in DOWNSTREAM:
         snapshot = snapshots[stage]
         if stage in entry.found:
-            stages[stage] = _mark(entry.found[stage])
-            detail[stage] = _detail(entry.found[stage], snapshot)
+            held = entry.found[stage]
+            stages[stage] = _mark(held)
+            if not _as_in_xero(held, xero_item):
+                detail[stage] = _detail(held, snapshot)
         else:
             stages[stage] = Mark.MISSING if snapshot.knows(entry.kind) else Mark.UNKNOWN
     eligible: bool | None = None

@@ -217,7 +217,11 @@ class ItemTrace(_Model):
     parent: str | None = Field(default=None, description="For a tracking option: its category.")
     status: Status | None = Field(default=None, description="The status in Xero, if Xero has it.")
     stages: dict[Stage, Mark]
-    detail: dict[Stage, StageDetail] = Field(default_factory=dict)
+    detail: dict[Stage, StageDetail] = Field(
+        default_factory=dict,
+        description="Per stage, what it says of the item: the name and code it has there, "
+        "since when. A stage that holds the item exactly as Xero does is left out.",
+    )
     eligible: bool | None = Field(
         default=None,
         description="Whether Xero's state lets the item reach Dext at all (None: Xero unknown).",
@@ -242,9 +246,18 @@ class ItemTrace(_Model):
         return len(names) > 1
 
     def renamed_at(self, stage: Stage) -> bool | None:
-        """Whether `stage` holds the item under another name than Xero; None if either lacks it."""
+        """Whether `stage` holds the item under another name than Xero; None if either lacks it.
+        A stage that holds the item with no detail of its own holds it as Xero does."""
         here, xero = self.detail.get(stage), self.detail.get(Stage.XERO)
-        if here is None or xero is None or here.name is None or xero.name is None:
+        if (
+            xero is None
+            or xero.name is None
+            or self.stages.get(stage) in (None, Mark.MISSING, Mark.UNKNOWN)
+        ):
+            return None
+        if here is None:
+            return False
+        if here.name is None:
             return None
         return normalise_name(here.name) != normalise_name(xero.name)
 
