@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from troubleshooter.errors import ConfigError
+from troubleshooter.yamlfile import first_problem
 
 
 def read_json(path: Path) -> Any:
@@ -29,6 +30,4 @@ def validate(model: type[M], data: Any, path: Path) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise ConfigError(f"{path}: {where}: {err['msg']}") from None
+        raise ConfigError(f"{path}: {first_problem(exc)}") from None

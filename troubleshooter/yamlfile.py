@@ -105,3 +105,9 @@ def validation_problem(
         if close and len(err["loc"]) == 1:
             problem += f" (did you mean '{close[0]}'?)"
     return line_of(data, err["loc"]), f"{key}: {problem}"
+
+
+def first_problem(exc: ValidationError) -> str:
+    """The first thing pydantic found wrong, as "where: what"."""
+    err = exc.errors()[0]
+    return f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}"

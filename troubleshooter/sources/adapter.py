@@ -22,6 +22,7 @@ from troubleshooter.model import (
     XeroConnection,
 )
 from troubleshooter.sources.http import JsonClient
+from troubleshooter.yamlfile import first_problem
 
 ADAPTER_PAGE_SIZE = 500
 
@@ -89,11 +90,8 @@ class StageAdapterClient:
         try:
             return model.model_validate(body)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            field = ".".join(str(p) for p in first["loc"])
-            raise SourceError(
-                self.system, f"{where} answered in an unexpected shape ({field}: {first['msg']})"
-            ) from None
+            problem = f"{where} answered in an unexpected shape ({first_problem(exc)})"
+            raise SourceError(self.system, problem) from None
 
     async def state(self) -> AdapterState:
         state: AdapterState = self._parse(

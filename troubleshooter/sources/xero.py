@@ -24,6 +24,7 @@ from troubleshooter.model import (
 from troubleshooter.msdate import parse_iso, parse_ms_date
 from troubleshooter.sources.cache import CacheEntry, FetchCache
 from troubleshooter.sources.http import JsonClient
+from troubleshooter.yamlfile import first_problem
 
 API = "/api.xro/2.0"
 CONTACTS_PAGE_SIZE = 100  # Xero documents 100 a page; a larger page size is not confirmed
@@ -389,8 +390,5 @@ def _parse(model: type[W], row: Any, where: str) -> W:
     try:
         return model.model_validate(row)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        raise SourceError(
-            "Xero", f"{where} answered in an unexpected shape ({field}: {first['msg']})"
-        ) from None
+        problem = f"{where} answered in an unexpected shape ({first_problem(exc)})"
+        raise SourceError("Xero", problem) from None
