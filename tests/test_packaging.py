@@ -44,6 +44,11 @@ def test_the_wheel_carries_the_data(wheel: Path) -> None:
     assert {f"troubleshooter/_data/knowledge/{n}" for n in articles} <= names
     assert "troubleshooter/sandbox/scenarios/demo.yaml" in names
     assert "troubleshooter/sources/stage_adapter.openapi.yaml" in names
+    assert "troubleshooter/tui/app.tcss" in names  # the TUI's styles
+    assert {
+        f"troubleshooter/report/templates/{t}"
+        for t in ("report.md.j2", "report.html.j2", "practice.md.j2", "practice.html.j2")
+    } <= names
 
 
 def test_the_installed_layout_diagnoses_the_demo(wheel: Path, tmp_path: Path) -> None:
