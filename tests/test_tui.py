@@ -241,3 +241,16 @@ def test_screens_look_right(snap_compare, keys: tuple[str, ...], tmp_path: Path)
         path.write_text(BLIND, encoding="utf-8")
     app = make_app(path, export_folder=Path("/reports"))
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+async def test_screens_do_not_stack_on_themselves() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.action_knowledge()
+        await pilot.pause()
+        depth = len(app.screen_stack)
+        app.action_knowledge("hidden-in-dext")  # from the palette: opens the article in place
+        await pilot.pause()
+        assert len(app.screen_stack) == depth
+        assert "Visible" in app.screen.query_one("#kb-article", Markdown).source

@@ -239,14 +239,18 @@ class TroubleshooterApp(App[None]):
         select.value = values[(values.index(str(select.value)) + 1) % len(values)]
 
     def action_find(self) -> None:
-        if self.diagnosis is not None:
+        if self.diagnosis is not None and not isinstance(self.screen, FindScreen):
             self.push_screen(FindScreen())
 
     def action_questions(self) -> None:
-        if self.diagnosis is not None:
+        if self.diagnosis is not None and not isinstance(self.screen, QuestionsScreen):
             self.push_screen(QuestionsScreen())
 
     def action_knowledge(self, article_id: str | None = None) -> None:
+        if isinstance(self.screen, KnowledgeScreen):
+            if article_id:
+                self.screen.open_article(article_id)
+            return
         self.push_screen(KnowledgeScreen(article_id))
 
     def action_export(self) -> None:
