@@ -133,6 +133,19 @@ class ItemFacts(Mapping[str, Any]):
         value = self._known[name] = compute(self)
         return value
 
+    def get(self, name: str, default: Any = None) -> Any:
+        # The rules' hot path: Mapping.get's try/except around __getitem__ costs more here.
+        known = self._known
+        if name in known:
+            return known[name]
+        if name in self._organisation:
+            return self._organisation[name]
+        compute = _ITEM_FACT_FUNCTIONS.get(name)
+        if compute is None:
+            return default
+        value = known[name] = compute(self)
+        return value
+
     def __iter__(self) -> Iterator[str]:
         return iter([*_ITEM_FACT_FUNCTIONS, *self._organisation])
 

@@ -263,7 +263,7 @@ class ItemTrace(_Model):
 
     @property
     def has_gap(self) -> bool:
-        return any(m is not Mark.PRESENT for m in self.stages.values())
+        return any(mark is not Mark.PRESENT for mark in self.stages.values())
 
 
 class Finding(_Model):
