@@ -123,7 +123,7 @@ async def test_answering_a_question_updates_the_diagnosis(tmp_path: Path) -> Non
         )  # type: ignore[attr-defined]
         card.query_one(Select).value = "connected"
         card.query_one(Button).press()
-        await pilot.pause()
+        await settle(pilot)  # the diagnosis is made again in a worker
         assert app.session.answers == {"approvalmax.xero_connection": "connected"}
         assert len(app.diagnosis.questions) == before - 1
         # A bad answer is refused with its reason and changes nothing.

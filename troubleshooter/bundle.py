@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from troubleshooter import __version__
-from troubleshooter.diagnose import Library, diagnose_snapshots
+from troubleshooter.diagnose import Library, diagnose_snapshots, system_clock
 from troubleshooter.errors import ConfigError
 from troubleshooter.jsonfile import read_json, validate
 from troubleshooter.model import (
@@ -22,7 +22,6 @@ from troubleshooter.model import (
     OrganisationRef,
     Provenance,
     SnapshotInfo,
-    Stage,
     StageSnapshot,
 )
 from troubleshooter.redact import redact
@@ -46,13 +45,6 @@ class Bundle(BaseModel):
     )
 
 
-def _clock(snapshots: dict[Stage, StageSnapshot]) -> datetime:
-    for stage in STAGES:
-        if (stamp := snapshots[stage].fetched_at) is not None:
-            return stamp
-    return datetime.now(UTC)
-
-
 async def collect(
     connections: Connections,
     answers: Mapping[str, str] | None = None,
@@ -64,7 +56,7 @@ async def collect(
         OrganisationRef(name="(organisation unknown)"),
     )
     return Bundle(
-        collected_at=_clock(snapshots),
+        collected_at=system_clock(snapshots),
         organisation=organisation,
         snapshots=[snapshots[stage] for stage in STAGES],
         answers=dict(answers or {}),

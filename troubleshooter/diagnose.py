@@ -113,7 +113,7 @@ class Library:
         return problems
 
 
-def _clock(snapshots: dict[Stage, StageSnapshot]) -> datetime:
+def system_clock(snapshots: dict[Stage, StageSnapshot]) -> datetime:
     """The systems' own clock where they say (Xero's DateTimeUTC first), else this machine's."""
     for stage in STAGES:
         if (stamp := snapshots[stage].fetched_at) is not None:
@@ -210,7 +210,7 @@ def _diagnose_snapshots(
     answers: Mapping[str, str] | None,
     focus: str | None,
 ) -> Diagnosis:
-    now = now or _clock(snapshots)
+    now = now or system_clock(snapshots)
     answer_set = read_answers(answers or {}, library.rules.questions, now)
     if answer_set.answers:
         # Answers change what a snapshot says; the caller's snapshots stay as they were. The

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from troubleshooter.answers import read_answers
 from troubleshooter.bundle import Bundle, diagnose_bundle, load_bundle
-from troubleshooter.diagnose import Library, diagnose_snapshots
+from troubleshooter.diagnose import Library, diagnose_snapshots, system_clock
 from troubleshooter.errors import ConfigError
 from troubleshooter.gcpause import collector_paused
 from troubleshooter.model import Diagnosis, Stage, StageSnapshot
@@ -97,11 +97,17 @@ class Session:
             raise ConfigError("nothing fetched yet")
         return diagnose_snapshots(self.snapshots, self.library, answers=self.answers, focus=focus)
 
-    def answer(self, answers: Mapping[str, str]) -> Diagnosis:
-        """Takes answers (checked first: a bad one changes nothing) and diagnoses again."""
+    def take_answers(self, answers: Mapping[str, str]) -> None:
+        """Checks answers against their questions and keeps them; a bad one changes nothing.
+        The next `diagnose()` uses them."""
         merged = {**self.answers, **answers}
         read_answers(merged, self.library.rules.questions, self._clock())
-        previous, self.answers = self.answers, merged
+        self.answers = merged
+
+    def answer(self, answers: Mapping[str, str]) -> Diagnosis:
+        """Takes answers and diagnoses again."""
+        previous = self.answers
+        self.take_answers(answers)
         try:
             return self.diagnose()
         except ConfigError:
@@ -109,4 +115,10 @@ class Session:
             raise
 
     def _clock(self) -> datetime:
-        return self.diagnose().generated_at
+        """The systems' clock, as the diagnosis uses it (relative answers like -2h count
+        from it)."""
+        if self.loaded_bundle is not None:
+            return self.loaded_bundle.collected_at
+        if self.snapshots is None:
+            raise ConfigError("nothing fetched yet")
+        return system_clock(self.snapshots)

@@ -165,6 +165,8 @@ class TroubleshooterApp(App[None]):
         self.query_one("#verdict", Static).update(line)
         self.query_one("#plan", Static).update(_plan_text(diagnosis))
         self.apply_filters()
+        if isinstance(self.screen, QuestionsScreen):
+            self.screen.refresh_questions()  # answered ones go, new ones come
 
     # -- the items table --
 
@@ -263,9 +265,20 @@ class TroubleshooterApp(App[None]):
         self.push_screen(HelpScreen())
 
     def apply_answers(self, answers: dict[str, str]) -> None:
-        """Answers from the questions screen: checked, then the diagnosis is made again (no
-        fetch: the answers only fill in what the systems could not tell)."""
-        self.show(self.session.answer(answers))
+        """Answers from the questions screen: checked at once (a bad one raises, for the
+        screen to show), then the diagnosis is made again in a worker (no fetch: the answers
+        only fill in what the systems could not tell)."""
+        self.session.take_answers(answers)
+        self.rediagnose()
+
+    @work(exclusive=True, group="check", exit_on_error=False)
+    async def rediagnose(self) -> None:
+        try:
+            diagnosis = await asyncio.to_thread(self.session.diagnose)
+        except TroubleshooterError as exc:
+            self.post_message(CheckFailed(str(exc)))
+            return
+        self.post_message(DiagnosisReady(diagnosis))
 
     def switch_organisation(self, index: int) -> None:
         self.session.switch(index)

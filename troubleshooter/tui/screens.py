@@ -129,8 +129,7 @@ class QuestionsScreen(_AppScreen):
         except TroubleshooterError as exc:
             problem.update(Text(str(exc), style="red"))
             return
-        self.notify(f"Answered: {card.question.text}", title="Diagnosis updated")
-        self.refresh_questions()
+        self.notify(f"Answered: {card.question.text}", title="Diagnosing again…")
 
 
 class FindScreen(_AppScreen):
