@@ -241,6 +241,11 @@ class ItemTrace(_Model):
     )
 
     @property
+    def label(self) -> str:
+        """How a person names the item: "Region / Auckland" for a tracking option."""
+        return f"{self.parent} / {self.name}" if self.parent else self.name
+
+    @property
     def renamed(self) -> bool:
         names = {normalise_name(d.name) for d in self.detail.values() if d.name is not None}
         return len(names) > 1

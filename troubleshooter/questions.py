@@ -105,8 +105,7 @@ def _instance(spec: QuestionSpec, trace: ItemTrace | None, organisation: str) ->
 
 
 def _item_name(trace: ItemTrace) -> str:
-    name = f"{trace.parent} / {trace.name}" if trace.parent else trace.name
-    return f"{trace.code} {name}" if trace.code else name
+    return f"{trace.code} {trace.label}" if trace.code else trace.label
 
 
 def open_questions(

@@ -120,12 +120,8 @@ def _cell(trace: ItemTrace, stage: Stage) -> str:
     return f"{SYMBOLS[mark]} {mark.value}"
 
 
-def _label(trace: ItemTrace) -> str:
-    return f"{trace.parent} / {trace.name}" if trace.parent else trace.name
-
-
 def _table(traces: Iterable[ItemTrace]) -> list[str]:
-    rows = [[t.kind.label, t.code or "", _label(t), *(_cell(t, s) for s in STAGES)] for t in traces]
+    rows = [[t.kind.label, t.code or "", t.label, *(_cell(t, s) for s in STAGES)] for t in traces]
     header = ["KIND", "CODE", "NAME", *(s.label.upper() for s in STAGES)]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     widths[2] = min(widths[2], 40)
@@ -183,7 +179,7 @@ def render_text(diagnosis: Diagnosis) -> str:
 
     if diagnosis.plan:
         out += ["", "What to do, in this order"]
-        labels = {t.key: _label(t) for t in diagnosis.items}
+        labels = {t.key: t.label for t in diagnosis.items}
         for step in diagnosis.plan:
             items = ", ".join(labels.get(k, k) for k in step.items)
             title = f"{step.order}. {step.title}" + (f" (for: {items})" if items else "")

@@ -134,10 +134,6 @@ def _system(system: SystemStatus, now: datetime) -> SystemView:
     )
 
 
-def _name(trace: ItemTrace) -> str:
-    return f"{trace.parent} / {trace.name}" if trace.parent else trace.name
-
-
 def _row(trace: ItemTrace, problem: bool, notes: dict[str, str]) -> ItemRow:
     cells = []
     for stage in STAGES:
@@ -147,7 +143,7 @@ def _row(trace: ItemTrace, problem: bool, notes: dict[str, str]) -> ItemRow:
             cells.append(Cell("renamed", "~", f"as “{detail.name}”"))
         else:
             cells.append(Cell(mark.value, SYMBOLS[mark], mark.value))
-    name = _name(trace)
+    name = trace.label
     return ItemRow(
         kind=trace.kind.label,
         code=trace.code or "",
@@ -191,7 +187,5 @@ def build_view(diagnosis: Diagnosis) -> ReportView:
         systems=[_system(s, now) for s in diagnosis.systems],
         sections=[sections[k] for k in ItemKind if k in sections],
         stage_titles=[s.label for s in STAGES],
-        item_names={
-            t.key: (f"{t.parent} / {t.name}" if t.parent else t.name) for t in diagnosis.items
-        },
+        item_names={t.key: t.label for t in diagnosis.items},
     )

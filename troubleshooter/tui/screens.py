@@ -29,7 +29,7 @@ from textual.widgets.option_list import Option
 from troubleshooter.errors import TroubleshooterError
 from troubleshooter.model import Diagnosis, Question
 from troubleshooter.report import FORMATS, default_report_name, export, write_report
-from troubleshooter.tui.widgets import DetailPane, item_label, story
+from troubleshooter.tui.widgets import DetailPane, story
 
 if TYPE_CHECKING:
     from troubleshooter.tui.app import TroubleshooterApp
@@ -167,7 +167,7 @@ class FindScreen(_AppScreen):
             or text in (t.parent or "").casefold()
         ][:50]
         options.add_options(
-            Option(f"{item_label(t)}  ({t.kind.label}{' ' + t.code if t.code else ''})", id=t.key)
+            Option(f"{t.label}  ({t.kind.label}{' ' + t.code if t.code else ''})", id=t.key)
             for t in hits
         )
         if not hits:

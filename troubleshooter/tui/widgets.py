@@ -111,10 +111,6 @@ class Filters:
     problems_only: bool = False
 
 
-def item_label(trace: ItemTrace) -> str:
-    return f"{trace.parent} / {trace.name}" if trace.parent else trace.name
-
-
 class ItemsTable(DataTable[Text | str]):
     """Every item with one column per stage; problems first; filtered on demand."""
 
@@ -151,7 +147,7 @@ class ItemsTable(DataTable[Text | str]):
                 [
                     Text(("⚠ " if t.key in flagged else "  ") + SHORT_KINDS[t.kind]),
                     t.code or "",
-                    Text(item_label(t)),
+                    Text(t.label),
                     *(mark_cell(t, stage) for stage in STAGES),
                 ]
                 for t in shown
@@ -169,7 +165,7 @@ class ItemsTable(DataTable[Text | str]):
 def story(trace: ItemTrace, diagnosis: Diagnosis) -> Text:
     """The item's way through the chain, in plain words, with when things happened."""
     out = Text()
-    out.append(item_label(trace), style="bold")
+    out.append(trace.label, style="bold")
     out.append(f"  ({trace.kind.label}{', code ' + trace.code if trace.code else ''})\n\n")
     systems = {s.stage: s for s in diagnosis.systems}
     for stage in STAGES:
