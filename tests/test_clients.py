@@ -237,7 +237,7 @@ async def test_a_second_read_asks_only_for_what_changed(tmp_path) -> None:  # ty
         text.replace(
             "contacts:\n",
             "contacts:\n    - {name: Newcomer Ltd, is_supplier: true, created: +1m}\n",
-        ).replace("clock", "clock")
+        )
     )
     later.clock = s.clock.replace(minute=5)
     second_sandbox = Sandbox(later)
@@ -250,6 +250,28 @@ async def test_a_second_read_asks_only_for_what_changed(tmp_path) -> None:  # ty
     contact_requests = [r for r in second_sandbox.log.requests if r.path.endswith("/Contacts")]
     assert len(contact_requests) == 1  # one page of changes instead of three pages
     assert second_bytes < first_bytes / 3
+
+
+def test_the_cache_is_readable_by_its_owner_only(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import stat
+    from datetime import UTC, datetime
+
+    from troubleshooter.sources.cache import CacheEntry, FetchCache
+
+    cache = FetchCache(tmp_path / "cache")
+    path = cache._path("tenant-1", "Contacts")
+    path.parent.mkdir(parents=True)
+    # A write that died half-way left a world-readable partial file behind.
+    stale = path.with_name(f".{path.name}.partial")
+    stale.write_text("{", encoding="utf-8")
+    stale.chmod(0o644)
+    fetched = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    cache.save("tenant-1", "Contacts", CacheEntry(fetched, [{"Name": "Acme Ltd"}]))
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert not stale.exists()
+    entry = cache.load("tenant-1", "Contacts", now=fetched)
+    assert entry is not None and entry.rows == [{"Name": "Acme Ltd"}]
 
 
 async def test_the_minute_limits_wait_instead_of_refusing() -> None:

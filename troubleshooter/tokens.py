@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -18,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
 from troubleshooter.config import data_path
 from troubleshooter.errors import ConfigError
+from troubleshooter.jsonfile import write_private_json
 
 SERVICE = "troubleshooter"
 
@@ -91,13 +91,7 @@ class FileStore:
         return data if isinstance(data, dict) else {}
 
     def _write(self, data: dict[str, Any]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.path.with_name(f".{self.path.name}.partial")
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, stat.S_IRUSR | stat.S_IWUSR)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle)
-        os.chmod(partial, stat.S_IRUSR | stat.S_IWUSR)
-        partial.replace(self.path)
+        write_private_json(self.path, data)
 
     def load(self, name: str) -> TokenSet | None:
         raw = self._read().get(name)

@@ -10,12 +10,12 @@ Xero returned (names, emails), so they are readable by their owner only.
 from __future__ import annotations
 
 import json
-import os
-import stat
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from troubleshooter.jsonfile import write_private_json
 
 
 @dataclass
@@ -45,13 +45,10 @@ class FetchCache:
         return entry
 
     def save(self, tenant: str, endpoint: str, entry: CacheEntry) -> None:
-        path = self._path(tenant, endpoint)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.partial")
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, stat.S_IRUSR | stat.S_IWUSR)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump({"fetched_at": entry.fetched_at.isoformat(), "rows": entry.rows}, handle)
-        partial.replace(path)
+        write_private_json(
+            self._path(tenant, endpoint),
+            {"fetched_at": entry.fetched_at.isoformat(), "rows": entry.rows},
+        )
 
     def clear(self) -> None:
         for path in self.folder.rglob("*.json"):
