@@ -355,7 +355,8 @@ def test_collect_then_replay_the_snapshot(tmp_path: Path) -> None:
     assert replay_data["snapshot"]["collected_at"] == live_data["generated_at"]
     assert {s["provenance"] for s in replay_data["systems"]} == {"snapshot"}
     _, text, _ = invoke("diagnose", "--snapshot", str(bundle))
-    assert "SNAPSHOT, not read live: collected 2026-11-25 01:00 UTC" in text
+    assert "Snapshot, not read live: collected just before it was diagnosed" in text
+    assert "(the systems' clock then: 2026-11-25 01:00 UTC)" in text
     _, html, _ = invoke("diagnose", "--snapshot", str(bundle), "--format", "html")
     assert "Snapshot, not read live" in html
     code, _, err = invoke("diagnose", "--snapshot", str(bundle), "--watch")
@@ -364,3 +365,21 @@ def test_collect_then_replay_the_snapshot(tmp_path: Path) -> None:
     junk.write_text("[1, 2]", encoding="utf-8")
     code, _, err = invoke("diagnose", "--snapshot", str(junk))
     assert code == 2 and "not a troubleshooter bundle" in err
+
+
+def test_a_snapshot_says_its_age_once_on_one_clock(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Collected on the 25th and read on the 29th (this machine's clock, whatever the systems'
+    clock says): "4 days" in the banner, once, and no system says "just now" beside it."""
+    from datetime import UTC, datetime
+
+    import troubleshooter.bundle as bundle_module
+
+    bundle = tmp_path / "bundle.json"
+    # The systems' clock (the demo's) is 2026-11-25 01:00; this machine's is set years away.
+    monkeypatch.setattr(bundle_module, "host_now", lambda: datetime(2031, 3, 25, 9, tzinfo=UTC))
+    assert invoke("collect", "--demo", "--output", str(bundle))[0] == 0
+    monkeypatch.setattr(bundle_module, "host_now", lambda: datetime(2031, 3, 29, 9, tzinfo=UTC))
+    for fmt in ("text", "md", "html"):
+        _, out, _ = invoke("diagnose", "--snapshot", str(bundle), "--format", fmt)
+        assert out.count("4 days before it was diagnosed") == 1, fmt
+        assert "just now" not in out and "as of" not in out, fmt

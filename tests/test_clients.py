@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -218,28 +219,58 @@ def test_the_json_client_cannot_write() -> None:
     asyncio.run(asyncio.sleep(0))
 
 
-async def test_a_second_read_asks_only_for_what_changed(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from troubleshooter.sources.cache import FetchCache
+class HostClock:
+    """This machine's clock as the cache reads it, set by the test (no sleeping)."""
 
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _incremental_scenarios():  # type: ignore[no-untyped-def]
     contacts = "\n".join(f"    - {{name: S{n:03d}, is_supplier: true}}" for n in range(250))
     text = (
         "xero:\n  accounts: [{code: '200', name: Sales}, {code: '429', name: New, created: -1h}]\n"
         "  contacts:\n" + contacts + "\n"
     )
-    s = scenario(text)
-    cache = FetchCache(tmp_path / "cache")
-    first_sandbox = Sandbox(s)
-    async with xero_http(first_sandbox) as http:
-        first = await XeroClient(http, s.tenant_id, cache=cache).snapshot()
-        first_bytes = http.bytes_received
-    # Later: one contact was added. Only it crosses the wire; the rest comes from the cache.
+    first = scenario(text)
+    # Five minutes later, on Xero's clock: one contact was added.
     later = scenario(
         text.replace(
             "contacts:\n",
             "contacts:\n    - {name: Newcomer Ltd, is_supplier: true, created: +1m}\n",
         )
     )
-    later.clock = s.clock.replace(minute=5)
+    later.clock = first.clock + timedelta(minutes=5)
+    return first, later
+
+
+# The host's clock far from the systems' clock (the scenario's is 2026-11-25T10:00Z): behind,
+# ahead by days, by years. The cache's age is measured on the host clock alone, so the result
+# is the same whatever today's date is.
+HOST_OFFSETS = [
+    timedelta(0),
+    timedelta(days=-1),
+    timedelta(days=4),
+    timedelta(days=365 * 5),
+    timedelta(days=-365 * 30),
+]
+
+
+@pytest.mark.parametrize("offset", HOST_OFFSETS, ids=lambda d: f"host{d.days:+}d")
+async def test_a_second_read_asks_only_for_what_changed(tmp_path, offset) -> None:  # type: ignore[no-untyped-def]
+    from troubleshooter.sources.cache import FetchCache
+
+    s, later = _incremental_scenarios()
+    host = HostClock(s.clock + offset)
+    cache = FetchCache(tmp_path / "cache", clock=host)
+    first_sandbox = Sandbox(s)
+    async with xero_http(first_sandbox) as http:
+        first = await XeroClient(http, s.tenant_id, cache=cache).snapshot()
+        first_bytes = http.bytes_received
+    host.now += timedelta(minutes=5)
     second_sandbox = Sandbox(later)
     async with xero_http(second_sandbox) as http:
         client = XeroClient(http, s.tenant_id, cache=cache)
@@ -249,7 +280,40 @@ async def test_a_second_read_asks_only_for_what_changed(tmp_path) -> None:  # ty
     assert client.incremental == {"Accounts": 0, "Contacts": 1}
     contact_requests = [r for r in second_sandbox.log.requests if r.path.endswith("/Contacts")]
     assert len(contact_requests) == 1  # one page of changes instead of three pages
+    # If-Modified-Since carries Xero's own clock from the first read, not the host's.
+    assert _modified_since(second_sandbox) == {s.clock}
     assert second_bytes < first_bytes / 3
+
+
+def _modified_since(sandbox: Sandbox) -> set[datetime]:
+    return {
+        datetime.fromisoformat(r.modified_since) for r in sandbox.log.requests if r.modified_since
+    }
+
+
+@pytest.mark.parametrize(
+    "host_moves",
+    [timedelta(hours=25), timedelta(hours=-1)],
+    ids=["a-day-later", "host-clock-set-back"],
+)
+async def test_a_cache_too_old_on_the_host_clock_is_read_whole(tmp_path, host_moves) -> None:  # type: ignore[no-untyped-def]
+    """Age is the host's: a day later (or a host clock set back) reads everything again, even
+    when Xero's clock says only five minutes passed."""
+    from troubleshooter.sources.cache import FetchCache
+
+    s, later = _incremental_scenarios()
+    host = HostClock(datetime(2031, 1, 1, tzinfo=UTC))
+    cache = FetchCache(tmp_path / "cache", clock=host)
+    async with xero_http(Sandbox(s)) as http:
+        await XeroClient(http, s.tenant_id, cache=cache).snapshot()
+    host.now += host_moves
+    second_sandbox = Sandbox(later)
+    async with xero_http(second_sandbox) as http:
+        client = XeroClient(http, s.tenant_id, cache=cache)
+        await client.snapshot()
+    assert client.incremental == {}
+    assert _modified_since(second_sandbox) == set()
+    assert len([r for r in second_sandbox.log.requests if r.path.endswith("/Contacts")]) == 3
 
 
 def test_the_cache_is_readable_by_its_owner_only(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -267,10 +331,11 @@ def test_the_cache_is_readable_by_its_owner_only(tmp_path) -> None:  # type: ign
     stale.write_text("{", encoding="utf-8")
     stale.chmod(0o644)
     fetched = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    cache.clock = lambda: fetched
     cache.save("tenant-1", "Contacts", CacheEntry(fetched, [{"Name": "Acme Ltd"}]))
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert not stale.exists()
-    entry = cache.load("tenant-1", "Contacts", now=fetched)
+    entry = cache.load("tenant-1", "Contacts")
     assert entry is not None and entry.rows == [{"Name": "Acme Ltd"}]
 
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from troubleshooter import __version__
+from troubleshooter.clock import host_now
 from troubleshooter.diagnose import Library, diagnose_snapshots, system_clock
 from troubleshooter.errors import ConfigError
 from troubleshooter.jsonfile import read_json, validate
@@ -36,6 +37,9 @@ class Bundle(BaseModel):
     bundle_version: int = BUNDLE_VERSION
     tool_version: str = __version__
     collected_at: datetime = Field(description="The systems' own clock when collected.")
+    collected_on_host: datetime | None = Field(
+        default=None, description="This machine's clock when collected: the bundle's age."
+    )
     organisation: OrganisationRef
     snapshots: list[StageSnapshot]
     answers: dict[str, str] = Field(default_factory=dict)
@@ -57,6 +61,7 @@ async def collect(
     )
     return Bundle(
         collected_at=system_clock(snapshots),
+        collected_on_host=host_now(),
         organisation=organisation,
         snapshots=[snapshots[stage] for stage in STAGES],
         answers=dict(answers or {}),
@@ -113,6 +118,7 @@ def diagnose_bundle(
         collected_at=bundle.collected_at,
         tool_version=bundle.tool_version,
         source=source,
-        diagnosed_at=datetime.now(UTC),
+        diagnosed_at=host_now(),
+        collected_on_host=bundle.collected_on_host,
     )
     return diagnosis

@@ -370,10 +370,24 @@ class ArticleRef(_Model):
 class SnapshotInfo(_Model):
     """Where a diagnosis of a saved bundle came from."""
 
-    collected_at: datetime
+    collected_at: datetime = Field(description="The systems' clock when it was collected.")
     tool_version: str
     source: str | None = None
-    diagnosed_at: datetime = Field(description="When the snapshot was diagnosed again.")
+    diagnosed_at: datetime = Field(
+        description="This machine's clock when the snapshot was diagnosed again."
+    )
+    collected_on_host: datetime | None = Field(
+        default=None,
+        description="The collecting machine's clock when it was collected (bundles from before "
+        "this field: unknown).",
+    )
+
+    @property
+    def age_seconds(self) -> float:
+        """How long before the diagnosis it was collected, on one clock: the machines' where
+        the bundle says, else the systems' (older bundles)."""
+        start = self.collected_on_host or self.collected_at
+        return (self.diagnosed_at - start).total_seconds()
 
 
 class Diagnosis(_Model):

@@ -36,22 +36,46 @@ def when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "unknown"
 
 
+def span(seconds: float) -> str:
+    """A length of time in words a person reads at a glance: "70 min", "4 days"."""
+    seconds = int(seconds)
+    if seconds < 90:
+        return f"{max(seconds, 0)} s"
+    minutes = seconds // 60
+    if minutes < 90:
+        return f"{minutes} min"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} h {minutes % 60:02d} min" if hours < 10 else f"{hours} h"
+    return f"{hours // 24} days"
+
+
 def age(moment: datetime | None, now: datetime) -> str:
     """How long before `now`, in words a person reads at a glance."""
     if moment is None:
         return "unknown"
-    seconds = int((now - moment).total_seconds())
+    seconds = (now - moment).total_seconds()
     if seconds < 0:
         return "in the future"
     if seconds < 90:
         return "just now"
-    minutes = seconds // 60
-    if minutes < 90:
-        return f"{minutes} min ago"
-    hours = minutes // 60
-    if hours < 48:
-        return f"{hours} h {minutes % 60:02d} min ago" if hours < 10 else f"{hours} h ago"
-    return f"{hours // 24} days ago"
+    return f"{span(seconds)} ago"
+
+
+def snapshot_banner(diagnosis: Diagnosis) -> str | None:
+    """The one line that says a diagnosis comes from a saved bundle, and how old it is."""
+    snap = diagnosis.snapshot
+    if snap is None:
+        return None
+    seconds = snap.age_seconds
+    if seconds < 90:
+        old = "just before it was diagnosed"
+    else:
+        old = f"{span(seconds)} before it was diagnosed"
+    return (
+        f"Snapshot, not read live: collected {old} "
+        f"(the systems' clock then: {when(snap.collected_at)})"
+    )
 
 
 def verdict(diagnosis: Diagnosis) -> str:
@@ -81,7 +105,7 @@ def _without_prefix(text: str | None, title: str) -> str:
     return text[len(title) + 2 :] if text.startswith(title + ": ") else text
 
 
-def _system_line(system: SystemStatus, now: datetime) -> list[str]:
+def _system_line(system: SystemStatus, now: datetime, snapshot: bool = False) -> list[str]:
     title = system.stage.label
     if not system.configured:
         return [f"  - {title:<12} not connected: {system.error or ''}".rstrip()]
@@ -89,7 +113,8 @@ def _system_line(system: SystemStatus, now: datetime) -> list[str]:
         reason = _without_prefix(system.error, title)
         return _wrap(f"could not be reached: {reason}", " " * 17, f"  ✗ {title:<12} ")
     source = "sandbox data" if system.provenance is Provenance.SANDBOX else system.provenance.value
-    parts = [source, f"as of {age(system.fetched_at, now)}"]
+    # A snapshot's age is said once, in its banner; every system was read when it was collected.
+    parts = [source] if snapshot else [source, f"as of {age(system.fetched_at, now)}"]
     if system.stage is Stage.APPROVALMAX and system.xero_connection:
         parts.append(f"connection to Xero: {system.xero_connection}")
     if system.stage is Stage.DEXT:
@@ -145,17 +170,13 @@ def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
 def render_text(diagnosis: Diagnosis) -> str:
     now = diagnosis.generated_at
     out = [verdict(diagnosis), f"Diagnosed at {when(now)}"]
-    if diagnosis.snapshot is not None:
-        snap = diagnosis.snapshot
-        out.append(
-            f"SNAPSHOT, not read live: collected {when(snap.collected_at)}, "
-            f"{age(snap.collected_at, snap.diagnosed_at)} before it was diagnosed"
-        )
+    if (banner := snapshot_banner(diagnosis)) is not None:
+        out.append(banner)
     if diagnosis.focus is not None:
         out.append(f"Asked about “{diagnosis.focus}”: {len(diagnosis.items)} matching item(s)")
     out += ["", "Systems"]
     for system in diagnosis.systems:
-        out.extend(_system_line(system, now))
+        out.extend(_system_line(system, now, snapshot=diagnosis.snapshot is not None))
 
     keys = {f.key for f in diagnosis.findings if f.key}
     stopped = [t for t in diagnosis.items if t.key in keys]

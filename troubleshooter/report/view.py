@@ -15,7 +15,7 @@ from troubleshooter.model import (
     Stage,
     SystemStatus,
 )
-from troubleshooter.report.text import INTEGRATIONS, SYMBOLS, age, verdict, when
+from troubleshooter.report.text import INTEGRATIONS, SYMBOLS, age, snapshot_banner, verdict, when
 
 PROVENANCE_LABELS = {
     Provenance.API: "read from its API",
@@ -97,7 +97,7 @@ class ReportView:
         return next((a for a in self.diagnosis.articles if a.id == article_id), None)
 
 
-def _system(system: SystemStatus, now: datetime) -> SystemView:
+def _system(system: SystemStatus, now: datetime, snapshot: bool) -> SystemView:
     details: list[str] = []
     if system.stage is Stage.APPROVALMAX and system.xero_connection:
         details.append(f"Connection to Xero: {system.xero_connection}")
@@ -129,7 +129,7 @@ def _system(system: SystemStatus, now: datetime) -> SystemView:
         state=state,
         symbol=symbol,
         source=PROVENANCE_LABELS[system.provenance],
-        age=age(system.fetched_at, now) if system.fetched_at else "",
+        age=age(system.fetched_at, now) if system.fetched_at and not snapshot else "",
         details=details,
     )
 
@@ -171,20 +171,12 @@ def build_view(diagnosis: Diagnosis) -> ReportView:
             section.healthy.append(_row(trace, False, notes))
         else:
             section.healthy_hidden += 1
-    banner = None
-    if diagnosis.snapshot is not None:
-        snap = diagnosis.snapshot
-        banner = (
-            f"Snapshot, not read live: collected {when(snap.collected_at)}, "
-            f"{age(snap.collected_at, snap.diagnosed_at)} before it was diagnosed "
-            f"({when(snap.diagnosed_at)})"
-        )
     return ReportView(
         diagnosis=diagnosis,
         verdict=verdict(diagnosis),
         generated=when(now),
-        snapshot_banner=banner,
-        systems=[_system(s, now) for s in diagnosis.systems],
+        snapshot_banner=snapshot_banner(diagnosis),
+        systems=[_system(s, now, diagnosis.snapshot is not None) for s in diagnosis.systems],
         sections=[sections[k] for k in ItemKind if k in sections],
         stage_titles=[s.label for s in STAGES],
         item_names={t.key: t.label for t in diagnosis.items},

@@ -62,6 +62,7 @@ class LoggedRequest:
     query: str
     status: int | None = None
     bytes: int = 0  # of the response body
+    modified_since: str | None = None  # the If-Modified-Since header, where sent
 
 
 @dataclass
@@ -150,7 +151,11 @@ class Sandbox:
         path: str = scope["path"]
         system, rest = _split_system(path)
         entry = LoggedRequest(
-            system, scope["method"], path, scope.get("query_string", b"").decode()
+            system,
+            scope["method"],
+            path,
+            scope.get("query_string", b"").decode(),
+            modified_since=_header(scope, b"if-modified-since"),
         )
         self.log.requests.append(entry)
         self.log.in_flight[system] += 1
@@ -523,6 +528,13 @@ class Sandbox:
 
 def create_app(scenario: Scenario) -> Sandbox:
     return Sandbox(scenario)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return str(value.decode("latin-1"))
+    return None
 
 
 def _split_system(path: str) -> tuple[str, str]:

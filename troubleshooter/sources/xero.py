@@ -251,7 +251,8 @@ class XeroClient:
         """A list read whole, or, with a fresh cache, only what changed since (merged in)."""
         tenant = await self.choose_tenant()
         entry = self.cache.load(tenant, resource) if self.cache is not None else None
-        rows, started = await self._rows(resource, key, entry.fetched_at if entry else None, paged)
+        since = entry.server_time if entry else None  # Xero's clock, for Xero to compare
+        rows, started = await self._rows(resource, key, since, paged)
         if entry is not None:
             self.incremental[resource] = len(rows)
             merged = {row.get(id_field): row for row in entry.rows}

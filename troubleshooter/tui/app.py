@@ -16,7 +16,7 @@ from textual.worker import Worker, WorkerState
 
 from troubleshooter.errors import TroubleshooterError
 from troubleshooter.model import STAGES, Diagnosis, ItemKind, Stage
-from troubleshooter.report.text import verdict
+from troubleshooter.report.text import snapshot_banner, verdict
 from troubleshooter.session import Session
 from troubleshooter.tui.commands import TroubleshooterCommands
 from troubleshooter.tui.messages import CheckFailed, DiagnosisReady, SystemProgress
@@ -152,11 +152,11 @@ class TroubleshooterApp(App[None]):
         self.sub_title = label.split(" · ", 1)[1] if " · " in label else label
         for system in diagnosis.systems:
             self.query_one(f"#system-{system.stage.value}", SystemCard).show(
-                system, diagnosis.generated_at
+                system, diagnosis.generated_at, snapshot=diagnosis.snapshot is not None
             )
         line = Text(verdict(diagnosis), style="bold")
-        if diagnosis.snapshot is not None:
-            line.append("\nSnapshot, not read live", style="bold yellow")
+        if (banner := snapshot_banner(diagnosis)) is not None:
+            line.append(f"\n{banner}", style="bold yellow")
         if diagnosis.questions:
             line.append(
                 f"\n{len(diagnosis.questions)} question(s) would settle the rest: press a",
@@ -221,7 +221,11 @@ class TroubleshooterApp(App[None]):
         if self.diagnosis is None:
             return
         trace = next((t for t in self.diagnosis.items if t.key == key), None)
-        self.query_one(DetailPane).show(trace, self.diagnosis, self.session.library.knowledge)
+        # The main screen's pane, whichever screen is on top now (the timer may fire after a
+        # sub-screen opened, or while the main screen is still being built).
+        panes = self.screen_stack[0].query(DetailPane) if self.screen_stack else None
+        if panes:
+            panes.first().show(trace, self.diagnosis, self.session.library.knowledge)
 
     # -- actions --
 

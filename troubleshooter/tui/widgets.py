@@ -62,7 +62,7 @@ class SystemCard(Static):
         self.set_classes("system fetching")
         self.update(Text.assemble(("⟳ ", "bold"), note))
 
-    def show(self, system: SystemStatus, now: object) -> None:
+    def show(self, system: SystemStatus, now: object, snapshot: bool = False) -> None:
         lines = Text()
         if not system.configured:
             self.set_classes("system off")
@@ -77,7 +77,7 @@ class SystemCard(Static):
             mark = "! partly read" if system.kind_errors else "✓ ok"
             lines.append(f"{mark}", style="bold")
             lines.append(f" · {PROVENANCE_WORDS[system.provenance]}")
-            if system.fetched_at is not None:
+            if system.fetched_at is not None and not snapshot:  # its age: in the banner
                 lines.append(f" · {age(system.fetched_at, now)}")  # type: ignore[arg-type]
             if system.stage is Stage.APPROVALMAX and system.xero_connection:
                 lines.append(f"\nXero connection: {system.xero_connection}")
