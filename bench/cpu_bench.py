@@ -12,7 +12,7 @@ import statistics
 import time
 import tracemalloc
 
-from troubleshooter.diagnose import Library, diagnose_snapshots
+from troubleshooter.diagnosis.diagnose import Library, diagnose_snapshots
 from troubleshooter.model import ItemKind, Provenance, Stage, StageSnapshot
 from troubleshooter.sandbox.generate import large_organisation
 from troubleshooter.sandbox.scenario import parse_scenario

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from common import served, write_scenario
 
-from troubleshooter import aio
+from troubleshooter.infra import aio
 from troubleshooter.sandbox.connect import sandbox_connections
 from troubleshooter.sandbox.generate import large_organisation
 from troubleshooter.sources.fetch import fetch_snapshots

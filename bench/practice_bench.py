@@ -12,9 +12,9 @@ import argparse
 import math
 import time
 
-from troubleshooter import aio
-from troubleshooter.diagnose import Library
-from troubleshooter.practice import OrganisationRun, diagnose_practice
+from troubleshooter.diagnosis.diagnose import Library
+from troubleshooter.infra import aio
+from troubleshooter.runs.practice import OrganisationRun, diagnose_practice
 from troubleshooter.sandbox.app import Sandbox
 from troubleshooter.sandbox.connect import sandbox_connections
 from troubleshooter.sandbox.generate import practice

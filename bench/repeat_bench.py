@@ -11,8 +11,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from troubleshooter import aio
-from troubleshooter.diagnose import Library, diagnose
+from troubleshooter.diagnosis.diagnose import Library, diagnose
+from troubleshooter.infra import aio
 from troubleshooter.sandbox.app import Sandbox
 from troubleshooter.sandbox.connect import sandbox_connections
 from troubleshooter.sandbox.generate import large_organisation

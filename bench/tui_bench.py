@@ -14,11 +14,11 @@ import asyncio
 import statistics
 import time
 
-from troubleshooter.diagnose import Library
+from troubleshooter.diagnosis.diagnose import Library
+from troubleshooter.runs.session import Session, Source
 from troubleshooter.sandbox.app import Sandbox
 from troubleshooter.sandbox.connect import sandbox_connections
 from troubleshooter.sandbox.scenario import parse_scenario
-from troubleshooter.session import Session, Source
 from troubleshooter.sources.http import HttpSettings
 from troubleshooter.tui.app import TroubleshooterApp
 from troubleshooter.tui.widgets import ItemsTable

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from troubleshooter.diagnose import Library, diagnose
+from troubleshooter.diagnosis.diagnose import Library, diagnose
+from troubleshooter.infra.resources import demo_scenario
 from troubleshooter.model import Diagnosis
-from troubleshooter.resources import demo_scenario
 from troubleshooter.sandbox.app import Sandbox
 from troubleshooter.sandbox.connect import sandbox_connections
 from troubleshooter.sandbox.scenario import Scenario, load_scenario, scenario_from_text

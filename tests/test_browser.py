@@ -47,8 +47,8 @@ def chromium(profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def report_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from troubleshooter.diagnose import Library
-    from troubleshooter.resources import demo_scenario
+    from troubleshooter.diagnosis.diagnose import Library
+    from troubleshooter.infra.resources import demo_scenario
     from troubleshooter.sandbox.app import Sandbox
     from troubleshooter.sandbox.scenario import load_scenario
 

@@ -18,13 +18,13 @@ import pytest
 from conftest import FAST
 
 from troubleshooter.cli import exit_code_for
-from troubleshooter.diagnose import Library, diagnose
+from troubleshooter.diagnosis.diagnose import Library, diagnose
 from troubleshooter.errors import ExitCode
+from troubleshooter.infra.yamlfile import load_yaml
 from troubleshooter.model import DOWNSTREAM, Diagnosis, Mark, Stage
 from troubleshooter.sandbox.app import Sandbox
 from troubleshooter.sandbox.connect import sandbox_connections
 from troubleshooter.sandbox.scenario import parse_scenario
-from troubleshooter.yamlfile import load_yaml
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 CAUSE_FILES = sorted(SCENARIOS.glob("*.yaml"))

@@ -278,7 +278,7 @@ def test_rules_commands() -> None:
 def test_rules_test_reports_a_broken_case(tmp_path: Path) -> None:
     import shutil
 
-    from troubleshooter.resources import data_dir
+    from troubleshooter.infra.resources import data_dir
 
     rules = tmp_path / "rules"
     shutil.copytree(data_dir("rules"), rules)
@@ -335,7 +335,7 @@ def test_report_renders_a_saved_diagnosis_again(tmp_path: Path) -> None:
 
 
 def test_collect_then_replay_the_snapshot(tmp_path: Path) -> None:
-    from troubleshooter.bundle import Bundle
+    from troubleshooter.runs.bundle import Bundle
 
     bundle = tmp_path / "bundle.json"
     code, _, err = invoke(
@@ -372,7 +372,7 @@ def test_a_snapshot_says_its_age_once_on_one_clock(tmp_path: Path, monkeypatch) 
     clock says): "4 days" in the banner, once, and no system says "just now" beside it."""
     from datetime import UTC, datetime
 
-    import troubleshooter.bundle as bundle_module
+    import troubleshooter.runs.bundle as bundle_module
 
     bundle = tmp_path / "bundle.json"
     # The systems' clock (the demo's) is 2026-11-25 01:00; this machine's is set years away.

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from conftest import run, scenario
 
-from troubleshooter.diagnose import Library
-from troubleshooter.engine import Group, Leaf, load_rules, parse_condition
+from troubleshooter.diagnosis.diagnose import Library
+from troubleshooter.diagnosis.engine import Group, Leaf, load_rules, parse_condition
+from troubleshooter.diagnosis.plan import Action, Phase, build_plan
 from troubleshooter.errors import RuleLoadError
+from troubleshooter.infra.resources import data_dir
 from troubleshooter.model import Finding
-from troubleshooter.plan import Action, Phase, build_plan
-from troubleshooter.resources import data_dir
 from troubleshooter.sandbox.app import Sandbox
 
 ACTIONS = """

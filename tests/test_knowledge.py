@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from troubleshooter.diagnosis.knowledge import load_knowledge, parse_article
 from troubleshooter.errors import RuleLoadError
-from troubleshooter.knowledge import load_knowledge, parse_article
-from troubleshooter.resources import data_dir
+from troubleshooter.infra.resources import data_dir
 
 
 def test_every_bundled_article_loads_with_sources() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from troubleshooter.lineage import build_traces, item_key
+from troubleshooter.diagnosis.lineage import build_traces, item_key
 from troubleshooter.model import Item, ItemKind, Mark, Provenance, Stage, StageSnapshot, Status
 
 
@@ -136,7 +136,7 @@ def test_keys_are_stable_and_distinct() -> None:
 def test_the_collector_pause_nests_and_always_ends() -> None:
     import gc
 
-    from troubleshooter.gcpause import collector_paused
+    from troubleshooter.infra.gcpause import collector_paused
 
     assert gc.isenabled()
     outer = collector_paused()

@@ -14,20 +14,20 @@ import httpx
 import pytest
 from conftest import FAST, free_port, scenario
 
-from troubleshooter import aio
-from troubleshooter.config import Settings, load_settings
-from troubleshooter.diagnose import Library, diagnose
+from troubleshooter.diagnosis.diagnose import Library, diagnose
 from troubleshooter.errors import ConfigError, SourceError
-from troubleshooter.live import live_connections, sign_in_approvalmax, sign_in_xero, status
+from troubleshooter.infra import aio
 from troubleshooter.model import Mark, Stage
-from troubleshooter.oauth import Pkce, read_callback, s256
 from troubleshooter.sandbox.app import Sandbox
 from troubleshooter.sandbox.connect import IN_PROCESS_BASE, SandboxTransport, sandbox_connections
 from troubleshooter.sandbox.identity import SANDBOX_CLIENT_SECRET
 from troubleshooter.sandbox.scenario import Scenario
+from troubleshooter.signin.live import live_connections, sign_in_approvalmax, sign_in_xero, status
+from troubleshooter.signin.oauth import Pkce, read_callback, s256
+from troubleshooter.signin.settings import Settings, load_settings
+from troubleshooter.signin.tokens import FileStore
 from troubleshooter.sources.fetch import fetch_snapshots
 from troubleshooter.sources.http import HttpSettings
-from troubleshooter.tokens import FileStore
 
 BASE = IN_PROCESS_BASE
 
@@ -155,7 +155,7 @@ def test_an_expired_token_is_refreshed_once_and_the_new_one_kept(
     refreshes = [r for r in sandbox.log.requests if r.method == "POST" and "/xero/" in r.path]
     assert len(refreshes) == 2  # the sign-in's exchange, then exactly one refresh
     # The old refresh token is spent: using it again is refused, by name, without the token.
-    from troubleshooter.oauth import token_request
+    from troubleshooter.signin.oauth import token_request
 
     assert before.refresh_token is not None
     with pytest.raises(SourceError) as caught:
@@ -193,7 +193,7 @@ def test_a_forged_state_is_refused(tmp_path: Path, demo: Scenario) -> None:
 
 
 def test_the_verifier_is_checked(demo: Scenario) -> None:
-    from troubleshooter.oauth import SignIn
+    from troubleshooter.signin.oauth import SignIn
 
     sandbox = Sandbox(demo, require_sign_in=True)
     flow = SignIn(
@@ -338,8 +338,8 @@ def test_no_token_reaches_a_log_or_an_error(
 def test_a_practice_run_over_the_signed_in_organisations(
     tmp_path: Path, demo: Scenario, library: Library
 ) -> None:
-    from troubleshooter.live import practice_runs
-    from troubleshooter.practice import diagnose_practice
+    from troubleshooter.runs.practice import diagnose_practice
+    from troubleshooter.signin.live import practice_runs
 
     sandbox, settings, store = signed_in(tmp_path, demo)
     runs = aio.run(practice_runs(settings, store, transport=SandboxTransport(sandbox)))

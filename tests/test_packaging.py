@@ -56,7 +56,7 @@ def test_the_installed_layout_diagnoses_the_demo(wheel: Path, tmp_path: Path) ->
     zipfile.ZipFile(wheel).extractall(site)
     # Run from an empty folder with only the unpacked wheel on the path: no source checkout.
     code = (
-        "import troubleshooter.resources as r, sys;"
+        "import troubleshooter.infra.resources as r, sys;"
         "assert '_data' in str(r.data_dir('rules')), r.data_dir('rules');"
         "from troubleshooter.cli import main; sys.argv=['troubleshooter','diagnose','--demo'];"
         "main()"

@@ -75,7 +75,7 @@ def test_if_modified_since_in_the_sandbox(demo) -> None:  # type: ignore[no-unty
             ).json()
             return len(everything["Accounts"]), len(recent["Accounts"])
 
-    from troubleshooter import aio
+    from troubleshooter.infra import aio
 
     total, recent = aio.run(check())
     assert total > 30 and recent == 1  # only Staff Wellbeing, created 40 minutes ago

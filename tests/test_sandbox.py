@@ -12,7 +12,7 @@ import pytest
 import yaml
 from conftest import scenario
 
-from troubleshooter.resources import adapter_contract
+from troubleshooter.infra.resources import adapter_contract
 from troubleshooter.sandbox.app import Sandbox
 from troubleshooter.sandbox.scenario import Scenario
 from troubleshooter.sandbox.where import WhereError, compile_where

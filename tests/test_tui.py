@@ -9,12 +9,12 @@ import pytest
 from conftest import FAST
 from textual.widgets import Button, Checkbox, Input, Markdown, OptionList, Select, Static
 
-from troubleshooter.diagnose import Library
-from troubleshooter.resources import demo_scenario
+from troubleshooter.diagnosis.diagnose import Library
+from troubleshooter.infra.resources import demo_scenario
+from troubleshooter.runs.session import Session, Source
 from troubleshooter.sandbox.app import Sandbox
 from troubleshooter.sandbox.connect import sandbox_connections
 from troubleshooter.sandbox.scenario import load_scenario
-from troubleshooter.session import Session, Source
 from troubleshooter.tui.app import TroubleshooterApp
 from troubleshooter.tui.commands import TroubleshooterCommands
 from troubleshooter.tui.screens import ExportScreen, FindScreen, KnowledgeScreen, QuestionsScreen

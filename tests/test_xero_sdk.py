@@ -22,7 +22,7 @@ from xero_python.api_client.oauth2 import OAuth2Token
 from xero_python.exceptions import HTTPStatusException
 from xero_python.identity import IdentityApi
 
-from troubleshooter.resources import demo_scenario
+from troubleshooter.infra.resources import demo_scenario
 from troubleshooter.sandbox.app import Sandbox
 from troubleshooter.sandbox.scenario import load_scenario
 

@@ -17,15 +17,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from troubleshooter import __version__, aio
-from troubleshooter.diagnose import exit_code_for
+from troubleshooter import __version__
+from troubleshooter.diagnosis.diagnose import exit_code_for
 from troubleshooter.errors import ConfigError, ExitCode, TroubleshooterError
+from troubleshooter.infra import aio
 from troubleshooter.model import Diagnosis, Stage
 
 if TYPE_CHECKING:
-    from troubleshooter.session import Source
+    from troubleshooter.runs.session import Source
     from troubleshooter.sources.fetch import Connections
-from troubleshooter.resources import data_dir, demo_scenario
+from troubleshooter.infra.resources import data_dir, demo_scenario
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -197,7 +198,7 @@ def write_output(text: str, output: str) -> None:
 
 
 def _answers(answers_file: Path | None, answer_args: tuple[str, ...]) -> dict[str, str]:
-    from troubleshooter.answers import load_answers_file, parse_answer_args
+    from troubleshooter.diagnosis.answers import load_answers_file, parse_answer_args
 
     answers = load_answers_file(answers_file) if answers_file else {}
     return answers | parse_answer_args(answer_args)
@@ -224,10 +225,10 @@ def _connections_factory(
 
     def connect() -> Connections:
         if not chosen:  # the real systems, as signed in and configured
-            from troubleshooter.config import data_path, load_settings
-            from troubleshooter.live import live_connections
+            from troubleshooter.signin.live import live_connections
+            from troubleshooter.signin.settings import data_path, load_settings
+            from troubleshooter.signin.tokens import default_store
             from troubleshooter.sources.cache import FetchCache
-            from troubleshooter.tokens import default_store
 
             # Xero's lists are cached per organisation; a repeat asks only for what changed.
             cache = FetchCache(data_path() / "cache")
@@ -297,10 +298,10 @@ def diagnose(
             demo, scenario_path, rules_dirs, knowledge_dirs, fmt, output, contact_details
         )
         return
-    from troubleshooter.bundle import diagnose_bundle, load_bundle
-    from troubleshooter.diagnose import Library
-    from troubleshooter.diagnose import diagnose as run
+    from troubleshooter.diagnosis.diagnose import Library
+    from troubleshooter.diagnosis.diagnose import diagnose as run
     from troubleshooter.report import export
+    from troubleshooter.runs.bundle import diagnose_bundle, load_bundle
 
     connect = _connections_factory(demo, scenario_path, url, snapshot)
     every, stop = parse_duration(interval), parse_duration(limit)
@@ -339,9 +340,9 @@ def _diagnose_practice(
     output: str,
     contact_details: bool,
 ) -> None:
-    from troubleshooter.diagnose import Library
-    from troubleshooter.practice import OrganisationRun, OrganisationSummary, diagnose_practice
+    from troubleshooter.diagnosis.diagnose import Library
     from troubleshooter.report import export_practice
+    from troubleshooter.runs.practice import OrganisationRun, OrganisationSummary, diagnose_practice
     from troubleshooter.sandbox.app import Sandbox
     from troubleshooter.sandbox.connect import sandbox_connections
     from troubleshooter.sandbox.scenario import load_scenario
@@ -361,9 +362,9 @@ def _diagnose_practice(
 
         runs = [OrganisationRun(path.stem, functools.partial(connect, path)) for path in paths]
     else:
-        from troubleshooter.config import load_settings
-        from troubleshooter.live import practice_runs
-        from troubleshooter.tokens import default_store
+        from troubleshooter.signin.live import practice_runs
+        from troubleshooter.signin.settings import load_settings
+        from troubleshooter.signin.tokens import default_store
 
         runs = aio.run(practice_runs(load_settings(), default_store()))
     with click.progressbar(
@@ -399,8 +400,8 @@ def collect(
     output: str,
 ) -> None:
     """Save what the tool fetched, with your answers, redacted, to attach to a ticket."""
-    from troubleshooter.bundle import bundle_json
-    from troubleshooter.bundle import collect as gather
+    from troubleshooter.runs.bundle import bundle_json
+    from troubleshooter.runs.bundle import collect as gather
 
     connections = _connections_factory(demo, scenario_path, url)()
     answers = _answers(answers_file, answer_args)
@@ -454,10 +455,10 @@ def report_schema() -> None:
 def _tui_sources(
     demo: bool, scenarios: tuple[Path, ...], urls: tuple[str, ...], snapshots: tuple[Path, ...]
 ) -> list[Source]:
+    from troubleshooter.runs.session import Source
     from troubleshooter.sandbox.app import Sandbox
     from troubleshooter.sandbox.connect import sandbox_connections
     from troubleshooter.sandbox.scenario import load_scenario
-    from troubleshooter.session import Source
 
     sources: list[Source] = []
     if demo:
@@ -477,9 +478,9 @@ def _tui_sources(
         )
     sources.extend(Source(f"snapshot {path.name}", bundle=path) for path in snapshots)
     if not sources:  # the real systems, as signed in and configured
-        from troubleshooter.config import load_settings
-        from troubleshooter.live import live_connections
-        from troubleshooter.tokens import default_store
+        from troubleshooter.signin.live import live_connections
+        from troubleshooter.signin.settings import load_settings
+        from troubleshooter.signin.tokens import default_store
 
         settings, store = load_settings(), default_store()
         live_connections(settings, store)  # says now, plainly, when nothing is connected
@@ -488,8 +489,8 @@ def _tui_sources(
 
 
 def _run_tui(sources: list[Source], answers: dict[str, str]) -> None:
-    from troubleshooter.diagnose import Library
-    from troubleshooter.session import Session
+    from troubleshooter.diagnosis.diagnose import Library
+    from troubleshooter.runs.session import Session
     from troubleshooter.tui.app import TroubleshooterApp
 
     session = Session(sources, Library.load(), answers=answers)
@@ -660,8 +661,8 @@ def rules() -> None:
 @_friendly
 def rules_lint(rules_dirs: tuple[Path, ...], knowledge_dirs: tuple[Path, ...]) -> None:
     """Check the rules, actions, questions and articles, and how they link."""
-    from troubleshooter.diagnose import Library
-    from troubleshooter.ruletest import load_cases
+    from troubleshooter.diagnosis.diagnose import Library
+    from troubleshooter.runs.ruletest import load_cases
 
     library = Library.load(rules_dirs or None, knowledge_dirs or None)
     problems = library.lint()
@@ -691,8 +692,8 @@ def rules_test(
     rules_dirs: tuple[Path, ...], knowledge_dirs: tuple[Path, ...], verbose: bool
 ) -> None:
     """Run every rule's fire and quiet cases (tests/*.yaml beside the rules)."""
-    from troubleshooter.diagnose import Library
-    from troubleshooter.ruletest import run_cases
+    from troubleshooter.diagnosis.diagnose import Library
+    from troubleshooter.runs.ruletest import run_cases
 
     library = Library.load(rules_dirs or None, knowledge_dirs or None)
     results = run_cases(library, list(rules_dirs) or [data_dir("rules")])
@@ -709,7 +710,7 @@ def rules_test(
 @rules.command("schema")
 def rules_schema() -> None:
     """Print the JSON Schema of a rules file."""
-    from troubleshooter.engine import rules_file_schema
+    from troubleshooter.diagnosis.engine import rules_file_schema
 
     click.echo(json.dumps(rules_file_schema(), indent=2))
 
@@ -724,7 +725,7 @@ def knowledge() -> None:
 @_friendly
 def knowledge_list(knowledge_dirs: tuple[Path, ...]) -> None:
     """List the articles."""
-    from troubleshooter.knowledge import load_knowledge
+    from troubleshooter.diagnosis.knowledge import load_knowledge
 
     for article in load_knowledge(list(knowledge_dirs) or [data_dir("knowledge")]):
         click.echo(f"{article.id:<45} {article.title}")
@@ -736,7 +737,7 @@ def knowledge_list(knowledge_dirs: tuple[Path, ...]) -> None:
 @_friendly
 def knowledge_search(words: tuple[str, ...], knowledge_dirs: tuple[Path, ...]) -> None:
     """Find the articles about some words, best first."""
-    from troubleshooter.knowledge import load_knowledge
+    from troubleshooter.diagnosis.knowledge import load_knowledge
 
     base = load_knowledge(list(knowledge_dirs) or [data_dir("knowledge")])
     hits = base.search(" ".join(words))
@@ -754,7 +755,7 @@ def knowledge_search(words: tuple[str, ...], knowledge_dirs: tuple[Path, ...]) -
 @_friendly
 def knowledge_show(article_id: str, knowledge_dirs: tuple[Path, ...]) -> None:
     """Print one article (Markdown)."""
-    from troubleshooter.knowledge import load_knowledge
+    from troubleshooter.diagnosis.knowledge import load_knowledge
 
     base = load_knowledge(list(knowledge_dirs) or [data_dir("knowledge")])
     article = base.get(article_id)
@@ -775,9 +776,9 @@ def connect(ctx: click.Context, status: bool) -> None:
     if not status:
         click.echo(ctx.get_help())
         return
-    from troubleshooter.config import load_settings
-    from troubleshooter.live import status as connection_status
-    from troubleshooter.tokens import default_store
+    from troubleshooter.signin.live import status as connection_status
+    from troubleshooter.signin.settings import load_settings
+    from troubleshooter.signin.tokens import default_store
 
     for line in connection_status(load_settings(), default_store()):
         click.echo(f"{'✓' if line.connected else '–'} {line.name:<20} {line.detail}")
@@ -801,9 +802,9 @@ def _open_browser(show_only: bool) -> Callable[[str], None]:
 @_friendly
 def connect_xero(no_browser: bool, tenant: str | None) -> None:
     """Sign in to Xero (OAuth2 with PKCE) and choose the organisation."""
-    from troubleshooter.config import load_settings
-    from troubleshooter.live import sign_in_xero
-    from troubleshooter.tokens import default_store
+    from troubleshooter.signin.live import sign_in_xero
+    from troubleshooter.signin.settings import load_settings
+    from troubleshooter.signin.tokens import default_store
 
     settings = load_settings()
     if tenant:
@@ -826,9 +827,9 @@ def connect_xero(no_browser: bool, tenant: str | None) -> None:
 @_friendly
 def connect_approvalmax(no_browser: bool) -> None:
     """Sign in to ApprovalMax's public API and find the organisation."""
-    from troubleshooter.config import load_settings
-    from troubleshooter.live import sign_in_approvalmax
-    from troubleshooter.tokens import default_store
+    from troubleshooter.signin.live import sign_in_approvalmax
+    from troubleshooter.signin.settings import load_settings
+    from troubleshooter.signin.tokens import default_store
 
     settings, store = load_settings(), default_store()
     xero = store.load("xero")
@@ -860,7 +861,7 @@ def _choose_company(companies: list[Any]) -> Any:
 @_friendly
 def disconnect(system: str) -> None:
     """Forget a sign-in (the tokens are deleted from the store)."""
-    from troubleshooter.tokens import default_store
+    from troubleshooter.signin.tokens import default_store
 
     default_store().delete(system)
     click.echo(f"Forgot the {system} sign-in")
@@ -877,7 +878,7 @@ def config_show() -> None:
     """Print the settings in force (file and environment), secrets masked."""
     import yaml
 
-    from troubleshooter.config import ENVIRONMENT, config_path, load_settings, masked
+    from troubleshooter.signin.settings import ENVIRONMENT, config_path, load_settings, masked
 
     path = config_path()
     click.echo(f"# {path}{'' if path.exists() else ' (not there yet: defaults)'}")
@@ -888,7 +889,7 @@ def config_show() -> None:
 @config.command("path")
 def config_path_command() -> None:
     """Print where the settings file is read from."""
-    from troubleshooter.config import config_path
+    from troubleshooter.signin.settings import config_path
 
     click.echo(str(config_path()))
 

@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from troubleshooter.errors import ConfigError
-from troubleshooter.jsonfile import read_json, validate
+from troubleshooter.infra.jsonfile import read_json, validate
+from troubleshooter.infra.redact import redact
 from troubleshooter.model import SCHEMA_VERSION, Diagnosis
-from troubleshooter.redact import redact
 from troubleshooter.report.text import render_text
 from troubleshooter.report.view import build_view
 
 if TYPE_CHECKING:
-    from troubleshooter.practice import PracticeSummary
+    from troubleshooter.runs.practice import PracticeSummary
 
 FORMATS = ("text", "md", "html", "json")
 SUFFIXES = {"text": ".txt", "md": ".md", "html": ".html", "json": ".json"}
@@ -164,8 +164,8 @@ def export_practice(
     contact_details: bool = False,
 ) -> str:
     """A practice's summary in a format, through the same redaction as every export."""
-    from troubleshooter.practice import PracticeSummary as Model
     from troubleshooter.report.text import when
+    from troubleshooter.runs.practice import PracticeSummary as Model
 
     data = redact(summary.model_dump(mode="json"), secrets=secrets, contact_details=contact_details)
     safe = Model.model_validate(data)

@@ -24,8 +24,8 @@ from pydantic import (
 )
 
 from troubleshooter.errors import ScenarioError
+from troubleshooter.infra.yamlfile import line_of, load_yaml, yaml_error_text
 from troubleshooter.model import SYNC_TYPES, DextIntegration, ItemKind, XeroConnection
-from troubleshooter.yamlfile import line_of, load_yaml, yaml_error_text
 
 AccountType = Literal[
     "BANK",

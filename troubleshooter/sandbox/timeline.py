@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from troubleshooter.eligibility import blocker
+from troubleshooter.diagnosis.eligibility import blocker
+from troubleshooter.diagnosis.schedule import APPROVALMAX_PERIOD, DEXT_PERIOD, tick_at_or_after
 from troubleshooter.model import SYNC_TYPE_OF_KIND, Item, ItemKind, Stage, Status
 from troubleshooter.sandbox.scenario import (
     EPOCH,
@@ -24,7 +25,6 @@ from troubleshooter.sandbox.scenario import (
     TrackingOption,
     stable_id,
 )
-from troubleshooter.schedule import APPROVALMAX_PERIOD, DEXT_PERIOD, tick_at_or_after
 
 
 @dataclass(frozen=True)

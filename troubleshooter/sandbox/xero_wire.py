@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from troubleshooter.msdate import to_ms_date
+from troubleshooter.infra.msdate import to_ms_date
 from troubleshooter.sandbox.scenario import (
     Account,
     Contact,

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from troubleshooter.errors import SourceError
+from troubleshooter.infra.yamlfile import first_problem
 from troubleshooter.model import (
     DextIntegration,
     Item,
@@ -22,7 +23,6 @@ from troubleshooter.model import (
     XeroConnection,
 )
 from troubleshooter.sources.http import JsonClient
-from troubleshooter.yamlfile import first_problem
 
 ADAPTER_PAGE_SIZE = 500
 

@@ -26,8 +26,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from troubleshooter.clock import host_now
-from troubleshooter.jsonfile import write_private_json
+from troubleshooter.infra.clock import host_now
+from troubleshooter.infra.jsonfile import write_private_json
 
 # How far this machine's clock may seem to have gone back before an entry is not trusted.
 CLOCK_SLACK = timedelta(minutes=5)

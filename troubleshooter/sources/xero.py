@@ -11,7 +11,9 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from troubleshooter.errors import ConfigError, SourceError
-from troubleshooter.gcpause import collector_paused
+from troubleshooter.infra.gcpause import collector_paused
+from troubleshooter.infra.msdate import parse_iso, parse_ms_date
+from troubleshooter.infra.yamlfile import first_problem
 from troubleshooter.model import (
     Item,
     ItemKind,
@@ -21,10 +23,8 @@ from troubleshooter.model import (
     StageSnapshot,
     Status,
 )
-from troubleshooter.msdate import parse_iso, parse_ms_date
 from troubleshooter.sources.cache import CacheEntry, FetchCache
 from troubleshooter.sources.http import JsonClient
-from troubleshooter.yamlfile import first_problem
 
 API = "/api.xro/2.0"
 CONTACTS_PAGE_SIZE = 100  # Xero documents 100 a page; a larger page size is not confirmed

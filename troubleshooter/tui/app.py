@@ -17,7 +17,7 @@ from textual.worker import Worker, WorkerState
 from troubleshooter.errors import TroubleshooterError
 from troubleshooter.model import STAGES, Diagnosis, ItemKind, Stage
 from troubleshooter.report.text import snapshot_banner, verdict
-from troubleshooter.session import Session
+from troubleshooter.runs.session import Session
 from troubleshooter.tui.commands import TroubleshooterCommands
 from troubleshooter.tui.messages import CheckFailed, DiagnosisReady, SystemProgress
 from troubleshooter.tui.screens import (

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Markdown, Static
 
-from troubleshooter.knowledge import KnowledgeBase
+from troubleshooter.diagnosis.knowledge import KnowledgeBase
 from troubleshooter.model import (
     STAGES,
     SYNC_TYPE_OF_KIND,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from troubleshooter.eligibility import blocker
+from troubleshooter.diagnosis.eligibility import blocker
 from troubleshooter.model import (
     DOWNSTREAM,
     Item,

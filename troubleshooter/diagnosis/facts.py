@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from troubleshooter.diagnosis.schedule import APPROVALMAX_PERIOD, DEXT_PERIOD, next_run
 from troubleshooter.model import (
     SYNC_TYPE_OF_KIND,
     ItemKind,
@@ -21,7 +22,6 @@ from troubleshooter.model import (
     StageSnapshot,
     normalise_name,
 )
-from troubleshooter.schedule import APPROVALMAX_PERIOD, DEXT_PERIOD, next_run
 
 # How late Dext's daily pull may be before we call it failing.
 DEXT_GRACE = timedelta(hours=3)

@@ -16,7 +16,10 @@ from typing import Any
 
 import yaml
 
+from troubleshooter.diagnosis.paste import match_pasted, parse_pasted
+from troubleshooter.diagnosis.questions import QuestionSpec, spec_for
 from troubleshooter.errors import ConfigError
+from troubleshooter.infra.yamlfile import load_yaml, yaml_error_text
 from troubleshooter.model import (
     ItemKind,
     ItemTrace,
@@ -26,9 +29,6 @@ from troubleshooter.model import (
     StageDetail,
     StageSnapshot,
 )
-from troubleshooter.paste import match_pasted, parse_pasted
-from troubleshooter.questions import QuestionSpec, spec_for
-from troubleshooter.yamlfile import load_yaml, yaml_error_text
 
 _YES = {"yes", "y", "true", "1"}
 _NO = {"no", "n", "false", "0"}

@@ -13,10 +13,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from troubleshooter import __version__
-from troubleshooter.clock import host_now
-from troubleshooter.diagnose import Library, diagnose_snapshots, system_clock
+from troubleshooter.diagnosis.diagnose import Library, diagnose_snapshots, system_clock
 from troubleshooter.errors import ConfigError
-from troubleshooter.jsonfile import read_json, validate
+from troubleshooter.infra.clock import host_now
+from troubleshooter.infra.jsonfile import read_json, validate
+from troubleshooter.infra.redact import redact
 from troubleshooter.model import (
     STAGES,
     Diagnosis,
@@ -25,7 +26,6 @@ from troubleshooter.model import (
     SnapshotInfo,
     StageSnapshot,
 )
-from troubleshooter.redact import redact
 from troubleshooter.sources.fetch import Connections, Progress, fetch_snapshots
 
 BUNDLE_VERSION = 1

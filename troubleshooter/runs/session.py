@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from troubleshooter.answers import read_answers
-from troubleshooter.bundle import Bundle, diagnose_bundle, load_bundle
-from troubleshooter.diagnose import Library, diagnose_snapshots, system_clock
+from troubleshooter.diagnosis.answers import read_answers
+from troubleshooter.diagnosis.diagnose import Library, diagnose_snapshots, system_clock
 from troubleshooter.errors import ConfigError
-from troubleshooter.gcpause import collector_paused
+from troubleshooter.infra.gcpause import collector_paused
 from troubleshooter.model import Diagnosis, Stage, StageSnapshot
+from troubleshooter.runs.bundle import Bundle, diagnose_bundle, load_bundle
 from troubleshooter.sources.fetch import Connections, Progress, fetch_snapshots
 
 

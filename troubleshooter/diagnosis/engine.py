@@ -19,9 +19,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from troubleshooter.answers import SETTABLE
-from troubleshooter.errors import RuleLoadError
-from troubleshooter.facts import (
+from troubleshooter.diagnosis.answers import SETTABLE
+from troubleshooter.diagnosis.facts import (
     ALL_FACTS,
     FINDING_FACTS,
     ITEM_FACTS,
@@ -29,10 +28,11 @@ from troubleshooter.facts import (
     Facts,
     finding_facts,
 )
+from troubleshooter.diagnosis.plan import Action
+from troubleshooter.diagnosis.questions import QuestionSpec
+from troubleshooter.errors import RuleLoadError
+from troubleshooter.infra.yamlfile import load_yaml, validation_problem, yaml_error_text
 from troubleshooter.model import Finding, ItemKind, ItemTrace, Severity, Stage
-from troubleshooter.plan import Action
-from troubleshooter.questions import QuestionSpec
-from troubleshooter.yamlfile import load_yaml, validation_problem, yaml_error_text
 
 Truth = bool | None  # None: unknown
 

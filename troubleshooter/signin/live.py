@@ -9,17 +9,17 @@ from datetime import UTC, datetime
 
 import httpx
 
-from troubleshooter.config import Settings
 from troubleshooter.errors import ConfigError
 from troubleshooter.model import OrganisationRef
-from troubleshooter.oauth import OAuthAuth, RedirectListener, SignIn
-from troubleshooter.practice import OrganisationRun
+from troubleshooter.runs.practice import OrganisationRun
+from troubleshooter.signin.oauth import OAuthAuth, RedirectListener, SignIn
+from troubleshooter.signin.settings import Settings
+from troubleshooter.signin.tokens import TokenSet, TokenStore
 from troubleshooter.sources.approvalmax import ApprovalMaxClient, match_company
 from troubleshooter.sources.cache import FetchCache
 from troubleshooter.sources.fetch import Connections, Endpoint
 from troubleshooter.sources.http import HttpSettings, JsonClient
 from troubleshooter.sources.xero import XeroClient, XeroConnection
-from troubleshooter.tokens import TokenSet, TokenStore
 
 XERO = "xero"
 APPROVALMAX = "approvalmax"

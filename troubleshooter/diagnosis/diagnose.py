@@ -8,13 +8,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from troubleshooter.answers import apply_to_snapshots, apply_to_traces, read_answers
-from troubleshooter.engine import RuleSet, evaluate, load_rules
+from troubleshooter.diagnosis.answers import apply_to_snapshots, apply_to_traces, read_answers
+from troubleshooter.diagnosis.engine import RuleSet, evaluate, load_rules
+from troubleshooter.diagnosis.facts import FactContext
+from troubleshooter.diagnosis.knowledge import KnowledgeBase, load_knowledge
+from troubleshooter.diagnosis.lineage import build_traces
+from troubleshooter.diagnosis.plan import build_plan
+from troubleshooter.diagnosis.questions import open_questions
 from troubleshooter.errors import ConfigError, ExitCode, RuleLoadError
-from troubleshooter.facts import FactContext
-from troubleshooter.gcpause import collector_paused
-from troubleshooter.knowledge import KnowledgeBase, load_knowledge
-from troubleshooter.lineage import build_traces
+from troubleshooter.infra.gcpause import collector_paused
+from troubleshooter.infra.resources import data_dir
 from troubleshooter.model import (
     STAGES,
     ArticleRef,
@@ -31,9 +34,6 @@ from troubleshooter.model import (
     SystemStatus,
     normalise_name,
 )
-from troubleshooter.plan import build_plan
-from troubleshooter.questions import open_questions
-from troubleshooter.resources import data_dir
 from troubleshooter.sources.fetch import Connections, Progress, fetch_snapshots
 
 

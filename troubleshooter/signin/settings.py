@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from troubleshooter.errors import ConfigError
-from troubleshooter.yamlfile import load_yaml, validation_problem, yaml_error_text
+from troubleshooter.infra.yamlfile import load_yaml, validation_problem, yaml_error_text
 
 APP = "troubleshooter"
 XERO_SCOPES = "offline_access accounting.settings.read accounting.contacts.read"

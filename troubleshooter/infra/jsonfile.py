@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from troubleshooter.errors import ConfigError
-from troubleshooter.yamlfile import first_problem
+from troubleshooter.infra.yamlfile import first_problem
 
 
 def read_json(path: Path) -> Any:

@@ -25,15 +25,15 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from troubleshooter import aio
-from troubleshooter.diagnose import Library, diagnose
+from troubleshooter.diagnosis.diagnose import Library, diagnose
 from troubleshooter.errors import RuleLoadError, TroubleshooterError
+from troubleshooter.infra import aio
+from troubleshooter.infra.yamlfile import load_yaml, validation_problem, yaml_error_text
 from troubleshooter.model import Diagnosis
 from troubleshooter.sandbox.app import Sandbox
 from troubleshooter.sandbox.connect import sandbox_connections
 from troubleshooter.sandbox.scenario import parse_scenario
 from troubleshooter.sources.http import HttpSettings
-from troubleshooter.yamlfile import load_yaml, validation_problem, yaml_error_text
 
 CASE_DEFAULTS = {"clock": "2026-11-25T10:00:00Z", "organisation": {"name": "Case Co"}}
 FAST = HttpSettings(timeout=5, attempts=2, backoff=0.001, max_backoff=0.001)

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 
 from troubleshooter.errors import ConfigError, SourceError
-from troubleshooter.tokens import TokenSet, TokenStore
+from troubleshooter.signin.tokens import TokenSet, TokenStore
 
 _VERIFIER_ALPHABET = string.ascii_letters + string.digits + "-._~"
 PAGE = (

@@ -11,7 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from troubleshooter.errors import RuleLoadError
-from troubleshooter.yamlfile import load_yaml, validation_problem, yaml_error_text
+from troubleshooter.infra.yamlfile import load_yaml, validation_problem, yaml_error_text
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(?P<meta>.*?)\n---\s*\n(?P<body>.*)\Z", re.DOTALL)
 

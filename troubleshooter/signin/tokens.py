@@ -15,9 +15,9 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
-from troubleshooter.config import data_path
 from troubleshooter.errors import ConfigError
-from troubleshooter.jsonfile import write_private_json
+from troubleshooter.infra.jsonfile import write_private_json
+from troubleshooter.signin.settings import data_path
 
 SERVICE = "troubleshooter"
 

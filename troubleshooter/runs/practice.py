@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field
 
-from troubleshooter.diagnose import Library, diagnose, exit_code_for
+from troubleshooter.diagnosis.diagnose import Library, diagnose, exit_code_for
 from troubleshooter.errors import TroubleshooterError
 from troubleshooter.model import SCHEMA_VERSION, Diagnosis
 from troubleshooter.report.text import verdict
