@@ -260,7 +260,7 @@ def test_watch_gives_up_at_the_limit(monkeypatch) -> None:  # type: ignore[no-un
     assert code == 1
     assert "check 3 at" in err and "stopped watching" in err
     code, _, err = invoke("diagnose", "--demo", "--watch", "--interval", "soon")
-    assert code == 2 and "not a duration" in err
+    assert code == 2 and "not a length of time" in err
 
 
 def test_rules_commands() -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 import sys
 import time
 from collections.abc import Callable
@@ -64,12 +63,14 @@ def _progress(stage: Stage, message: str) -> None:
 
 
 def parse_duration(text: str) -> float:
-    """`90s`, `30m`, `2h`, `1h30m` or a number of seconds."""
-    match = re.fullmatch(r"\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*", text)
-    if not text.strip() or not match or not any(match.groups()):
-        raise click.BadParameter(f"{text!r} is not a duration like 90s, 30m or 2h")
-    hours, minutes, seconds = (float(g or 0) for g in match.groups())
-    return hours * 3600 + minutes * 60 + seconds
+    """`90s`, `30m`, `2h`, `1h30m` or a number of seconds (infra/durations.py's grammar)."""
+    from troubleshooter.infra.durations import DurationError
+    from troubleshooter.infra.durations import parse_duration as parse
+
+    try:
+        return parse(text).total_seconds()
+    except DurationError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def _stopped(diagnosis: Diagnosis) -> int:
@@ -412,7 +413,7 @@ def collect(
     if failed:
         names = ", ".join(s.stage.label for s in failed)
         click.echo(f"note: {names} could not be fully read; the bundle says why", err=True)
-        sys.exit(ExitCode.UNREACHABLE)
+        sys.exit(ExitCode.INCOMPLETE)
 
 
 class _ReportGroup(click.Group):

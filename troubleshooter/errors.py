@@ -6,13 +6,29 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    """What `troubleshooter` exits with (documented in the README)."""
+    """What `troubleshooter` exits with; `meaning` says what each code means, in the one place
+    it is written (the README's table is tested against it)."""
 
     OK = 0
     FINDINGS = 1
     USAGE = 2
-    UNREACHABLE = 3
+    INCOMPLETE = 3
     INTERRUPTED = 130
+
+    @property
+    def meaning(self) -> str:
+        return _MEANINGS[self]
+
+
+_MEANINGS = {
+    ExitCode.OK: "nothing wrong: everything that should reach Dext has reached it",
+    ExitCode.FINDINGS: "findings: something stopped on the way from Xero to Dext",
+    ExitCode.USAGE: "usage or configuration error (a bad scenario, rules or answers file is "
+    "named with its line)",
+    ExitCode.INCOMPLETE: "the diagnosis is incomplete: a system could not be reached or only "
+    "partly read, or nothing was found while questions remain open",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
+}
 
 
 class TroubleshooterError(Exception):
@@ -36,7 +52,7 @@ class ConfigError(TroubleshooterError):
 class SourceError(TroubleshooterError):
     """A system could not be reached or answered in a way we cannot use."""
 
-    exit_code = ExitCode.UNREACHABLE
+    exit_code = ExitCode.INCOMPLETE
 
     def __init__(self, system: str, message: str, *, status: int | None = None) -> None:
         super().__init__(f"{system}: {message}")

@@ -7,10 +7,9 @@ list), from an answers file (YAML mapping), or from the TUI. Each is checked aga
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ import yaml
 from troubleshooter.diagnosis.paste import match_pasted, parse_pasted
 from troubleshooter.diagnosis.questions import QuestionSpec, spec_for
 from troubleshooter.errors import ConfigError
+from troubleshooter.infra.durations import parse_offset
 from troubleshooter.infra.yamlfile import load_yaml, yaml_error_text
 from troubleshooter.model import (
     ItemKind,
@@ -32,7 +32,6 @@ from troubleshooter.model import (
 
 _YES = {"yes", "y", "true", "1"}
 _NO = {"no", "n", "false", "0"}
-_OFFSET = re.compile(r"^(?P<sign>[+-])(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
 
 # The facts an answer may set, and whether it is about an item's presence at a stage.
 SETTABLE = {
@@ -96,10 +95,8 @@ def load_answers_file(path: Path) -> dict[str, str]:
 
 def _parse_time(text: str, now: datetime) -> datetime:
     text = text.strip()
-    if match := _OFFSET.match(text):
-        days, hours, minutes = (int(g or 0) for g in match.groups()[1:])
-        delta = timedelta(days=days, hours=hours, minutes=minutes)
-        return now - delta if match["sign"] == "-" else now + delta
+    if (delta := parse_offset(text)) is not None:
+        return now + delta
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:

@@ -275,7 +275,7 @@ def exit_code_for(diagnosis: Diagnosis) -> ExitCode:
     """3 when a system failed, 1 for findings, 3 when nothing was found but questions are
     open (the tool could not see enough to say all is well), else 0."""
     if diagnosis.failed_systems:
-        return ExitCode.UNREACHABLE
+        return ExitCode.INCOMPLETE
     if diagnosis.findings:
         return ExitCode.FINDINGS
-    return ExitCode.UNREACHABLE if diagnosis.questions else ExitCode.OK
+    return ExitCode.INCOMPLETE if diagnosis.questions else ExitCode.OK

@@ -6,9 +6,8 @@ Any time may be written as an offset from the clock (`-3h`, `-1d2h30m`, `+20m`).
 
 from __future__ import annotations
 
-import re
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -24,6 +23,7 @@ from pydantic import (
 )
 
 from troubleshooter.errors import ScenarioError
+from troubleshooter.infra.durations import DurationError, parse_offset
 from troubleshooter.infra.yamlfile import line_of, load_yaml, yaml_error_text
 from troubleshooter.model import SYNC_TYPES, DextIntegration, ItemKind, XeroConnection
 
@@ -290,17 +290,7 @@ def stable_id(*parts: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "troubleshooter:" + "/".join(parts)))
 
 
-_OFFSET = re.compile(r"^(?P<sign>[+-])(?=\d)(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 _TIME_KEYS = {"created", "updated", "last_pull", "last_sync"}
-
-
-def _offset(text: str) -> timedelta | None:
-    match = _OFFSET.match(text.strip())
-    if not match or not any(match.groups()[1:]):
-        return None
-    days, hours, minutes, seconds = (int(g or 0) for g in match.groups()[1:])
-    delta = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
-    return -delta if match.group("sign") == "-" else delta
 
 
 def _resolve_offsets(node: Any, clock: datetime, key: str | None = None) -> Any:
@@ -313,8 +303,13 @@ def _resolve_offsets(node: Any, clock: datetime, key: str | None = None) -> Any:
     if isinstance(node, list):
         node[:] = [_resolve_offsets(v, clock, key) for v in node]
         return node
-    if key in _TIME_KEYS and isinstance(node, str) and (delta := _offset(node)) is not None:
-        return clock + delta
+    if key in _TIME_KEYS and isinstance(node, str):
+        try:
+            delta = parse_offset(node)
+        except DurationError as exc:
+            raise ScenarioError(f"{key}: {exc}") from None
+        if delta is not None:
+            return clock + delta
     return node
 
 

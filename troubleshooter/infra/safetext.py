@@ -1,0 +1,39 @@
+"""Text from systems and files shown as text: control and bidi characters made visible.
+
+Names, codes and messages come from systems and files the tool does not control. A name holding
+`ESC [2J` would wipe a terminal, `ESC ] 0;… BEL` retitle it, an OSC 8 sequence hide a link, a
+right-to-left override reverse what a person reads, and C1 controls (U+0080–U+009F) are read as
+escapes by some terminals. Every such character is shown as a visible escape (`\\x1b`,
+`\\u202e`), so the text stays readable and inert in a terminal, in Markdown and in the TUI.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 and C1 controls and DEL; the bidi embeddings, overrides, isolates and marks; the line and
+# paragraph separators (which some renderers treat as new lines).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+_UNSAFE_KEEP_LINES = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
+)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: str) -> str:
+    """One line of text, safe to print: every control and bidi character (new lines and tabs
+    too) becomes a visible escape. Plain text comes back as it was, at no cost."""
+    if not _UNSAFE.search(text):
+        return text
+    return _UNSAFE.sub(_escape, text)
+
+
+def visible_lines(text: str) -> str:
+    """Like `visible`, but new lines stay new lines (for messages of several lines)."""
+    if not _UNSAFE_KEEP_LINES.search(text):
+        return text
+    return _UNSAFE_KEEP_LINES.sub(_escape, text)
