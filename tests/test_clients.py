@@ -334,7 +334,8 @@ def test_the_cache_is_readable_by_its_owner_only(tmp_path) -> None:  # type: ign
     cache.clock = lambda: fetched
     cache.save("tenant-1", "Contacts", CacheEntry(fetched, [{"Name": "Acme Ltd"}]))
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    assert not stale.exists()
+    assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
+    assert stale.read_text(encoding="utf-8") == "{"  # not reused: each writer has its own name
     entry = cache.load("tenant-1", "Contacts")
     assert entry is not None and entry.rows == [{"Name": "Acme Ltd"}]
 

@@ -4,14 +4,13 @@ writing one only its owner can read, whole or not at all."""
 from __future__ import annotations
 
 import json
-import os
-import stat
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from troubleshooter.errors import ConfigError
+from troubleshooter.infra.files import write_file
 from troubleshooter.infra.yamlfile import first_problem
 
 
@@ -37,12 +36,6 @@ def validate(model: type[M], data: Any, path: Path) -> M:
 
 
 def write_private_json(path: Path, data: Any) -> None:
-    """Writes `data` to `path` readable by its owner only (0600), never half-written: through a
-    hidden `.partial` file beside it, then renamed over it. OSError goes to the caller."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, stat.S_IRUSR | stat.S_IWUSR)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(data, handle)
-    os.chmod(partial, stat.S_IRUSR | stat.S_IWUSR)  # O_CREAT keeps an older file's mode
-    partial.replace(path)
+    """Writes `data` to `path` readable by its owner only (0600), in a folder only the owner can
+    enter, never half-written and never through a planted link (infra/files.py)."""
+    write_file(path, json.dumps(data), private=True, follow_links=False)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from troubleshooter.errors import ConfigError
+from troubleshooter.infra.files import write_file
 from troubleshooter.infra.jsonfile import read_json, validate
 from troubleshooter.infra.redact import redact
 from troubleshooter.model import SCHEMA_VERSION, Diagnosis
@@ -110,14 +111,7 @@ def export(
 
 def write_report(text: str, path: Path) -> Path:
     """Writes a report whole (never half-written), making the folder if needed."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.partial")
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(path)
-    except OSError as exc:
-        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
-    return path.resolve()
+    return write_file(path, text).path
 
 
 def default_report_name(diagnosis: Diagnosis, fmt: str) -> str:

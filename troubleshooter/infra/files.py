@@ -1,0 +1,110 @@
+"""The one writer: every file the tool writes goes through `write_file`.
+
+- Whole or not at all: the text goes to a temporary file beside the target, then is renamed
+  over it. The temporary name is unique to this writer (process id and random letters), so two
+  runs writing the same file at once never share one, and it is created with `O_EXCL` and
+  `O_NOFOLLOW`, so a link planted under that name is never followed. An interrupted or failed
+  write removes its temporary file.
+- `private` files (tokens, cached lists) are readable by their owner only (0600), in a folder
+  only the owner can enter (0700).
+- A target that is a pipe or a device (`/dev/stdout`, a FIFO) is written directly: renaming a
+  file over it would replace the device. A folder is refused. A target that is a symbolic link
+  is written where the link points (as a shell's `>` would), unless `follow_links` is False,
+  in which case it is refused.
+
+The result says whether an existing file was replaced, so that the caller can say so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from troubleshooter.errors import ConfigError
+
+PRIVATE_FILE = stat.S_IRUSR | stat.S_IWUSR  # 0600
+PRIVATE_FOLDER = stat.S_IRWXU  # 0700
+
+
+@dataclass(frozen=True)
+class Written:
+    path: Path  # where the text went (a link's target, for a link)
+    replaced: bool  # an existing file was replaced
+    direct: bool = False  # a pipe or device, written in place
+
+
+def private_folder(folder: Path) -> Path:
+    """Makes `folder` (and missing parents) and keeps it to its owner (0700)."""
+    folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER)
+    with contextlib.suppress(OSError):  # not ours to change (a shared parent): leave it
+        if stat.S_IMODE(folder.stat().st_mode) != PRIVATE_FOLDER:
+            folder.chmod(PRIVATE_FOLDER)
+    return folder
+
+
+def write_file(
+    path: Path,
+    data: str | bytes,
+    *,
+    private: bool = False,
+    follow_links: bool = True,
+) -> Written:
+    """Writes `data` (text as UTF-8) to `path`, whole or not at all. Problems become a
+    ConfigError naming the path (never a traceback)."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        target = _target(path, follow_links)
+        if target.exists() and not target.is_file():
+            return _write_direct(target, payload)
+        if private:
+            private_folder(target.parent)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        replaced = target.exists()
+        _write_atomic(target, payload, PRIVATE_FILE if private else 0o666)
+    except ConfigError:
+        raise
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return Written(target, replaced)
+
+
+def _target(path: Path, follow_links: bool) -> Path:
+    if path.is_symlink():
+        if not follow_links:
+            raise ConfigError(f"{path} is a symbolic link; refusing to write through it")
+        path = path.resolve()
+    if path.is_dir():
+        raise ConfigError(f"{path} is a folder; name a file to write")
+    return path
+
+
+def _write_direct(target: Path, payload: bytes) -> Written:
+    mode = target.stat().st_mode
+    if not (stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)):
+        raise ConfigError(f"{target} is not a file, a pipe or a device; refusing to write it")
+    with open(target, "wb") as handle:
+        handle.write(payload)
+    return Written(target, replaced=False, direct=True)
+
+
+def _write_atomic(target: Path, payload: bytes, mode: int) -> None:
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.partial")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(temporary, flags, mode)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode == PRIVATE_FILE:
+            os.chmod(temporary, PRIVATE_FILE)  # the umask may have taken bits; make it exact
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
