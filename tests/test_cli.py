@@ -12,10 +12,27 @@ import pytest
 from click.testing import CliRunner
 from conftest import Served
 
+import troubleshooter.runs.watch as watch_module
 from troubleshooter.cli import main
 from troubleshooter.model import Diagnosis
 
 STAGE_MARKS = {"present", "missing", "archived", "hidden", "unknown"}
+
+
+class FakeTime:
+    """The watch's clock and wait: waiting moves the clock on, and takes no time."""
+
+    def __init__(self, on_sleep=None) -> None:  # type: ignore[no-untyped-def]
+        self.now = 1000.0
+        self.on_sleep = on_sleep
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        if self.on_sleep is not None:
+            self.on_sleep(seconds)
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -242,7 +259,7 @@ def test_watch_checks_again_until_resolved(tmp_scenario, monkeypatch) -> None:  
         if len(sleeps) == 2:  # the fix lands after the second check
             path.write_text(stuck.replace("-1h", "+0m").replace("-2h", "+0m"), encoding="utf-8")
 
-    monkeypatch.setattr("troubleshooter.cli.time.sleep", fake_sleep)
+    monkeypatch.setattr(watch_module, "time", FakeTime(fake_sleep))
     code, out, err = invoke(
         "diagnose", "--sandbox", str(path), "--watch", "--interval", "5s", "--until", "1h"
     )
@@ -255,7 +272,7 @@ def test_watch_checks_again_until_resolved(tmp_scenario, monkeypatch) -> None:  
 
 
 def test_watch_gives_up_at_the_limit(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr("troubleshooter.cli.time.sleep", lambda s: None)
+    monkeypatch.setattr(watch_module, "time", FakeTime())
     code, _, err = invoke("diagnose", "--demo", "--watch", "--interval", "10s", "--until", "25s")
     assert code == 1
     assert "check 3 at" in err and "stopped watching" in err
