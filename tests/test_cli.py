@@ -103,7 +103,7 @@ def test_a_healthy_organisation_exits_0(tmp_scenario) -> None:  # type: ignore[n
         xero: {accounts: [{code: '200', name: Sales}]}
         """
     )
-    code, out, _ = invoke("diagnose", "--sandbox", str(path))
+    code, out, _ = invoke("diagnose", "--scenario", str(path))
     assert code == 0, out
     assert "everything in Xero that should reach Dext has reached it" in out
 
@@ -117,7 +117,7 @@ def test_an_unreachable_system_exits_3_and_says_why(tmp_scenario) -> None:  # ty
         faults: [{system: dext_adapter, status: 401}]
         """
     )
-    code, out, _ = invoke("diagnose", "--sandbox", str(path), "--format", "json")
+    code, out, _ = invoke("diagnose", "--scenario", str(path), "--format", "json")
     assert code == 3
     data = json.loads(out)
     dext = next(s for s in data["systems"] if s["stage"] == "dext")
@@ -140,7 +140,7 @@ def test_an_unreachable_system_exits_3_and_says_why(tmp_scenario) -> None:  # ty
 def test_a_bad_scenario_exits_2_naming_the_file(tmp_path: Path, text: str, expected: str) -> None:
     path = tmp_path / "broken.yaml"
     path.write_text(text, encoding="utf-8")
-    code, out, err = invoke("diagnose", "--sandbox", str(path))
+    code, out, err = invoke("diagnose", "--scenario", str(path))
     assert code == 2
     assert out == ""
     assert str(path) in err and expected in err
@@ -150,9 +150,9 @@ def test_a_bad_scenario_exits_2_naming_the_file(tmp_path: Path, text: str, expec
 def test_usage_errors_exit_2() -> None:
     code, _, err = invoke("diagnose")
     assert code == 2 and "--demo" in err
-    code, _, err = invoke("diagnose", "--demo", "--sandbox", "x.yaml")
+    code, _, err = invoke("diagnose", "--demo", "--scenario", "x.yaml")
     assert code == 2 and "choose one" in err
-    code, _, err = invoke("diagnose", "--sandbox", "/nonexistent/file.yaml")
+    code, _, err = invoke("diagnose", "--scenario", "/nonexistent/file.yaml")
     assert code == 2 and "no such file" in err
 
 
@@ -201,7 +201,7 @@ def test_answers_from_flags_and_files(tmp_path: Path, tmp_scenario) -> None:  # 
         dext: {access: none}
         """
     )
-    code, out, _ = invoke("diagnose", "--sandbox", str(path), "--format", "json")
+    code, out, _ = invoke("diagnose", "--scenario", str(path), "--format", "json")
     assert code == 3  # nothing found, but too much unseen to say all is well
     assert "approvalmax.list.account" in {q["id"] for q in json.loads(out)["questions"]}
     pasted = tmp_path / "am-accounts.txt"
@@ -213,7 +213,7 @@ def test_answers_from_flags_and_files(tmp_path: Path, tmp_scenario) -> None:  # 
     )
     code, out, err = invoke(
         "diagnose",
-        "--sandbox",
+        "--scenario",
         str(path),
         "--format",
         "json",
@@ -227,9 +227,9 @@ def test_answers_from_flags_and_files(tmp_path: Path, tmp_scenario) -> None:  # 
     assert [(f["rule"], f["name"]) for f in data["findings"]] == [
         ("not-in-approvalmax-yet", "Staff Wellbeing")
     ]
-    code, _, err = invoke("diagnose", "--sandbox", str(path), "--answer", "dext.linked=perhaps")
+    code, _, err = invoke("diagnose", "--scenario", str(path), "--answer", "dext.linked=perhaps")
     assert code == 2 and "dext.linked: answer yes or no" in err
-    code, _, err = invoke("diagnose", "--sandbox", str(path), "--answer", "no-equals-sign")
+    code, _, err = invoke("diagnose", "--scenario", str(path), "--answer", "no-equals-sign")
     assert code == 2 and "ID=VALUE" in err
 
 
@@ -261,7 +261,7 @@ def test_watch_checks_again_until_resolved(tmp_scenario, monkeypatch) -> None:  
 
     monkeypatch.setattr(watch_module, "time", FakeTime(fake_sleep))
     code, out, err = invoke(
-        "diagnose", "--sandbox", str(path), "--watch", "--interval", "5s", "--until", "1h"
+        "diagnose", "--scenario", str(path), "--watch", "--interval", "5s", "--until", "1h"
     )
     assert code == 0, err
     assert sleeps == [5, 5]

@@ -292,4 +292,5 @@ def output_options(func: F) -> F:
 
 def conflict(*options: str, why: str) -> click.UsageError:
     """A usage error about options that do not go together, naming each."""
-    return click.UsageError(f"{' and '.join(options)} do not go together: {why}")
+    names = f"{', '.join(options[:-1])} and {options[-1]}" if len(options) > 1 else options[0]
+    return click.UsageError(f"{names} do not go together: {why}")

@@ -37,8 +37,9 @@ def _prepare(
         for name in answers.named():
             raise conflict(
                 name,
-                "several organisations",
-                why="answers belong to one organisation's questions",
+                *sources.named(),
+                why=f"answers belong to one organisation's questions, and {len(organisations)} "
+                "organisations are named",
             )
     session = Session(organisations, library.load(), answers=answers.load())
     return organisations, session

@@ -209,7 +209,8 @@ async def read(
         connections = replace(connections, xero_app_limiter=app_limiter)
     with collector_paused():  # a big organisation is many small objects; see gcpause.py
         snapshots = await fetch_snapshots(connections, progress)
-    return Reading(source, snapshots=snapshots, secrets=tuple(connections.secrets()))
+    secrets = tuple(dict.fromkeys(connections.secrets()))  # each once
+    return Reading(source, snapshots=snapshots, secrets=secrets)
 
 
 async def diagnose(
