@@ -158,8 +158,8 @@ def export_practice(
     contact_details: bool = False,
 ) -> str:
     """A practice's summary in a format, through the same redaction as every export."""
-    from troubleshooter.report.text import when
     from troubleshooter.runs.practice import PracticeSummary as Model
+    from troubleshooter.wording import when
 
     data = redact(summary.model_dump(mode="json"), secrets=secrets, contact_details=contact_details)
     safe = Model.model_validate(data)

@@ -15,88 +15,17 @@ from troubleshooter.model import (
     Stage,
     SystemStatus,
 )
+from troubleshooter.wording import (
+    INTEGRATIONS,
+    KINDS,
+    SYMBOLS,
+    age,
+    snapshot_banner,
+    verdict,
+    when,
+)
 
 WIDTH = 100
-SYMBOLS = {
-    Mark.PRESENT: "✓",
-    Mark.MISSING: "✗",
-    Mark.ARCHIVED: "▪",
-    Mark.HIDDEN: "◌",
-    Mark.UNKNOWN: "?",
-}
-ANSWER_HINTS = {"yes_no": " (yes / no)", "datetime": " (a time)", "list": " (paste a list)"}
-INTEGRATIONS = {
-    "approvalmax": "ApprovalMax for Xero",
-    "xero_direct": "directly to Xero",
-    "none": "no integration",
-}
-
-
-def when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "unknown"
-
-
-def span(seconds: float) -> str:
-    """A length of time in words a person reads at a glance: "70 min", "4 days"."""
-    seconds = int(seconds)
-    if seconds < 90:
-        return f"{max(seconds, 0)} s"
-    minutes = seconds // 60
-    if minutes < 90:
-        return f"{minutes} min"
-    hours = minutes // 60
-    if hours < 48:
-        return f"{hours} h {minutes % 60:02d} min" if hours < 10 else f"{hours} h"
-    return f"{hours // 24} days"
-
-
-def age(moment: datetime | None, now: datetime) -> str:
-    """How long before `now`, in words a person reads at a glance."""
-    if moment is None:
-        return "unknown"
-    seconds = (now - moment).total_seconds()
-    if seconds < 0:
-        return "in the future"
-    if seconds < 90:
-        return "just now"
-    return f"{span(seconds)} ago"
-
-
-def snapshot_banner(diagnosis: Diagnosis) -> str | None:
-    """The one line that says a diagnosis comes from a saved bundle, and how old it is."""
-    snap = diagnosis.snapshot
-    if snap is None:
-        return None
-    seconds = snap.age_seconds
-    if seconds < 90:
-        old = "just before it was diagnosed"
-    else:
-        old = f"{span(seconds)} before it was diagnosed"
-    return (
-        f"Snapshot, not read live: collected {old} "
-        f"(the systems' clock then: {when(snap.collected_at)})"
-    )
-
-
-def verdict(diagnosis: Diagnosis) -> str:
-    """One line: what is wrong, or that nothing is."""
-    stopped = diagnosis.summary.with_findings
-    org = diagnosis.organisation.name
-    failed = diagnosis.failed_systems
-    if stopped:
-        noun = "item" if stopped == 1 else "items"
-        text = f"{org}: {stopped} {noun} stopped on the way from Xero to Dext"
-    elif failed or diagnosis.questions:
-        text = f"{org}: no problem found in what could be checked"
-    else:
-        text = f"{org}: everything in Xero that should reach Dext has reached it"
-    if failed:
-        names = ", ".join(s.stage.label for s in failed)
-        text += f" ({names} could not be fully checked)"
-    if diagnosis.questions:
-        count = len(diagnosis.questions)
-        text += f"; {count} question{'s' if count > 1 else ''} would settle the rest"
-    return text
 
 
 def _without_prefix(text: str | None, title: str) -> str:
@@ -132,7 +61,7 @@ def _system_line(system: SystemStatus, now: datetime, snapshot: bool = False) ->
     # Kinds that failed together (accounts and bank accounts share one list) are said once.
     by_reason: dict[str, list[str]] = {}
     for kind, reason in system.kind_errors.items():
-        by_reason.setdefault(_without_prefix(reason, title), []).append(kind.label + "s")
+        by_reason.setdefault(_without_prefix(reason, title), []).append(KINDS[kind].many)
     for reason, kinds in by_reason.items():
         lines.extend(_wrap(f"{' and '.join(kinds)} unknown: {reason}", " " * 17))
     return lines

@@ -11,28 +11,20 @@ from troubleshooter.model import (
     ItemKind,
     ItemTrace,
     Mark,
-    Provenance,
     Stage,
     SystemStatus,
 )
-from troubleshooter.report.text import INTEGRATIONS, SYMBOLS, age, snapshot_banner, verdict, when
+from troubleshooter.wording import (
+    INTEGRATIONS,
+    KINDS,
+    PROVENANCE,
+    SYMBOLS,
+    age,
+    snapshot_banner,
+    verdict,
+    when,
+)
 
-PROVENANCE_LABELS = {
-    Provenance.API: "read from its API",
-    Provenance.ADAPTER: "read through the stage adapter",
-    Provenance.PASTED: "pasted by a person",
-    Provenance.ANSWER: "answered by a person",
-    Provenance.SNAPSHOT: "from a saved snapshot",
-    Provenance.SANDBOX: "sandbox data",
-}
-KIND_TITLES = {
-    ItemKind.ACCOUNT: "Accounts (Dext: Categories)",
-    ItemKind.TRACKING_CATEGORY: "Tracking categories (Dext: Projects)",
-    ItemKind.TRACKING_OPTION: "Tracking options (Dext: project values)",
-    ItemKind.SUPPLIER: "Contacts and suppliers",
-    ItemKind.TAX_RATE: "Tax rates",
-    ItemKind.BANK_ACCOUNT: "Bank accounts (Dext: payment methods)",
-}
 MAX_HEALTHY_ROWS = 500  # per kind; the rest are counted
 
 
@@ -111,7 +103,7 @@ def _system(system: SystemStatus, now: datetime, snapshot: bool) -> SystemView:
         if system.last_pull:
             details.append(f"Last pull: {when(system.last_pull)} ({age(system.last_pull, now)})")
     for kind, reason in system.kind_errors.items():
-        details.append(f"{kind.label.capitalize()}s unknown: {reason}")
+        details.append(f"{KINDS[kind].many.capitalize()} unknown: {reason}")
     if system.answered:
         details.append(f"Answered by a person: {', '.join(system.answered)}")
     if not system.configured:
@@ -128,7 +120,7 @@ def _system(system: SystemStatus, now: datetime, snapshot: bool) -> SystemView:
         name=system.stage.label,
         state=state,
         symbol=symbol,
-        source=PROVENANCE_LABELS[system.provenance],
+        source=PROVENANCE[system.provenance].long,
         age=age(system.fetched_at, now) if system.fetched_at and not snapshot else "",
         details=details,
     )
@@ -163,7 +155,7 @@ def build_view(diagnosis: Diagnosis) -> ReportView:
             notes[finding.key] = finding.message
     sections: dict[ItemKind, KindSection] = {}
     for trace in diagnosis.items:
-        section = sections.setdefault(trace.kind, KindSection(KIND_TITLES[trace.kind]))
+        section = sections.setdefault(trace.kind, KindSection(KINDS[trace.kind].title))
         problem = trace.key in with_findings
         if problem:
             section.problems.append(_row(trace, True, notes))

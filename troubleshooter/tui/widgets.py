@@ -15,14 +15,12 @@ from troubleshooter.model import (
     SYNC_TYPE_OF_KIND,
     Diagnosis,
     Finding,
-    ItemKind,
     ItemTrace,
     Mark,
-    Provenance,
     Stage,
     SystemStatus,
 )
-from troubleshooter.report.text import INTEGRATIONS, SYMBOLS, age, when
+from troubleshooter.wording import INTEGRATIONS, KINDS, PROVENANCE, SYMBOLS, age, when
 
 MARK_STYLES = {
     Mark.PRESENT: "green",
@@ -30,22 +28,6 @@ MARK_STYLES = {
     Mark.ARCHIVED: "yellow",
     Mark.HIDDEN: "yellow",
     Mark.UNKNOWN: "magenta",
-}
-PROVENANCE_WORDS = {
-    Provenance.API: "from its API",
-    Provenance.ADAPTER: "through the stage adapter",
-    Provenance.PASTED: "pasted",
-    Provenance.ANSWER: "answered",
-    Provenance.SNAPSHOT: "from a snapshot",
-    Provenance.SANDBOX: "sandbox data",
-}
-SHORT_KINDS = {
-    ItemKind.ACCOUNT: "account",
-    ItemKind.TRACKING_CATEGORY: "category",
-    ItemKind.TRACKING_OPTION: "option",
-    ItemKind.SUPPLIER: "supplier",
-    ItemKind.TAX_RATE: "tax rate",
-    ItemKind.BANK_ACCOUNT: "bank acct",
 }
 MAX_ROWS = 300  # rows shown at once; the rest are counted (narrow with the search)
 
@@ -76,7 +58,7 @@ class SystemCard(Static):
             self.set_classes("system partial" if system.kind_errors else "system ok")
             mark = "! partly read" if system.kind_errors else "✓ ok"
             lines.append(f"{mark}", style="bold")
-            lines.append(f" · {PROVENANCE_WORDS[system.provenance]}")
+            lines.append(f" · {PROVENANCE[system.provenance].short}")
             if system.fetched_at is not None and not snapshot:  # its age: in the banner
                 lines.append(f" · {age(system.fetched_at, now)}")  # type: ignore[arg-type]
             if system.stage is Stage.APPROVALMAX and system.xero_connection:
@@ -90,7 +72,7 @@ class SystemCard(Static):
                 if system.last_pull:
                     lines.append(f"\nlast pull {age(system.last_pull, now)}")  # type: ignore[arg-type]
             for kind, reason in system.kind_errors.items():
-                lines.append(f"\n{kind.label}s unknown: {reason}", style="yellow")
+                lines.append(f"\n{KINDS[kind].many} unknown: {reason}", style="yellow")
         if system.answered:
             lines.append(f"\n{len(system.answered)} answered by you", style="italic")
         self.update(lines)
@@ -145,7 +127,7 @@ class ItemsTable(DataTable[Text | str]):
         self.add_rows(
             (
                 [
-                    Text(("⚠ " if t.key in flagged else "  ") + SHORT_KINDS[t.kind]),
+                    Text(("⚠ " if t.key in flagged else "  ") + KINDS[t.kind].short),
                     t.code or "",
                     Text(t.label),
                     *(mark_cell(t, stage) for stage in STAGES),
