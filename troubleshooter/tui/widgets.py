@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Markdown, Static
 
 from troubleshooter.diagnosis.knowledge import KnowledgeBase
+from troubleshooter.diagnosis.search import matcher
 from troubleshooter.model import (
     STAGES,
     SYNC_TYPE_OF_KIND,
@@ -108,18 +109,13 @@ class ItemsTable(DataTable[Text | str]):
     def show(self, diagnosis: Diagnosis, filters: Filters) -> tuple[int, int]:
         """Shows the items that pass the filters; returns (shown, matching)."""
         flagged = {f.key for f in diagnosis.findings if f.key}
-        wanted = filters.text.casefold().strip()
+        wanted = matcher(filters.text)  # the same search as --item and the find screen
         matching = [
             t
             for t in diagnosis.items
             if (filters.kind == "all" or t.kind.value == filters.kind)
             and (not filters.problems_only or t.key in flagged)
-            and (
-                not wanted
-                or wanted in t.name.casefold()
-                or wanted in (t.code or "").casefold()
-                or wanted in (t.parent or "").casefold()
-            )
+            and wanted(t)
         ]
         matching.sort(key=lambda t: t.key not in flagged)  # problems first, stable otherwise
         self.clear()
