@@ -257,3 +257,56 @@ def test_help_does_not_load_the_heavy_parts() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
     )
     assert proc.returncode == 0, proc.stderr
+
+
+def test_the_tui_takes_a_teams_own_rules_and_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--rules, --knowledge and --answer reach the TUI's session (the TUI itself is not
+    opened here)."""
+    import shutil
+
+    from troubleshooter.infra.resources import data_dir
+    from troubleshooter.runs.session import Session
+
+    rules = tmp_path / "rules"
+    shutil.copytree(data_dir("rules"), rules)
+    opened: list[Session] = []
+    monkeypatch.setattr("troubleshooter.cli.ui._run", opened.append)
+    code, _, err = invoke("tui", "--demo", "--rules", str(rules), "--answer", "dext.linked=yes")
+    assert code == ExitCode.OK, err
+    [session] = opened
+    assert {r.source.parent for r in session.library.rules.rules} == {rules}
+    assert session.answers == {"dext.linked": "yes"}
+    assert [s.label for s in session.sources] == [f"{DEMO_NAME} · sandbox demo.yaml"]
+
+
+def test_serve_passes_its_options_on_to_the_tui(
+    tmp_scenario,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    import textual_serve.server
+
+    path = tmp_scenario("clock: 2026-11-25T10:00:00Z\norganisation: {name: Served Co}\n")
+    started: list[str] = []
+
+    class Server:
+        def __init__(self, command: str, **kwargs: object) -> None:
+            started.append(command)
+
+        def serve(self) -> None:
+            pass
+
+    monkeypatch.setattr(textual_serve.server, "Server", Server)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    code, _, err = invoke(
+        "serve", "--port", str(port), "--scenario", str(path), "--answer", "dext.linked=yes"
+    )
+    assert code == ExitCode.OK, err
+    [command] = started
+    assert command.endswith(
+        f"-m troubleshooter tui --scenario {path.resolve()} --answer dext.linked=yes"
+    )
+    assert f"Serving the troubleshooter at http://127.0.0.1:{port}" in err
