@@ -3,6 +3,7 @@ written once, the guides that ship with the package, errors without tracebacks."
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import subprocess
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import Served
 
 from troubleshooter.cli import main
 from troubleshooter.errors import ExitCode
@@ -86,6 +88,17 @@ def test_several_organisations_diagnose_together(two_scenarios: tuple[Path, Path
     )
     assert code == ExitCode.FINDINGS, err  # the demo's findings
     assert "One Co" in out and "Two Co" in out and DEMO_NAME in out
+
+
+def test_several_organisations_include_served_ones(served_demo: Served) -> None:
+    """--url names an organisation of a practice run (it used to fall through to live)."""
+    code, out, err = invoke(
+        "diagnose", "--all-organisations", "--url", served_demo.base_url, "--format", "json"
+    )
+    assert code == ExitCode.FINDINGS, err
+    [line] = json.loads(out)["organisations"]
+    assert line["name"] == DEMO_NAME and line["with_findings"] == 5
+    assert {r.method for r in served_demo.sandbox.log.requests} == {"GET"}
 
 
 def test_the_tui_refuses_answers_for_several_organisations(

@@ -61,10 +61,10 @@ def one_organisation(sources: SourceArgs, command: str) -> None:
         raise click.UsageError(
             f"choose one of {' and '.join(named)}: {command} reads one organisation"
         )
-    for folder in sources.folders():
+    if folders := sources.folders():
         raise click.UsageError(
-            f"{sources.scenario_flag} {folder} is a folder: {command} reads one organisation "
-            "(`diagnose --all-organisations` reads every scenario in a folder)"
+            f"{sources.scenario_flag} {folders[0]} is a folder: {command} reads one organisation"
+            " (`diagnose --all-organisations` reads every scenario in a folder)"
         )
     if sources.count > 1:
         raise click.UsageError(
