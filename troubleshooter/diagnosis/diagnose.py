@@ -35,6 +35,7 @@ from troubleshooter.model import (
     normalise_name,
 )
 from troubleshooter.sources.fetch import Connections, Progress, fetch_snapshots
+from troubleshooter.wording import zone_of
 
 
 @dataclass(frozen=True)
@@ -221,7 +222,7 @@ def _diagnose_snapshots(
         organisation=(snapshots[Stage.APPROVALMAX].organisation or organisation).name,
         answered=answer_set.ids,
     )
-    plan = build_plan(findings, library.rules.actions)
+    plan = build_plan(findings, library.rules.actions, zone_of(organisation))
     return Diagnosis(
         generated_at=now,
         organisation=organisation,
