@@ -9,9 +9,18 @@ escapes for its own medium).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 
-from troubleshooter.model import DextIntegration, Diagnosis, ItemKind, Mark, Provenance, Stage
+from troubleshooter.infra.timezones import zone
+from troubleshooter.model import (
+    DextIntegration,
+    Diagnosis,
+    ItemKind,
+    Mark,
+    OrganisationRef,
+    Provenance,
+    Stage,
+)
 
 # -- marks ----------------------------------------------------------------------------------
 
@@ -133,14 +142,25 @@ def sync_type_words(sync_type: str) -> str:
 # -- times ----------------------------------------------------------------------------------
 
 
-def when(moment: datetime | None, zone: tzinfo | None = None) -> str:
-    """A moment as a person reads it: "2026-11-25 14:00 UTC" (or in `zone`, named)."""
+def zone_of(organisation: OrganisationRef | None) -> tzinfo | None:
+    """The organisation's time zone, where its systems say; None: UTC."""
+    return zone(organisation.timezone) if organisation is not None else None
+
+
+def zone_name(zone_: tzinfo | None) -> str:
+    """How a view names its time zone, once: "Pacific/Auckland" or "UTC"."""
+    return str(getattr(zone_, "key", None) or "UTC") if zone_ is not None else "UTC"
+
+
+def when(moment: datetime | None, zone_: tzinfo | None = None, *, named: bool = True) -> str:
+    """A moment as a person reads it, in the organisation's zone: "2026-11-25 14:00 NZDT"
+    (`named`: with the zone's abbreviation, for a time that stands alone; a view that names
+    its zone once writes the others without it)."""
     if moment is None:
         return "unknown"
-    if zone is None:
-        return moment.strftime("%Y-%m-%d %H:%M UTC")
-    local = moment.astimezone(zone)
-    return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or "")
+    local = moment.astimezone(zone_ or UTC)
+    text = local.strftime("%Y-%m-%d %H:%M")
+    return f"{text} {local.tzname() or 'UTC'}" if named else text
 
 
 def span(seconds: float) -> str:
@@ -192,7 +212,7 @@ def verdict(diagnosis: Diagnosis) -> str:
     return text
 
 
-def snapshot_banner(diagnosis: Diagnosis) -> str | None:
+def snapshot_banner(diagnosis: Diagnosis, zone_: tzinfo | None = None) -> str | None:
     """The one line that says a diagnosis comes from a saved bundle, and how old it is."""
     snap = diagnosis.snapshot
     if snap is None:
@@ -205,7 +225,7 @@ def snapshot_banner(diagnosis: Diagnosis) -> str | None:
     )
     return (
         f"Snapshot, not read live: collected {old} before it was diagnosed "
-        f"(the systems' clock then: {when(snap.collected_at)})"
+        f"(the systems' clock then: {when(snap.collected_at, zone_)})"
     )
 
 

@@ -34,6 +34,7 @@ from troubleshooter.model import (
     SystemStatus,
     normalise_name,
 )
+from troubleshooter.wording import zone_of
 
 
 @dataclass(frozen=True)
@@ -220,7 +221,7 @@ def _diagnose_snapshots(
         organisation=(snapshots[Stage.APPROVALMAX].organisation or organisation).name,
         answered=answer_set.ids,
     )
-    plan = build_plan(findings, library.rules.actions)
+    plan = build_plan(findings, library.rules.actions, zone_of(organisation))
     return Diagnosis(
         generated_at=now,
         organisation=organisation,

@@ -74,7 +74,10 @@ def _table(rows: Iterable[ItemRow], stages: list[str]) -> list[Line]:
 
 def text_lines(view: ReportView, width: int = WIDTH) -> list[Line]:
     """The report as lines of (text, role) spans."""
-    out: list[Line] = [[(view.verdict, "verdict")], [(f"Diagnosed at {view.generated}", None)]]
+    out: list[Line] = [
+        [(view.verdict, "verdict")],
+        [(f"Diagnosed at {view.generated} (times: {view.zone})", None)],
+    ]
     if view.snapshot_banner:
         out.append([(view.snapshot_banner, "warning")])
     if view.focus_line:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from troubleshooter.infra.redact import Redactor
 from troubleshooter.infra.safetext import visible
@@ -36,6 +37,8 @@ from troubleshooter.wording import (
     sync_type_words,
     verdict,
     when,
+    zone_name,
+    zone_of,
 )
 
 MAX_HEALTHY_ROWS = 500  # per kind, where healthy items are listed at all; the rest are counted
@@ -150,7 +153,8 @@ class RenamedView:
 class ReportView:
     organisation: str
     verdict: str
-    generated: str
+    generated: str  # with the zone's abbreviation
+    zone: str  # the zone every other time is in, named once: "Pacific/Auckland"
     focus: str | None
     focus_line: str | None
     snapshot_banner: str | None
@@ -169,7 +173,11 @@ class ReportView:
 
 
 def _system(
-    system: SystemStatus, now_age: Callable[..., str], snapshot: bool, shown: Shown
+    system: SystemStatus,
+    now_age: Callable[..., str],
+    snapshot: bool,
+    shown: Shown,
+    local: Callable[..., str],
 ) -> SystemView:
     title = system.stage.label
     details: list[str] = []
@@ -182,7 +190,7 @@ def _system(
         details.append(f"Connection to Xero: {system.xero_connection}")
         brief.append(f"connection to Xero: {system.xero_connection}")
     for name, moment in system.last_sync.items():
-        details.append(f"Last sync of {sync_type_words(name)}: {when(moment)} ({now_age(moment)})")
+        details.append(f"Last sync of {sync_type_words(name)}: {local(moment)} ({now_age(moment)})")
     syncs = ", ".join(
         f"{sync_type_words(name)} {now_age(moment)}" for name, moment in system.last_sync.items()
     )
@@ -191,8 +199,8 @@ def _system(
             details.append(f"Integration: {INTEGRATIONS[system.integration]}")
             brief.append(f"integration: {INTEGRATIONS[system.integration]}")
         if system.last_pull:
-            details.append(f"Last pull: {when(system.last_pull)} ({now_age(system.last_pull)})")
-            brief.append(f"last pull {when(system.last_pull)} ({now_age(system.last_pull)})")
+            details.append(f"Last pull: {local(system.last_pull)} ({now_age(system.last_pull)})")
+            brief.append(f"last pull {local(system.last_pull)} ({now_age(system.last_pull)})")
     unknown = [
         f"{' and '.join(kinds)} unknown: {reason}"
         for reason, kinds in _kinds_by_reason(system).items()
@@ -314,6 +322,10 @@ def build_view(
     shown = shown or shower()
     now = diagnosis.generated_at
     snapshot = diagnosis.snapshot is not None
+    zone_ = zone_of(diagnosis.organisation)
+
+    def local(moment: datetime | None) -> str:
+        return when(moment, zone_, named=False)  # the view names its zone once
 
     def now_age(moment: object) -> str:
         return age(moment, now)  # type: ignore[arg-type]
@@ -368,11 +380,12 @@ def build_view(
     return ReportView(
         organisation=shown(diagnosis.organisation.name),
         verdict=shown(verdict(diagnosis)),
-        generated=when(now),
+        generated=when(now, zone_),
+        zone=zone_name(zone_),
         focus=shown(diagnosis.focus) if diagnosis.focus is not None else None,
         focus_line=focus_line,
-        snapshot_banner=snapshot_banner(diagnosis),
-        systems=[_system(s, now_age, snapshot, shown) for s in diagnosis.systems],
+        snapshot_banner=snapshot_banner(diagnosis, zone_),
+        systems=[_system(s, now_age, snapshot, shown, local) for s in diagnosis.systems],
         plan=plan,
         findings=_findings(diagnosis, shown),
         articles=[

@@ -21,7 +21,7 @@ from troubleshooter.model import (
     Stage,
     SystemStatus,
 )
-from troubleshooter.wording import INTEGRATIONS, KINDS, PROVENANCE, SYMBOLS, age, when
+from troubleshooter.wording import INTEGRATIONS, KINDS, PROVENANCE, SYMBOLS, age, when, zone_of
 
 MARK_STYLES = {
     Mark.PRESENT: "green",
@@ -146,22 +146,23 @@ def story(trace: ItemTrace, diagnosis: Diagnosis) -> Text:
     out.append(trace.label, style="bold")
     out.append(f"  ({trace.kind.label}{', code ' + trace.code if trace.code else ''})\n\n")
     systems = {s.stage: s for s in diagnosis.systems}
+    zone = zone_of(diagnosis.organisation)
     for stage in STAGES:
         detail = trace.detail.get(stage)
         out.append(f"{stage.label}: ", style="bold")
         out.append_text(mark_cell(trace, stage))
         if detail is not None and detail.since is not None:
             verb = "changed" if stage is Stage.XERO else "arrived"
-            out.append(f", {verb} {when(detail.since)}")
+            out.append(f", {verb} {when(detail.since, zone)}")
         if detail is not None and detail.confidence is not None and detail.confidence < 1:
             out.append(f" (pasted, matched at {detail.confidence:.0%})")
         system = systems.get(stage)
         if system is not None and stage is Stage.APPROVALMAX and system.last_sync:
             sync_type = SYNC_TYPE_OF_KIND[trace.kind]
             if sync_type in system.last_sync:
-                out.append(f"; last synced from Xero {when(system.last_sync[sync_type])}")
+                out.append(f"; last synced from Xero {when(system.last_sync[sync_type], zone)}")
         if system is not None and stage is Stage.DEXT and system.last_pull:
-            out.append(f"; last pulled {when(system.last_pull)}")
+            out.append(f"; last pulled {when(system.last_pull, zone)}")
         if stage in trace.blocked:
             out.append(f"\n  not expected here: {trace.blocked[stage]}", style="italic")
         out.append("\n")
