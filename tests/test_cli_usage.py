@@ -298,19 +298,19 @@ def test_serve_passes_its_options_on_to_the_tui(
     tmp_scenario,
     monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
 ) -> None:
-    import textual_serve.server
+    from troubleshooter.tui.serve import GuardedServer
 
     path = tmp_scenario("clock: 2026-11-25T10:00:00Z\norganisation: {name: Served Co}\n")
     started: list[str] = []
 
-    class Server:
-        def __init__(self, command: str, **kwargs: object) -> None:
-            started.append(command)
+    def serve(self: GuardedServer, debug: bool = False) -> None:
+        started.append(self.command)
+        if self.sock is not None:
+            self.sock.close()
+        assert self.announce is not None
+        self.announce()
 
-        def serve(self) -> None:
-            pass
-
-    monkeypatch.setattr(textual_serve.server, "Server", Server)
+    monkeypatch.setattr(GuardedServer, "serve", serve)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

@@ -1,4 +1,4 @@
-"""The terminal UI, driven by Textual's Pilot: open, filter, select, answer, export."""
+"""The terminal UI, driven by Textual's Pilot: every key, every screen, at the sizes people use."""
 
 from __future__ import annotations
 
@@ -7,87 +7,32 @@ from pathlib import Path
 
 import pytest
 from conftest import FAST
-from textual.widgets import Button, Checkbox, Input, Markdown, OptionList, Select, Static
+from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from troubleshooter.diagnosis.diagnose import Library
 from troubleshooter.infra.resources import demo_scenario
+from troubleshooter.model import Mark
+from troubleshooter.runs.answerstore import AnswerStore
 from troubleshooter.runs.session import Session
 from troubleshooter.runs.source import scenario_source
 from troubleshooter.tui.app import TroubleshooterApp
 from troubleshooter.tui.commands import TroubleshooterCommands
-from troubleshooter.tui.screens import ExportScreen, FindScreen, KnowledgeScreen, QuestionsScreen
+from troubleshooter.tui.dialogs import Choice, ExportScreen, HelpScreen, OrganisationScreen
+from troubleshooter.tui.keys import key_rows
+from troubleshooter.tui.main import MainScreen
+from troubleshooter.tui.screens import (
+    FindScreen,
+    ItemScreen,
+    KnowledgeScreen,
+    PlanScreen,
+    QuestionCard,
+    QuestionsScreen,
+)
+from troubleshooter.tui.text import MARK_STYLES
 from troubleshooter.tui.widgets import ItemsTable, SystemCard
 
 SIZE = (160, 45)
-
-
-def make_app(*paths: Path, export_folder: Path | None = None) -> TroubleshooterApp:
-    # Labelled by file name (check=False), as the snapshots show them.
-    sources = [
-        scenario_source(p, check=False, settings=FAST) for p in (paths or (demo_scenario(),))
-    ]
-    return TroubleshooterApp(Session(sources, Library.load()), export_folder=export_folder)
-
-
-async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause(0.3)  # and the detail pane, which follows the cursor a moment later
-
-
-def text_of(app: TroubleshooterApp, selector: str) -> str:
-    return str(app.query_one(selector, Static).render())
-
-
-async def test_the_demo_opens_with_its_diagnosis() -> None:
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        assert app.diagnosis is not None
-        assert "5 items stopped on the way from Xero to Dext" in text_of(app, "#verdict")
-        assert "1. Give the bank account an account code in Xero" in text_of(app, "#plan")
-        assert text_of(app, "#count") == "79 of 79 items"
-        assert app.query_one(ItemsTable).row_count == 79
-        cards = {c.stage.value: c.classes for c in app.query(SystemCard)}
-        assert all("ok" in classes for classes in cards.values())
-        assert app.focused is app.query_one(ItemsTable)  # letters are commands at once
-
-
-async def test_filters_and_search() -> None:
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("p")
-        assert app.query_one("#problems", Checkbox).value is True
-        assert text_of(app, "#count") == "5 of 79 items"
-        await pilot.press("p", "slash")
-        await pilot.press(*"wellbeing")
-        assert text_of(app, "#count") == "1 of 79 items"
-        await pilot.press("escape")
-        app.query_one("#search", Input).value = ""
-        app.query_one("#kind", Select).value = "tax_rate"
-        await pilot.pause()
-        assert text_of(app, "#count") == "5 of 79 items"
-        table = app.query_one(ItemsTable)
-        assert all(
-            str(table.get_row_at(r)[0]).strip().startswith("tax rate")
-            for r in range(table.row_count)
-        )
-
-
-async def test_selecting_an_item_tells_its_story() -> None:
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("down")  # problems come first: the second is Staff Wellbeing
-        await pilot.pause(0.3)
-        story = text_of(app, "#story")
-        assert story.startswith("Staff Wellbeing  (account, code 429)")
-        assert "ApprovalMax: ✗ missing" in story and "last synced from Xero" in story
-        advice = text_of(app, "#advice")
-        assert "not yet in ApprovalMax" in advice and "1. Sync to ApprovalMax first" in advice
-        article = app.query_one("#article", Markdown)
-        assert "Sync the item to ApprovalMax first" in article.source
-
+SIZES = {"80x24": (80, 24), "120x40": (120, 40), "200x60": (200, 60)}
 
 BLIND = """\
 clock: 2026-11-25T10:00:00Z
@@ -98,39 +43,380 @@ dext: {access: none}
 """
 
 
-async def test_answering_a_question_updates_the_diagnosis(tmp_path: Path) -> None:
-    path = tmp_path / "blind.yaml"
-    path.write_text(BLIND, encoding="utf-8")
-    app = make_app(path)
+def make_app(
+    *paths: Path, export_folder: Path | None = None, store: AnswerStore | None = None
+) -> TroubleshooterApp:
+    # Labelled by file name (check=False), as the snapshots show them.
+    sources = [
+        scenario_source(p, check=False, settings=FAST) for p in (paths or (demo_scenario(),))
+    ]
+    return TroubleshooterApp(
+        Session(sources, Library.load()), export_folder=export_folder, answer_store=store
+    )
+
+
+def blind(tmp_path: Path, name: str = "Blind Co") -> Path:
+    path = tmp_path / f"{name.split()[0].lower()}.yaml"
+    path.write_text(BLIND.replace("Blind Co", name), encoding="utf-8")
+    return path
+
+
+async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause(0.3)  # and the detail pane, which follows the cursor a moment later
+
+
+def text_of(app: TroubleshooterApp, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+# -- the main screen --
+
+
+async def test_the_demo_opens_with_its_diagnosis() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.diagnosis is not None
+        assert isinstance(app.screen, MainScreen)
+        assert "5 items stopped on the way from Xero to Dext" in text_of(app, "#verdict")
+        assert "1. Give the bank account an account code in Xero" in text_of(app, "#plan")
+        assert text_of(app, "#count") == "79 of 79 items"
+        assert app.screen.query_one(ItemsTable).row_count == 79
+        cards = {c.stage.value: c.classes for c in app.screen.query(SystemCard)}
+        assert all("ok" in classes for classes in cards.values())
+        assert app.focused is app.screen.query_one(ItemsTable)  # letters are commands at once
+
+
+async def test_filters_and_search() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        assert app.screen.query_one("#problems", Checkbox).value is True
+        assert text_of(app, "#count") == "5 of 79 items · problems only"
+        await pilot.press("p", "slash")
+        await pilot.press(*"wellbeing")
+        assert text_of(app, "#count") == "1 of 79 items · “wellbeing”"
+        await pilot.press("escape")
+        assert app.focused is app.screen.query_one(ItemsTable)
+        app.screen.query_one("#search", Input).value = ""
+        await pilot.press("t", "t", "t", "t", "t")  # every kind, accounts, …, tax rates
+        await pilot.pause()
+        assert text_of(app, "#count") == "5 of 79 items · tax rates"
+        table = app.screen.query_one(ItemsTable)
+        assert all(
+            str(table.get_row_at(r)[1]).startswith("tax rate") for r in range(table.row_count)
+        )
+
+
+async def test_the_kind_filter_names_every_kind_once() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        select = app.screen.query_one("#kind", Select)
+        labels = [str(prompt) for prompt, _ in select._options]
+        assert len(labels) == len(set(labels)) == 7
+        assert "Tracking categories" in labels and "Tracking options" in labels
+
+
+async def test_j_k_and_the_arrows_move() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(ItemsTable)
+        assert table.cursor_row == 0
+        await pilot.press("j", "j", "down")
+        assert table.cursor_row == 3
+        await pilot.press("k", "up")
+        assert table.cursor_row == 1
+        await pilot.pause(0.3)
+        story = text_of(app, "#story")
+        assert story.startswith("Staff Wellbeing  (account, code 429)")
+        assert "ApprovalMax: ✗ missing" in story and "last synced from Xero" in story
+        advice = text_of(app, "#advice")
+        assert "not yet in ApprovalMax" in advice and "1. Sync to ApprovalMax first" in advice
+        assert "Sync the item to ApprovalMax first" in app.screen.query_one("#article").source
+
+
+async def test_enter_opens_the_story_and_esc_and_q_come_back() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "enter")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, ItemScreen)
+        assert app.screen.trace.name == "Staff Wellbeing"
+        assert "ApprovalMax: ✗ missing" in text_of(app, "#story")
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+        await pilot.press("enter")
+        assert isinstance(app.screen, ItemScreen)
+        await pilot.press("q")  # back, not quit
+        assert isinstance(app.screen, MainScreen) and app.is_running
+
+
+async def test_q_on_the_main_screen_quits() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0 and not app.is_running
+
+
+@pytest.mark.parametrize(
+    ("key", "screen"),
+    [
+        ("w", PlanScreen),
+        ("i", KnowledgeScreen),
+        ("question_mark", HelpScreen),
+        ("e", ExportScreen),
+        ("enter", ItemScreen),
+    ],
+)
+async def test_every_sub_screen_goes_back_with_esc_and_q(key: str, screen: type) -> None:
+    app = make_app(export_folder=Path("/nowhere"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for leave in ("escape", "q"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, screen)
+            await pilot.press(leave)
+            await pilot.pause()
+            assert isinstance(app.screen, MainScreen), leave
+        assert app.is_running
+
+
+async def test_footers_show_only_what_works_there() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        main = app.screen.active_bindings
+        assert {"slash", "f", "w", "e", "q"} <= set(main)
+        assert "a" not in main  # no questions to answer in the demo
+        assert "o" not in main  # one organisation
+        await pilot.press("enter")
+        await pilot.pause()
+        item = app.screen.active_bindings
+        assert not {"slash", "p", "f", "w", "a", "e"} & set(item)
+        assert item["y"].binding.description == "Copy as Markdown"
+        assert item["q"].binding.action == "back"
+
+
+# -- keys: y, switch organisation, help --
+
+
+async def test_y_copies_the_story_and_steps_as_markdown() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "y")
+        await pilot.pause()
+        text = app.clipboard
+        assert text.startswith("### Staff Wellbeing: account (code 429)\n")
+        assert "- **ApprovalMax:** ✗ missing" in text
+        assert "**What to do, in this order**" in text
+        assert "1. **Sync to ApprovalMax first** (for: Staff Wellbeing and 1 other item)" in text
+        # From the story screen and from the plan too.
+        await pilot.press("enter", "y")
+        assert app.clipboard == text
+        await pilot.press("escape", "w", "y")
+        plan = app.clipboard
+        assert plan.startswith("**Harbour Street Coffee Roasters Ltd: 5 items stopped")
+        assert "4. **Reconnect ApprovalMax to Dext (or reload Dext\\'s lists)**" not in plan
+        assert "4. **Reconnect ApprovalMax to Dext" in plan
+
+
+async def test_o_switches_organisation(tmp_path: Path) -> None:
+    app = make_app(demo_scenario(), blind(tmp_path, "Other Co"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.diagnosis is not None and app.diagnosis.organisation.name.startswith("Harbour")
+        assert "o" in app.screen.active_bindings
+        await pilot.press("o")
+        await pilot.pause()
+        assert isinstance(app.screen, OrganisationScreen)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        assert app.diagnosis is not None and app.diagnosis.organisation.name == "Other Co"
+        assert app.title == "Other Co"
+        names = [n for n, _, _ in TroubleshooterCommands(app.screen)._commands()]
+        assert "Switch organisation: demo" in names and "Switch organisation…" in names
+
+
+async def test_help_lists_every_key_of_the_screen_it_came_from() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        main = app.screen
+        rows = key_rows(main)
+        does = {r.does for r in rows}
+        for binding in MainScreen.BINDINGS:
+            if binding.key in ("a", "o"):  # no questions, one organisation: not working here
+                continue
+            assert binding.description in does, binding
+        assert {"Next row", "Previous row", "Next field", "Help"} <= does
+        keys = {r.does: r.keys for r in rows}
+        assert set(keys["Next row"].split(" / ")) == {"j", "↓"}
+        assert set(keys["Previous row"].split(" / ")) == {"k", "↑"}
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen) and app.screen.title_text == "the list"
+        table = app.screen.query_one("#help-keys")
+        shown = {str(table.get_row_at(r)[1]) for r in range(table.row_count)}
+        assert does <= shown
+        await pilot.press("escape", "enter", "f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen) and app.screen.title_text == "an item's story"
+        table = app.screen.query_one("#help-keys")
+        shown = {str(table.get_row_at(r)[1]) for r in range(table.row_count)}
+        assert {"Back", "Copy as Markdown", "Help"} <= shown
+        assert "Search" not in shown and "Export" not in shown
+
+
+# -- find --
+
+
+async def test_find_enter_picks_the_best_match() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await pilot.pause()
+        assert isinstance(app.screen, FindScreen)
+        await pilot.press(*"Staff Wellbeing", "enter")
+        await settle(pilot)
+        story = text_of(app, "#story")
+        assert story.startswith("Staff Wellbeing  (account, code 429)")
+        assert "Sync to ApprovalMax first" in text_of(app, "#advice")
+        await pilot.press("y")
+        assert app.clipboard.startswith("### Staff Wellbeing")
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_find_without_a_match_offers_the_closest_names_and_what_to_check() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f", *"staff welbeeing", "enter")
+        await pilot.pause()
+        note = text_of(app, "#find-note")
+        assert "Nothing in Xero, ApprovalMax or Dext matches “staff welbeeing”" in note
+        assert "Did you mean: “Staff Wellbeing”" in note
+        assert "right organisation (Harbour Street Coffee Roasters Ltd)" in note
+        assert "saved in Xero" in note
+
+
+# -- questions and answers --
+
+
+async def test_answering_a_question_updates_the_diagnosis_and_keeps_it(tmp_path: Path) -> None:
+    store = AnswerStore(tmp_path / "answers")
+    app = make_app(blind(tmp_path), store=store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert app.diagnosis is not None
         before = len(app.diagnosis.questions)
-        assert "question(s) would settle the rest" in text_of(app, "#verdict")
+        assert "Press a to answer them." in text_of(app, "#verdict")
         await pilot.press("a")
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, QuestionsScreen)
+        assert str(screen.query_one("#questions-intro", Static).render()).startswith(
+            f"{before} questions would settle"
+        )
         card = next(
-            c
-            for c in screen.query("QuestionCard")
-            if c.question.id == "approvalmax.xero_connection"
-        )  # type: ignore[attr-defined]
+            c for c in screen.query(QuestionCard) if c.question.id == "approvalmax.xero_connection"
+        )
         card.query_one(Select).value = "connected"
         card.query_one(Button).press()
         await settle(pilot)  # the diagnosis is made again in a worker
         assert app.session.answers == {"approvalmax.xero_connection": "connected"}
         assert len(app.diagnosis.questions) == before - 1
-        # A bad answer is refused with its reason and changes nothing.
-        card = next(c for c in screen.query("QuestionCard") if c.question.id == "dext.last_pull")  # type: ignore[attr-defined]
-        card.query_one(Input).value = "yesterday"
+        assert store.load(app.diagnosis.organisation) == app.session.answers  # kept
+        # A bad answer is refused in a plain sentence, without the question's id.
+        card = next(c for c in screen.query(QuestionCard) if c.question.id == "dext.last_pull")
+        card.query_one(Input).value = "not a time"
         card.query_one(Button).press()
         await pilot.pause()
-        assert "write a time with its zone" in str(card.query_one(".problem", Static).render())
+        problem = str(card.query_one(".problem", Static).render())
+        assert problem and "dext.last_pull" not in problem and "answers:" not in problem
         assert "dext.last_pull" not in app.session.answers
 
 
-async def test_export_writes_a_file_that_reads_back(tmp_path: Path) -> None:
+async def test_leaving_with_typed_answers_asks_and_keeps_them(tmp_path: Path) -> None:
+    app = make_app(blind(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        card = next(c for c in app.screen.query(QuestionCard) if c.question.type == "datetime")
+        field = card.query_one(Input)
+        field.focus()
+        await pilot.press(*"-2h", "q")  # q types into the field: it does not leave
+        assert field.value == "-2hq"
+        await pilot.press("backspace", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, Choice)  # asked, not left
+        await pilot.click("#choice-keep")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen) and app.is_running
+        assert app.drafts == {card.question.id: "-2h"}
+        await pilot.press("a")
+        await pilot.pause()
+        again = next(c for c in app.screen.query(QuestionCard) if c.question.id == card.question.id)
+        assert again.value() == "-2h"  # still there
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.click("#choice-drop")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen) and app.drafts == {}
+
+
+async def test_quitting_with_typed_answers_asks_first(tmp_path: Path) -> None:
+    app = make_app(blind(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.drafts["dext.last_pull"] = "-2h"
+        await pilot.press("q")
+        await pilot.pause()
+        assert isinstance(app.screen, Choice) and app.is_running
+        await pilot.click("#choice-stay")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen) and app.is_running
+
+
+async def test_kept_answers_are_offered_on_start(tmp_path: Path) -> None:
+    store = AnswerStore(tmp_path / "answers")
+    path = blind(tmp_path)
+    first = make_app(path, store=store)
+    async with first.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert first.diagnosis is not None
+        organisation = first.diagnosis.organisation
+    store.save(organisation, {"approvalmax.xero_connection": "connected", "gone.question": "x"})
+    app = make_app(path, store=store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, Choice)
+        assert "2 answers kept from last time for Blind Co" in str(
+            app.screen.query_one(Static).render()
+        )
+        await pilot.click("#choice-use")
+        await settle(pilot)
+        assert app.session.answers == {"approvalmax.xero_connection": "connected"}
+        assert app.diagnosis is not None
+        assert "approvalmax.xero_connection" not in {q.id for q in app.diagnosis.questions}
+
+
+# -- export --
+
+
+async def test_export_in_a_terminal_writes_a_file_that_reads_back(tmp_path: Path) -> None:
     app = make_app(export_folder=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -142,7 +428,7 @@ async def test_export_writes_a_file_that_reads_back(tmp_path: Path) -> None:
         await pilot.pause()
         path_input = dialog.query_one("#export-path", Input)
         assert path_input.value.endswith(".json") and path_input.value.startswith(str(tmp_path))
-        dialog.query_one("#export-save", Button).press()
+        await pilot.press("enter")  # the Save button has the focus
         await pilot.pause()
         written = Path(path_input.value)
         assert f"Saved to {written.resolve()}" in str(
@@ -153,33 +439,54 @@ async def test_export_writes_a_file_that_reads_back(tmp_path: Path) -> None:
         assert data["summary"]["with_findings"] == 5
 
 
-async def test_find_knowledge_and_the_palette() -> None:
-    app = make_app()
+async def test_export_in_a_browser_is_a_download_never_a_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    delivered: list[tuple[str, dict[str, object]]] = []
+
+    def deliver_text(self: TroubleshooterApp, file, **kwargs: object) -> str:  # type: ignore[no-untyped-def]
+        delivered.append((file.read(), kwargs))
+        return "key"
+
+    monkeypatch.setattr(TroubleshooterApp, "is_web", property(lambda self: True))
+    monkeypatch.setattr(TroubleshooterApp, "deliver_text", deliver_text)
+    app = make_app(export_folder=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("f")
+        await pilot.press("e")
         await pilot.pause()
-        assert isinstance(app.screen, FindScreen)
-        await pilot.press(*"oat milk")
-        await pilot.pause()
-        options = app.screen.query_one("#matches", OptionList)
-        assert options.option_count == 1
+        assert not app.screen.query("#export-path")  # no server path to type
+        assert str(app.screen.query_one("#export-save", Button).label) == "Download"
         await pilot.press("enter")
         await pilot.pause()
-        assert "Kaimai Oat Milk Co" in str(app.screen.query_one("#story", Static).render())
-        assert "Dext: ✗ missing" in str(app.screen.query_one("#story", Static).render())
-        await pilot.press("escape", "k")
-        await pilot.pause()
-        assert isinstance(app.screen, KnowledgeScreen)
-        await pilot.press(*"supplier bill")
-        await pilot.pause()
-        first = app.screen.query_one("#kb-list", OptionList).get_option_at_index(0)
-        assert first.id == "contact-is-not-a-supplier"
-        await pilot.press("escape")
-        provider = TroubleshooterCommands(app.screen)
-        names = [name for name, _, _ in provider._commands()]
-        assert names[0] == "Export report…" and "Re-check" in names
-        assert any(n.startswith("Open article: ") for n in names)
+    [(text, kwargs)] = delivered
+    assert text.startswith("# Harbour Street Coffee Roasters Ltd")
+    assert (
+        kwargs["save_filename"] == "troubleshooter-harbour-street-coffee-roasters-ltd-2026-11-25.md"
+    )
+    assert kwargs["mime_type"] == "text/markdown"
+    assert list(tmp_path.iterdir()) == []  # nothing written on the server
+
+
+# -- the systems, honestly --
+
+
+async def test_a_system_read_partly_says_what_came_from_where(tmp_path: Path) -> None:
+    app = make_app(blind(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        approvalmax = app.screen.query_one("#system-approvalmax", SystemCard)
+        text = str(approvalmax.render())
+        assert "partial" in approvalmax.classes and "✓" not in text
+        assert "organisations from its API" in text and "lists and sync times unknown" in text
+        assert "from you: 0 of 3 answered" in text
+        dext = app.screen.query_one("#system-dext", SystemCard)
+        assert "not connected" in str(dext.render()) and "not connected: " not in str(dext.render())
+
+
+def test_unknown_never_looks_like_missing() -> None:
+    assert MARK_STYLES[Mark.UNKNOWN] != MARK_STYLES[Mark.MISSING]
+    assert "red" not in MARK_STYLES[Mark.UNKNOWN]
 
 
 async def test_a_failing_system_is_shown_and_the_app_stays_up(tmp_path: Path) -> None:
@@ -193,7 +500,7 @@ async def test_a_failing_system_is_shown_and_the_app_stays_up(tmp_path: Path) ->
     app = make_app(path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        card = app.query_one("#system-dext", SystemCard)
+        card = app.screen.query_one("#system-dext", SystemCard)
         assert "failed" in card.classes
         assert "503" in str(card.render())
         assert "Dext could not be fully checked" in text_of(app, "#verdict")
@@ -202,40 +509,36 @@ async def test_a_failing_system_is_shown_and_the_app_stays_up(tmp_path: Path) ->
         assert app.is_running and "failed" in card.classes
 
 
-async def test_switching_organisation(tmp_path: Path) -> None:
-    other = tmp_path / "other.yaml"
-    other.write_text(BLIND.replace("Blind Co", "Other Co"), encoding="utf-8")
-    app = make_app(demo_scenario(), other)
+# -- the columns at every width --
+
+
+@pytest.mark.parametrize("size", [*list(SIZES.values()), (44, 30)], ids=[*SIZES, "phone"])
+async def test_the_three_stage_columns_are_always_there(size: tuple[int, int]) -> None:
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(ItemsTable)
+        labels = [str(c.label) for c in table.ordered_columns]
+        assert labels[-3:] == ["Xero", "ApprovalMax", "Dext"]
+        used = sum(c.get_render_width(table) for c in table.ordered_columns)
+        assert used <= table.size.width  # the Dext column is never cut
+        words = "✗ missing" in str(table.get_row_at(1)[-1])
+        assert words == (size[0] >= 200)  # symbols only where there is no room
+        if size[0] < 120:  # the plan is one line and one key away
+            assert text_of(app, "#plan").startswith("w: the plan, 4 steps · 1. Give")
+
+
+# -- the palette --
+
+
+async def test_the_palette_offers_what_makes_sense_now() -> None:
+    app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert app.diagnosis is not None and app.diagnosis.organisation.name.startswith("Harbour")
-        names = [n for n, _, _ in TroubleshooterCommands(app.screen)._commands()]
-        assert "Switch organisation: other" in names
-        app.switch_organisation(1)
-        await settle(pilot)
-        assert app.diagnosis is not None and app.diagnosis.organisation.name == "Other Co"
-
-
-@pytest.mark.parametrize(
-    "keys",
-    [(), ("a",), ("e",), ("k",), ("question_mark",)],
-    ids=["main", "questions", "export", "knowledge", "help"],
-)
-def test_screens_look_right(snap_compare, keys: tuple[str, ...], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
-        await settle(pilot)
-        for key in keys:
-            await pilot.press(key)
-        await pilot.pause()
-        for field in pilot.app.screen.query(Input):
-            field.cursor_blink = False
-
-    path = demo_scenario()
-    if "a" in keys:  # the questions of a blind organisation
-        path = tmp_path / "blind.yaml"
-        path.write_text(BLIND, encoding="utf-8")
-    app = make_app(path, export_folder=Path("/reports"))
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+        names = [name for name, _, _ in TroubleshooterCommands(app.screen)._commands()]
+        assert names[0] == "Export report…" and "Check again" in names
+        assert "Answer questions…" not in names  # none to answer
+        assert any(n.startswith("Open article: ") for n in names)
 
 
 async def test_screens_do_not_stack_on_themselves() -> None:
@@ -248,4 +551,45 @@ async def test_screens_do_not_stack_on_themselves() -> None:
         app.action_knowledge("hidden-in-dext")  # from the palette: opens the article in place
         await pilot.pause()
         assert len(app.screen_stack) == depth
-        assert "Visible" in app.screen.query_one("#kb-article", Markdown).source
+        assert "Visible" in app.screen.query_one("#kb-article").source
+
+
+# -- how they look --
+
+
+@pytest.mark.parametrize("size", list(SIZES), ids=list(SIZES))
+@pytest.mark.parametrize(
+    "keys",
+    [(), ("f", *"wellbeing", "enter"), ("a",), ("question_mark",)],
+    ids=["main", "find", "questions", "help"],
+)
+def test_screens_look_right(  # type: ignore[no-untyped-def]
+    snap_compare, keys: tuple[str, ...], size: str, tmp_path: Path
+) -> None:
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+        await settle(pilot)
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False
+
+    path = demo_scenario()
+    if "a" in keys:  # the questions of a blind organisation
+        path = tmp_path / "blind.yaml"
+        path.write_text(BLIND, encoding="utf-8")
+    app = make_app(path, export_folder=Path("/reports"))
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=run_before)
+
+
+@pytest.mark.parametrize("keys", [("e",), ("i",), ("w",)], ids=["export", "knowledge", "plan"])
+def test_other_screens_look_right(snap_compare, keys: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        await pilot.press(*keys)
+        await settle(pilot)
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False
+
+    app = make_app(export_folder=Path("/reports"))
+    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)

@@ -8,7 +8,7 @@ from conftest import run, scenario
 
 from troubleshooter.diagnosis.diagnose import Library
 from troubleshooter.model import Diagnosis
-from troubleshooter.runs.watch import Check, still_to_fix, watch
+from troubleshooter.runs.watch import Check, left_words, still_to_fix, watch
 from troubleshooter.sandbox.app import Sandbox
 
 STUCK = """
@@ -64,7 +64,8 @@ def test_it_checks_again_until_resolved(library: Library) -> None:
         (3, True, 0, None),
     ]
     assert checks[1].at - checks[0].at == timedelta(seconds=60)  # this machine's clock
-    assert str(checks[0]).endswith(f": {left} still to fix; next check in 60 s")
+    assert str(checks[0]).endswith(f": {left_words(stuck)}; next check in 60 s")
+    assert left_words(stuck) == f"{left} item{'s' if left > 1 else ''} still to fix"
     assert str(checks[2]).endswith(": resolved, nothing left to fix")
     assert str(checks[0]).startswith("check 1 at ")
 
@@ -85,8 +86,7 @@ def test_it_stops_at_the_limit(library: Library) -> None:
     assert last is stuck
     assert clock.waits == [10, 10]  # checks at 0, 10 and 20 s; a fourth would be at 30 s
     assert [c.next_in for c in checks] == [10, 10, None]
-    left = still_to_fix(stuck)
-    assert str(checks[-1]).endswith(f": {left} still to fix; stopped watching after 25 s")
+    assert str(checks[-1]).endswith(f": {left_words(stuck)}; stopped watching after 25 s")
 
 
 def test_a_first_check_without_findings_ends_at_once(library: Library) -> None:
@@ -103,3 +103,16 @@ def test_a_first_check_without_findings_ends_at_once(library: Library) -> None:
         now=clock.now,
     )
     assert clock.waits == [] and len(checks) == 1 and checks[0].resolved
+
+
+def test_what_is_left_counts_each_item_once(library: Library) -> None:
+    """An item with two findings is one item to fix (it read "2 still to fix")."""
+    from troubleshooter.infra.resources import demo_scenario
+    from troubleshooter.sandbox.scenario import load_scenario
+
+    demo = run(Sandbox(load_scenario(demo_scenario())), library)
+    keys = [f.key for f in demo.findings if f.key]
+    assert len(keys) > len(set(keys))  # one item has more than one finding
+    assert left_words(demo) == f"{len(set(keys))} items still to fix"
+    [one] = diagnoses(library, STUCK)
+    assert left_words(one) == "1 item still to fix"

@@ -26,6 +26,7 @@ from troubleshooter.cli.output import (
     keep_secrets,
     progress,
     say,
+    write_diagnosis,
     write_result,
 )
 from troubleshooter.diagnosis.diagnose import exit_code_for
@@ -33,7 +34,7 @@ from troubleshooter.errors import ExitCode
 from troubleshooter.infra import aio
 from troubleshooter.infra.durations import DurationError, parse_duration
 from troubleshooter.model import Diagnosis
-from troubleshooter.report import export, export_practice, load_diagnosis, report_json_schema
+from troubleshooter.report import export_practice, load_diagnosis, report_json_schema
 from troubleshooter.runs.bundle import bundle_json
 from troubleshooter.runs.bundle import collect as gather
 from troubleshooter.runs.practice import OrganisationSummary, diagnose_practice
@@ -176,8 +177,8 @@ def diagnose(
         result = watch(check, interval=interval, limit=limit, report=lambda c: say(str(c)))
     else:
         result = check()
-    text = export(result, format_for(fmt, output), secrets=secrets, contact_details=contact_details)
-    write_result(text, output)
+    fmt = format_for(fmt, output)
+    write_diagnosis(result, fmt, output, secrets=secrets, contact_details=contact_details)
     finish(exit_code_for(result))
 
 
@@ -266,8 +267,7 @@ def report() -> None:
 def report_render(source: Path, fmt: str | None, output: str, contact_details: bool) -> None:
     """Render a diagnosis saved as JSON (`diagnose --format json`) in another format."""
     diagnosis = load_diagnosis(source)
-    text = export(diagnosis, format_for(fmt, output), contact_details=contact_details)
-    write_result(text, output)
+    write_diagnosis(diagnosis, format_for(fmt, output), output, contact_details=contact_details)
 
 
 @report.command("schema")

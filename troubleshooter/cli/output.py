@@ -7,6 +7,10 @@
   nor drive the terminal.
 - A result written to a file (`-o FILE`) goes through the one writer (infra/files.py): whole or
   not at all, pipes and devices written in place, a folder refused; replacing a file is said.
+- The text report on a terminal follows the terminal's width and is coloured by the role of
+  each span (report/text.py builds lines of (text, role) spans; Rich prints them as `Text`,
+  never as markup); with `NO_COLOR` set it has no colour. Piped or written to a file it is the
+  same plain text as ever, 100 columns wide.
 """
 
 from __future__ import annotations
@@ -17,12 +21,16 @@ from pathlib import Path
 from typing import NoReturn
 
 import click
+from rich.console import Console
+from rich.text import Text
 
 from troubleshooter.errors import ExitCode
 from troubleshooter.infra.files import write_file
 from troubleshooter.infra.redact import redact
 from troubleshooter.infra.safetext import visible_lines
-from troubleshooter.model import Stage
+from troubleshooter.model import Diagnosis, Stage
+from troubleshooter.report import export, text_lines
+from troubleshooter.report.view import build_view, shower
 
 FORMATS = ("text", "md", "html", "json")
 _BY_SUFFIX = {".md": "md", ".html": "html", ".htm": "html", ".json": "json"}
@@ -96,3 +104,63 @@ def write_result(text: str, output: str) -> None:
     if written.direct:
         return  # a pipe or a device (/dev/stdout): the result is what it carries
     say(f"{'replaced' if written.replaced else 'wrote'} {written.path}")
+
+
+# A role's look on a terminal. Unknown is never the red of missing: it is not missing.
+ROLE_STYLES = {
+    "verdict": "bold",
+    "heading": "bold underline",
+    "system": "bold",
+    "step": "bold",
+    "warning": "bold yellow",
+    "present": "green",
+    "missing": "bold red",
+    "unknown": "italic magenta",
+    "archived": "yellow",
+    "hidden": "yellow",
+    "renamed": "cyan",
+}
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def terminal() -> Console:
+    """Rich's console on stdout: the terminal's width, colour unless NO_COLOR is set."""
+    return Console(highlight=False, emoji=False)
+
+
+def print_text_report(
+    diagnosis: Diagnosis,
+    console: Console,
+    *,
+    secrets: Iterable[str] = (),
+    contact_details: bool = False,
+) -> None:
+    """The text report at the console's width, each span styled by its role."""
+    view = build_view(
+        diagnosis, shown=shower(secrets=secrets, contact_details=contact_details), healthy_rows=0
+    )
+    for line in text_lines(view, console.width):
+        out = Text()
+        for text, role in line:
+            out.append(text, style=ROLE_STYLES.get(role or "", ""))
+        console.print(out, soft_wrap=True)
+
+
+def write_diagnosis(
+    diagnosis: Diagnosis,
+    fmt: str,
+    output: str,
+    *,
+    secrets: Iterable[str] = (),
+    contact_details: bool = False,
+) -> None:
+    """A diagnosis as the person asked: on a terminal the text in colour at its width; else
+    the export, to stdout or a file."""
+    if fmt == "text" and output == "-" and stdout_is_terminal():
+        print_text_report(diagnosis, terminal(), secrets=secrets, contact_details=contact_details)
+        return
+    text = export(diagnosis, fmt, secrets=secrets, contact_details=contact_details)
+    write_result(text, output)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 
 import click
 
-from troubleshooter.cli.listen import check_free
+from troubleshooter.cli.listen import listen
 from troubleshooter.cli.options import (
     AnswerArgs,
     LibraryArgs,
@@ -18,8 +19,11 @@ from troubleshooter.cli.options import (
     source_options,
 )
 from troubleshooter.cli.output import say
+from troubleshooter.runs.answerstore import AnswerStore
 from troubleshooter.runs.session import Session
 from troubleshooter.runs.source import Source, demo_source
+from troubleshooter.signin.settings import data_path
+from troubleshooter.tui.access import MIN_TOKEN, TOKEN_ENV, is_loopback, new_token, token_problem
 
 _SCENARIOS = (
     "A sandbox scenario file (`troubleshooter help scenarios`), or a folder of them. "
@@ -49,7 +53,8 @@ def _run(session: Session) -> None:
     # Textual takes a while to import; only the commands that open the TUI pay for it.
     from troubleshooter.tui.app import TroubleshooterApp
 
-    TroubleshooterApp(session).run()
+    store = AnswerStore(data_path() / "answers")  # answers kept per organisation
+    TroubleshooterApp(session, answer_store=store).run()
 
 
 @click.command()
@@ -70,8 +75,22 @@ def tui(sources: SourceArgs, answers: AnswerArgs, library: LibraryArgs) -> None:
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="The address to listen on. Any other than this computer's own (127.0.0.1, localhost) "
+    "needs --token: it puts the organisation's data on the network.",
+)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--token",
+    envvar=TOKEN_ENV,
+    metavar="TOKEN",
+    help=f"The token the address must carry ({MIN_TOKEN} characters or more; letters, digits, "
+    f"- _ . ~). Without it, a random one each start. Better in the environment "
+    f"({TOKEN_ENV}) than on the command line, where other users of this computer can see it.",
+)
 @source_options(scenario_help=_SCENARIOS, several=True)
 @answer_options
 @library_options
@@ -79,20 +98,52 @@ def tui(sources: SourceArgs, answers: AnswerArgs, library: LibraryArgs) -> None:
 def serve(
     host: str,
     port: int,
+    token: str | None,
     sources: SourceArgs,
     answers: AnswerArgs,
     library: LibraryArgs,
     tui_args: tuple[str, ...],
 ) -> None:
-    """Offer the terminal UI in a browser (textual-serve), on 127.0.0.1 by default. It takes
-    the options `tui` takes, and opens the same organisations (with none: the connected
-    systems). Arguments after `--` are passed on to `tui` as they are."""
+    """Offer the terminal UI in a browser (textual-serve), on 127.0.0.1 by default, at an
+    address with a token that it prints. It takes the options `tui` takes, and opens the same
+    organisations (with none: the connected systems). Arguments after `--` are passed on to
+    `tui` as they are."""
+    if token is not None and (problem := token_problem(token)):
+        raise click.BadParameter(problem, param_hint="--token")
+    if not is_loopback(host) and token is None:
+        raise click.UsageError(
+            f"--host {host} would serve the organisation's data (names, codes, the diagnosis, "
+            "its export) to the network: give a token to allow it (--token, or "
+            f"{TOKEN_ENV} in the environment), and share the address only with who should "
+            "see it"
+        )
+    os.environ.pop(TOKEN_ENV, None)  # the TUI processes it starts have no use for it
     if not tui_args:  # what the browser would show as an error, said now
         _prepare(sources, answers, library)
-    check_free(host, port)
+    sock = listen(host, port)  # a busy port: said now, before any banner
     args = [*sources.forward(), *answers.forward(), *library.forward(), *tui_args]
     command = shlex.join([sys.executable, "-m", "troubleshooter", "tui", *args])
-    from textual_serve.server import Server  # heavy, and only this command needs it
+    from troubleshooter.tui.serve import GuardedServer  # heavy, and only this command needs it
 
-    say(f"Serving the troubleshooter at http://{host}:{port}")
-    Server(command, host=host, port=port, title="troubleshooter").serve()
+    def announce() -> None:
+        click.echo(f"Serving the troubleshooter at {server.address()}", err=True)
+        if is_loopback(host):
+            say("Open that address, with its token, in a browser on this computer. Ctrl+C stops.")
+        else:
+            say(
+                "warning: this serves the organisation's data to the network. Anyone who can "
+                f"reach this computer on port {port} and has the address with its token can "
+                "read the diagnosis and export it; the connection is not encrypted (http). "
+                "Ctrl+C stops."
+            )
+
+    server = GuardedServer(
+        command,
+        host=host,
+        port=port,
+        token=token or new_token(),
+        sock=sock,
+        title="troubleshooter",
+        announce=announce,
+    )
+    server.serve()

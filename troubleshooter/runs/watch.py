@@ -14,12 +14,31 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from troubleshooter.infra.clock import host_now
-from troubleshooter.model import Diagnosis
+from troubleshooter.model import Diagnosis, Severity
+from troubleshooter.wording import plural
+
+
+def _left(diagnosis: Diagnosis) -> tuple[int, int]:
+    """(items with findings, organisation-wide problems): each item once, however many
+    findings it has; an organisation-wide note ("nothing is broken, it will arrive by …") is
+    not a thing to fix."""
+    items = len({f.key for f in diagnosis.findings if f.key is not None})
+    wide = sum(1 for f in diagnosis.findings if f.key is None and f.severity is not Severity.INFO)
+    return items, wide
 
 
 def still_to_fix(diagnosis: Diagnosis) -> int:
-    """Items with findings, plus organisation-wide findings (those about no item)."""
-    return diagnosis.summary.with_findings + sum(1 for f in diagnosis.findings if f.key is None)
+    """Items with findings, plus organisation-wide problems (findings about no item)."""
+    return sum(_left(diagnosis))
+
+
+def left_words(diagnosis: Diagnosis) -> str:
+    """ "1 item still to fix", "2 items and 1 organisation-wide problem still to fix"."""
+    items, wide = _left(diagnosis)
+    parts = [plural(items, "item")] if items or not wide else []
+    if wide:
+        parts.append(plural(wide, "organisation-wide problem"))
+    return " and ".join(parts) + " still to fix"
 
 
 @dataclass(frozen=True)
@@ -32,14 +51,19 @@ class Check:
     left: int  # still to fix
     next_in: float | None  # seconds to the next check; None when this was the last
     limit: float  # seconds the watch may last
+    left_text: str = ""  # what is still to fix, in words
+
+    @property
+    def _left(self) -> str:
+        return self.left_text or f"{self.left} still to fix"
 
     def __str__(self) -> str:
         when = f"check {self.number} at {self.at.astimezone().strftime('%H:%M:%S')}"
         if self.resolved:
             return f"{when}: resolved, nothing left to fix"
         if self.next_in is None:
-            return f"{when}: {self.left} still to fix; stopped watching after {self.limit:g} s"
-        return f"{when}: {self.left} still to fix; next check in {self.next_in:g} s"
+            return f"{when}: {self._left}; stopped watching after {self.limit:g} s"
+        return f"{when}: {self._left}; next check in {self.next_in:g} s"
 
 
 def watch(
@@ -66,7 +90,8 @@ def watch(
         resolved = not result.findings
         done = resolved or monotonic() + interval > deadline
         next_in = None if done else interval
-        report(Check(number, now(), resolved, still_to_fix(result), next_in, limit))
+        left = still_to_fix(result)
+        report(Check(number, now(), resolved, left, next_in, limit, left_words(result)))
         if done:
             return result
         sleep(interval)

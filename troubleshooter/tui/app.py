@@ -1,115 +1,110 @@
-"""The terminal UI for support agents and for customers diagnosing themselves."""
+"""The terminal UI for support agents and for customers diagnosing themselves; the same app
+runs in a browser through `troubleshooter serve` (textual-serve)."""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
 
-from rich.text import Text
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import App
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.timer import Timer
-from textual.widgets import Checkbox, DataTable, Footer, Header, Input, ProgressBar, Select, Static
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from troubleshooter.errors import TroubleshooterError
-from troubleshooter.model import STAGES, Diagnosis, ItemKind, Stage
+from troubleshooter.errors import ConfigError, TroubleshooterError
+from troubleshooter.infra.safetext import visible
+from troubleshooter.model import Diagnosis, Stage
+from troubleshooter.report.view import shower
+from troubleshooter.runs.answerstore import AnswerStore, organisation_key
 from troubleshooter.runs.session import Session
 from troubleshooter.tui.commands import TroubleshooterCommands
-from troubleshooter.tui.messages import CheckFailed, DiagnosisReady, SystemProgress
-from troubleshooter.tui.screens import (
+from troubleshooter.tui.dialogs import (
     ExportScreen,
-    FindScreen,
     HelpScreen,
+    OrganisationScreen,
+    kept_answers,
+    quit_with_drafts,
+)
+from troubleshooter.tui.host import Host
+from troubleshooter.tui.keys import key_rows
+from troubleshooter.tui.main import MainScreen
+from troubleshooter.tui.messages import CheckFailed, Diagnosing, DiagnosisReady, SystemProgress
+from troubleshooter.tui.screens import (
+    FindScreen,
+    ItemScreen,
     KnowledgeScreen,
+    PlanScreen,
     QuestionsScreen,
 )
-from troubleshooter.tui.widgets import DetailPane, Filters, ItemsTable, SystemCard
-from troubleshooter.wording import KINDS, snapshot_banner, verdict
+from troubleshooter.tui.text import story_markdown
+from troubleshooter.tui.widgets import tell
+from troubleshooter.wording import plural
 
-DETAIL_DELAY = 0.12  # seconds the detail pane waits for the cursor or the filter to settle
-KIND_CHOICES = [("Every kind", "all"), *((KINDS[k].filter, k.value) for k in ItemKind)]
+# Actions that need a diagnosis: shown dimmed until there is one.
+_NEED_DIAGNOSIS = {"find", "plan", "export", "questions"}
 
 
 class TroubleshooterApp(App[None]):
     TITLE = "troubleshooter"
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {TroubleshooterCommands}
-    BINDINGS = [
-        Binding("slash", "search", "Search"),
-        Binding("p", "problems", "Problems only"),
-        Binding("t", "next_kind", "Kind", show=False),
-        Binding("f", "find", "Find"),
-        Binding("a", "questions", "Questions"),
-        Binding("k", "knowledge", "Knowledge"),
-        Binding("e", "export", "Export"),
-        Binding("r", "recheck", "Re-check"),
-        Binding("question_mark,f1", "help", "Help"),
-        Binding("q", "quit", "Quit"),
-        Binding("escape", "leave_search", "Back to the list", show=False),
-    ]
+    # Screens get the class of their width: the layout follows (app.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-phone"), (60, "-narrow"), (120, "-wide")]
+    BINDINGS = [Binding("question_mark,f1", "help", "Help", key_display="?")]
 
-    def __init__(self, session: Session, export_folder: Path | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        export_folder: Path | None = None,
+        answer_store: AnswerStore | None = None,
+    ) -> None:
         super().__init__()
         self.session = session
         self.diagnosis: Diagnosis | None = None
-        self.filters = Filters()
+        self.drafts: dict[str, str] = {}
         self.export_folder = export_folder or Path.cwd()
-        self._done = 0
-        self._detail_timer: Timer | None = None
+        self.answer_store = answer_store
+        self._offered: set[str] = set()  # organisations whose kept answers were offered
+        self.main = MainScreen()
 
-    # -- layout --
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        with Horizontal(id="systems"):
-            for stage in STAGES:
-                yield SystemCard(stage)
-        yield ProgressBar(total=len(STAGES), show_eta=False, id="progress")
-        with Horizontal(id="body"):
-            with Vertical(id="left"):
-                yield Static("", id="verdict")
-                yield Static("", id="plan")
-                with Horizontal(id="filters"):
-                    yield Input(placeholder="Search items (/)", id="search")
-                    yield Select(KIND_CHOICES, value="all", allow_blank=False, id="kind")
-                    yield Checkbox("Problems only (p)", id="problems")
-                yield Static("", id="count")
-                yield ItemsTable(id="items")
-            yield DetailPane(id="detail")
-        yield Footer()
-
-    def on_resize(self) -> None:
-        # Side by side from 120 columns; below that the detail pane goes under the table.
-        self.screen.set_class(self.size.width < 120, "narrow")
+    def get_default_screen(self) -> Screen[None]:
+        return self.main
 
     def on_mount(self) -> None:
-        self.on_resize()
-        self.sub_title = self.session.source.label
-        self.query_one(ItemsTable).focus()  # letters are commands; / goes to the search
-        self.action_recheck()
+        self.sub_title = visible(self.session.source.label)
 
-    # -- checking (all I/O in a worker) --
+    # -- checking (all I/O in workers) --
 
     def action_recheck(self) -> None:
-        self._done = 0
-        self.query_one("#progress", ProgressBar).update(progress=0)
-        self.query_one("#progress").display = True
-        for card in self.query(SystemCard):
-            card.fetching()
-        self.query_one("#verdict", Static).update(Text("Checking the three systems…", style="bold"))
+        self.main.reading()
         self.check()
 
     @work(exclusive=True, group="check", exit_on_error=False)
     async def check(self) -> None:
         def progress(stage: Stage, text: str) -> None:
-            self.post_message(SystemProgress(stage, text))
+            if text == "fetching":
+                self.post_message(SystemProgress(stage, "reading", "reading…"))
+            elif text == "done":
+                self.post_message(SystemProgress(stage, "done", ""))
+            elif text.startswith("failed: "):
+                self.post_message(SystemProgress(stage, "failed", text.removeprefix("failed: ")))
+            else:  # how the read goes, in a person's words
+                self.post_message(SystemProgress(stage, "reading", text))
 
         try:
             await self.session.fetch(progress)
+            self.post_message(Diagnosing())
             # Lineage and rules are CPU work: a thread keeps the screen alive meanwhile.
+            diagnosis = await asyncio.to_thread(self.session.diagnose)
+        except TroubleshooterError as exc:
+            self.post_message(CheckFailed(str(exc)))
+            return
+        self.post_message(DiagnosisReady(diagnosis))
+
+    @work(exclusive=True, group="check", exit_on_error=False)
+    async def rediagnose(self) -> None:
+        try:
             diagnosis = await asyncio.to_thread(self.session.diagnose)
         except TroubleshooterError as exc:
             self.post_message(CheckFailed(str(exc)))
@@ -123,130 +118,157 @@ class TroubleshooterApp(App[None]):
 
     @on(SystemProgress)
     def system_progress(self, message: SystemProgress) -> None:
-        card = self.query_one(f"#system-{message.stage.value}", SystemCard)
-        if message.text == "fetching":
-            card.fetching()
-            return
-        self._done += 1
-        self.query_one("#progress", ProgressBar).update(progress=self._done)
-        card.fetching("read, diagnosing…" if message.text == "done" else message.text)
+        self.main.progress(message.stage, message.state, message.text)
+
+    @on(Diagnosing)
+    def diagnosing(self) -> None:
+        self.main.diagnosing()
 
     @on(CheckFailed)
     def check_failed(self, message: CheckFailed) -> None:
-        self.query_one("#progress").display = False
-        self.query_one("#verdict", Static).update(
-            Text(f"Could not check: {message.reason}", style="bold red")
-        )
-        self.notify(message.reason, title="Check failed", severity="error", timeout=10)
+        self.main.failed(message.reason)
+        tell(self, message.reason, title="Check failed", severity="error", timeout=10)
 
     @on(DiagnosisReady)
     def diagnosis_ready(self, message: DiagnosisReady) -> None:
         self.show(message.diagnosis)
 
     def show(self, diagnosis: Diagnosis) -> None:
-        """Renders a diagnosis on the main screen (and keeps it for the other screens)."""
+        """A diagnosis on every screen: the systems, the verdict and the plan at once, the
+        table after the screen has shown them (filling it is the slow part)."""
         self.diagnosis = diagnosis
-        self.query_one("#progress").display = False
-        self.title = diagnosis.organisation.name
+        self.title = visible(diagnosis.organisation.name)
         label = self.session.source.label
-        self.sub_title = label.split(" · ", 1)[1] if " · " in label else label
-        for system in diagnosis.systems:
-            self.query_one(f"#system-{system.stage.value}", SystemCard).show(
-                system, diagnosis.generated_at, snapshot=diagnosis.snapshot is not None
-            )
-        line = Text(verdict(diagnosis), style="bold")
-        if (banner := snapshot_banner(diagnosis)) is not None:
-            line.append(f"\n{banner}", style="bold yellow")
-        if diagnosis.questions:
-            line.append(
-                f"\n{len(diagnosis.questions)} question(s) would settle the rest: press a",
-                style="yellow",
-            )
-        self.query_one("#verdict", Static).update(line)
-        self.query_one("#plan", Static).update(_plan_text(diagnosis))
-        self.apply_filters()
-        if isinstance(self.screen, QuestionsScreen):
-            self.screen.refresh_questions()  # answered ones go, new ones come
+        self.sub_title = visible(label.split(" · ", 1)[1] if " · " in label else label)
+        self.main.show_summary(diagnosis)
+        self.call_after_refresh(self.main.apply_filters)
+        for screen in self.screen_stack:
+            if isinstance(screen, QuestionsScreen):
+                screen.refresh_questions()  # answered ones go, new ones come
+            elif isinstance(screen, PlanScreen):
+                screen.refresh_plan()
+        self.refresh_bindings()
+        self._offer_kept(diagnosis)
 
-    # -- the items table --
+    # -- answers --
 
-    def apply_filters(self) -> None:
-        if self.diagnosis is None:
+    def apply_answers(self, answers: dict[str, str]) -> None:
+        """Answers from the questions screen: checked at once (a bad one raises, for the
+        screen to show), kept for this organisation, then the diagnosis is made again in a
+        worker (no fetch: the answers only fill in what the systems could not tell)."""
+        self.session.take_answers(answers)
+        if self.answer_store is not None and self.diagnosis is not None:
+            self.answer_store.save(self.diagnosis.organisation, dict(self.session.answers))
+        self.rediagnose()
+
+    def _offer_kept(self, diagnosis: Diagnosis) -> None:
+        """Offers the answers kept from an earlier run, once per organisation."""
+        store = self.answer_store
+        key = organisation_key(diagnosis.organisation)
+        if store is None or key in self._offered:
             return
-        table = self.query_one(ItemsTable)
-        shown, matching = table.show(self.diagnosis, self.filters)
-        total = len(self.diagnosis.items)
-        text = f"{matching} of {total} items"
-        if shown < matching:
-            text += f" (showing the first {shown}: narrow with the search)"
-        self.query_one("#count", Static).update(text)
-        self.show_detail(0 if shown else None)
-
-    @on(Input.Changed, "#search")
-    def search_changed(self, event: Input.Changed) -> None:
-        self.filters.text = event.value
-        self.apply_filters()
-
-    @on(Input.Submitted, "#search")
-    def search_done(self) -> None:
-        self.query_one(ItemsTable).focus()
-
-    @on(Select.Changed, "#kind")
-    def kind_changed(self, event: Select.Changed) -> None:
-        self.filters.kind = str(event.value)
-        self.apply_filters()
-
-    @on(Checkbox.Changed, "#problems")
-    def problems_changed(self, event: Checkbox.Changed) -> None:
-        self.filters.problems_only = event.value
-        self.apply_filters()
-
-    @on(DataTable.RowHighlighted, "#items")
-    def row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self.show_detail(event.cursor_row)
-
-    def show_detail(self, row: int | None) -> None:
-        """Shows the item at `row` in the detail pane, a moment later: the table answers a
-        keystroke at once, and the pane (an article is many widgets) follows when the cursor
-        or the filter has settled."""
-        if self.diagnosis is None:
+        self._offered.add(key)
+        kept = next((k for k in store.all() if k.key == key), None)
+        if kept is None:
             return
-        key = self.query_one(ItemsTable).key_at(row) if row is not None else None
-        if self._detail_timer is not None:
-            self._detail_timer.stop()
-        self._detail_timer = self.set_timer(DETAIL_DELAY, lambda: self._show_detail_now(key))
-
-    def _show_detail_now(self, key: str | None) -> None:
-        self._detail_timer = None
-        if self.diagnosis is None:
+        new = {q: a for q, a in kept.answers.items() if self.session.answers.get(q) != a}
+        if not new:
             return
-        trace = next((t for t in self.diagnosis.items if t.key == key), None)
-        # The main screen's pane, whichever screen is on top now (the timer may fire after a
-        # sub-screen opened, or while the main screen is still being built).
-        panes = self.screen_stack[0].query(DetailPane) if self.screen_stack else None
-        if panes:
-            panes.first().show(trace, self.diagnosis, self.session.library.knowledge)
+        # This machine's clock, so this machine's time.
+        saved = kept.saved_at.astimezone().strftime("%Y-%m-%d %H:%M") if kept.saved_at else None
+        name = diagnosis.organisation.name
 
-    # -- actions --
+        def chosen(choice: str | None) -> None:
+            if choice == "use":
+                self._use_kept(new)
+            elif choice == "forget" and self.diagnosis is not None:
+                store.clear(self.diagnosis.organisation)
+                tell(self, "The kept answers are forgotten.")
 
-    def action_search(self) -> None:
-        self.query_one("#search", Input).focus()
+        self.push_screen(kept_answers(name, len(new), saved), chosen)
 
-    def action_leave_search(self) -> None:
-        self.query_one(ItemsTable).focus()
+    def _use_kept(self, kept: dict[str, str]) -> None:
+        """Takes the kept answers that still fit the questions; says how many did not."""
+        good: dict[str, str] = {}
+        for question, answer in kept.items():
+            try:
+                self.session.take_answers({question: answer})
+            except ConfigError:
+                continue
+            good[question] = answer
+        refused = len(kept) - len(good)
+        note = f"{plural(len(good), 'kept answer')} used"
+        if refused:
+            note += f"; {refused} no longer fit{'s' if refused == 1 else ''} a question"
+        tell(self, note + ".")
+        if good:
+            self.rediagnose()
 
-    def action_problems(self) -> None:
-        box = self.query_one("#problems", Checkbox)
-        box.value = not box.value
+    def _unsent(self) -> int:
+        typed = dict(self.drafts)
+        for screen in self.screen_stack:
+            if isinstance(screen, QuestionsScreen):
+                typed.update(screen.typed())
+        return len(typed)
 
-    def action_next_kind(self) -> None:
-        select = self.query_one("#kind", Select)
-        values = [v for _, v in KIND_CHOICES]
-        select.value = values[(values.index(str(select.value)) + 1) % len(values)]
+    async def action_quit(self) -> None:
+        """q on the main screen (and ctrl+q anywhere) quits; typed answers not sent are said
+        first."""
+        unsent = self._unsent()
+        if not unsent:
+            self.exit()
+            return
+
+        def chosen(choice: str | None) -> None:
+            if choice == "quit":
+                self.exit()
+
+        self.push_screen(quit_with_drafts(unsent), chosen)
+
+    # -- what the screens ask of the app --
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in _NEED_DIAGNOSIS and self.diagnosis is None:
+            return None  # shown, dimmed: it works once the check is done
+        if action == "questions":
+            return bool(self.diagnosis and self.diagnosis.questions)  # hidden without any
+        if action == "organisation":
+            return len(self.session.sources) > 1
+        return True
+
+    def secrets_shown(self) -> list[str]:
+        return self.session.secrets
+
+    def copy_markdown(self, text: str, what: str) -> None:
+        """Onto the clipboard (OSC 52: over SSH too, and in the browser)."""
+        self.copy_to_clipboard(text)
+        lines = text.count("\n")
+        tell(self, f"Copied {what} as Markdown ({plural(lines, 'line')}): paste it into a ticket.")
+
+    def copy_item(self, key: str) -> None:
+        trace = self._trace(key)
+        if trace is None or self.diagnosis is None:
+            return
+        shown = shower(secrets=self.secrets_shown())
+        self.copy_markdown(story_markdown(trace, self.diagnosis, shown), "the story")
+
+    def _trace(self, key: str):  # type: ignore[no-untyped-def]
+        if self.diagnosis is None:
+            return None
+        return next((t for t in self.diagnosis.items if t.key == key), None)
+
+    def open_item(self, key: str) -> None:
+        trace = self._trace(key)
+        if trace is not None and self.diagnosis is not None:
+            self.push_screen(ItemScreen(trace, self.diagnosis))
 
     def action_find(self) -> None:
         if self.diagnosis is not None and not isinstance(self.screen, FindScreen):
             self.push_screen(FindScreen())
+
+    def action_plan(self) -> None:
+        if self.diagnosis is not None and not isinstance(self.screen, PlanScreen):
+            self.push_screen(PlanScreen())
 
     def action_questions(self) -> None:
         if self.diagnosis is not None and not isinstance(self.screen, QuestionsScreen):
@@ -254,52 +276,58 @@ class TroubleshooterApp(App[None]):
 
     def action_knowledge(self, article_id: str | None = None) -> None:
         if isinstance(self.screen, KnowledgeScreen):
-            if article_id:
-                self.screen.open_article(article_id)
+            self.screen.open_article(article_id)
             return
         self.push_screen(KnowledgeScreen(article_id))
 
     def action_export(self) -> None:
         if self.diagnosis is None:
-            self.notify("Nothing to export yet: the check is still running.")
+            tell(self, "Nothing to export yet: the check is still running.")
             return
-        self.push_screen(ExportScreen(self.diagnosis, self.session.secrets, self.export_folder))
+        self.push_screen(
+            ExportScreen(self.diagnosis, self.session.secrets, self.export_folder, self.is_web)
+        )
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
-
-    def apply_answers(self, answers: dict[str, str]) -> None:
-        """Answers from the questions screen: checked at once (a bad one raises, for the
-        screen to show), then the diagnosis is made again in a worker (no fetch: the answers
-        only fill in what the systems could not tell)."""
-        self.session.take_answers(answers)
-        self.rediagnose()
-
-    @work(exclusive=True, group="check", exit_on_error=False)
-    async def rediagnose(self) -> None:
-        try:
-            diagnosis = await asyncio.to_thread(self.session.diagnose)
-        except TroubleshooterError as exc:
-            self.post_message(CheckFailed(str(exc)))
+        origin = self.screen
+        if isinstance(origin, HelpScreen):
             return
-        self.post_message(DiagnosisReady(diagnosis))
+        title = _SCREEN_NAMES.get(type(origin).__name__, "this screen")
+        self.push_screen(HelpScreen(title, key_rows(origin)))
+
+    def action_organisation(self) -> None:
+        if len(self.session.sources) <= 1:
+            tell(self, "Only one organisation is open.")
+            return
+
+        def chosen(index: int | None) -> None:
+            if index is not None and index != self.session.current:
+                self.switch_organisation(index)
+
+        self.push_screen(OrganisationScreen(), chosen)
 
     def switch_organisation(self, index: int) -> None:
         self.session.switch(index)
-        self.sub_title = self.session.source.label
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.drafts.clear()
         self.diagnosis = None
+        self.title = self.TITLE
+        self.sub_title = visible(self.session.source.label)
+        self.refresh_bindings()
         self.action_recheck()
 
 
-def _plan_text(diagnosis: Diagnosis) -> Text:
-    if not diagnosis.plan:
-        return Text("Nothing to do." if not diagnosis.questions else "")
-    out = Text("What to do, in this order\n", style="bold")
-    for step in diagnosis.plan:
-        out.append(f"{step.order}. {step.title}", style="bold")
-        if step.items:
-            out.append(f"  ({len(step.items)} item{'s' if len(step.items) > 1 else ''})")
-        if step.expected_note:
-            out.append(f"\n   {step.expected_note}", style="italic")
-        out.append("\n")
-    return out
+_SCREEN_NAMES = {
+    "MainScreen": "the list",
+    "ItemScreen": "an item's story",
+    "PlanScreen": "the plan",
+    "FindScreen": "what can't you find",
+    "QuestionsScreen": "the questions",
+    "KnowledgeScreen": "the articles",
+    "ExportScreen": "export",
+    "OrganisationScreen": "switch organisation",
+}
+
+# The screens and the palette reach the app through Host; mypy checks that the app is one.
+_HOST: type[Host] = TroubleshooterApp

@@ -1,26 +1,37 @@
-"""The command palette: what makes sense now."""
+"""The command palette (ctrl+p): what makes sense now. Names of organisations and articles
+are data: they are shown as literal text, and matched without ever being read as markup."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.markup import escape
 
-if TYPE_CHECKING:
-    from troubleshooter.tui.app import TroubleshooterApp
+from troubleshooter.infra.safetext import visible
+from troubleshooter.tui.host import Host
+
+Command = tuple[str, Callable[[], object], str]
 
 
 class TroubleshooterCommands(Provider):
-    def _commands(self) -> list[tuple[str, object, str]]:
-        app: TroubleshooterApp = self.app  # type: ignore[assignment]
-        commands: list[tuple[str, object, str]] = [
-            ("Re-check", app.action_recheck, "Fetch the three systems again and diagnose"),
+    def _commands(self) -> list[Command]:
+        app = self.app
+        assert isinstance(app, Host)
+        commands: list[Command] = []
+        if app.diagnosis is not None:
+            commands += [
+                ("Export report…", app.action_export, "Save or download the report"),
+                ("The plan", app.action_plan, "What to do, in order, and copy it (y)"),
+            ]
+        commands += [
+            ("Check again", app.action_recheck, "Read the three systems again and diagnose"),
             ("Find an item…", app.action_find, "What can't you find in Dext?"),
             ("Knowledge articles", app.action_knowledge, "Browse and search the articles"),
         ]
         if app.diagnosis is not None:
-            commands.insert(0, ("Export report…", app.action_export, "Save the report to a file"))
             if app.diagnosis.questions:
                 commands.append(
                     ("Answer questions…", app.action_questions, "Settle what the tool cannot see")
@@ -33,24 +44,32 @@ class TroubleshooterCommands(Provider):
                         article.excerpt[:80],
                     )
                 )
-        for index, source in enumerate(app.session.sources):
-            if index != app.session.current:
-                commands.append(
-                    (
-                        f"Switch organisation: {source.label}",
-                        partial(app.switch_organisation, index),
-                        "Diagnose another organisation",
+        sources = app.session.sources
+        if len(sources) > 1:
+            commands.append(
+                ("Switch organisation…", app.action_organisation, "Choose another organisation")
+            )
+            for index, source in enumerate(sources):
+                if index != app.session.current:
+                    commands.append(
+                        (
+                            f"Switch organisation: {source.label}",
+                            partial(app.switch_organisation, index),
+                            "Diagnose another organisation",
+                        )
                     )
-                )
-        return commands
+        return [(visible(name), run, visible(help_text)) for name, run, help_text in commands]
 
     async def discover(self) -> Hits:
         for name, callback, help_text in self._commands():
-            yield DiscoveryHit(name, callback, help=help_text)  # type: ignore[arg-type]
+            yield DiscoveryHit(Text(name), callback, text=name, help=escape(help_text))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for name, callback, help_text in self._commands():
-            score = matcher.match(name)
+            score, offsets = matcher.fuzzy_search.match(matcher.query, name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)  # type: ignore[arg-type]
+                shown = Text(name)
+                for offset in offsets:
+                    shown.stylize("reverse", offset, offset + 1)
+                yield Hit(score, shown, callback, text=name, help=escape(help_text))

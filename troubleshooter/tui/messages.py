@@ -11,10 +11,17 @@ from troubleshooter.model import Diagnosis, Stage
 
 @dataclass
 class SystemProgress(Message):
-    """One system's fetch moved on ("fetching", "done", "failed: …")."""
+    """One system's read moved on: `state` is "reading", "done" or "failed"; `text` says how
+    it goes in a person's words ("contacts, page 12 of 50"), or why it failed."""
 
     stage: Stage
+    state: str
     text: str
+
+
+@dataclass
+class Diagnosing(Message):
+    """Every system is read; the diagnosis is being made."""
 
 
 @dataclass

@@ -1,24 +1,22 @@
-"""The TUI's other screens: questions, "what can't you find?", knowledge, export, help."""
+"""The TUI's sub-screens: an item's story, the plan, "what can't you find?", the questions and
+the knowledge articles. Esc (and q, outside a text field) goes back; leaving never quits."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING
+import asyncio
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import (
     Button,
-    Checkbox,
     Footer,
     Header,
     Input,
     Label,
-    Markdown,
     OptionList,
     Select,
     Static,
@@ -26,61 +24,249 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from troubleshooter.diagnosis.search import search_items
+from troubleshooter.diagnosis.search import closest_names, search_items
 from troubleshooter.errors import TroubleshooterError
-from troubleshooter.model import Diagnosis, Question
-from troubleshooter.report import FORMATS, default_report_name, export, write_report
-from troubleshooter.tui.widgets import DetailPane, story
-
-if TYPE_CHECKING:
-    from troubleshooter.tui.app import TroubleshooterApp
-
-FORMAT_LABELS = {
-    "md": "Markdown, for a ticket",
-    "html": "HTML, one file to send",
-    "json": "JSON, for machines",
-    "text": "Plain text",
-}
+from troubleshooter.infra.safetext import visible
+from troubleshooter.model import Diagnosis, ItemTrace, Question
+from troubleshooter.report.view import shower
+from troubleshooter.tui.dialogs import leave_questions
+from troubleshooter.tui.host import Host
+from troubleshooter.tui.text import line, literal, plan_markdown, plan_text, story_markdown
+from troubleshooter.tui.widgets import ArticleView, DetailPane
+from troubleshooter.wording import KINDS, plural, verdict
 
 
-class _AppScreen(Screen[None]):
+class SubScreen(Screen[None]):
+    BINDINGS = [Binding("escape,q", "back", "Back")]
+
     @property
-    def tapp(self) -> TroubleshooterApp:
-        from troubleshooter.tui.app import TroubleshooterApp
-
-        assert isinstance(self.app, TroubleshooterApp)
+    def host(self) -> Host:
+        assert isinstance(self.app, Host)
         return self.app
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+
+class ItemScreen(SubScreen):
+    """One item, the whole screen: its story, findings, steps and article (Enter on a row)."""
+
+    BINDINGS = [Binding("y", "copy", "Copy as Markdown")]
+
+    def __init__(self, trace: ItemTrace, diagnosis: Diagnosis) -> None:
+        super().__init__()
+        self.trace = trace
+        self.diagnosis = diagnosis
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield DetailPane(id="item-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = self.trace.label
+        pane = self.query_one(DetailPane)
+        pane.show(self.trace, self.diagnosis, self.host.session.library.knowledge)
+        pane.focus()
+
+    def action_copy(self) -> None:
+        shown = shower(secrets=self.host.secrets_shown())
+        self.host.copy_markdown(story_markdown(self.trace, self.diagnosis, shown), "the story")
+
+
+class PlanScreen(SubScreen):
+    """The verdict and the whole plan, in order (w): at 80 columns the main screen has no room
+    for it."""
+
+    BINDINGS = [Binding("y", "copy", "Copy as Markdown")]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="plan-page"):
+            yield Static(Text(""), id="plan-verdict")
+            yield Static(Text(""), id="plan-steps")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_plan()
+        self.query_one("#plan-page").focus()
+
+    def refresh_plan(self) -> None:
+        diagnosis = self.host.diagnosis
+        if diagnosis is None:
+            return
+        head = literal(verdict(diagnosis), "bold")
+        if diagnosis.questions:
+            head.append("\nPress a to answer the questions.", style="italic")
+        self.query_one("#plan-verdict", Static).update(head)
+        steps = _whole_plan(diagnosis) or plan_text(diagnosis)
+        self.query_one("#plan-steps", Static).update(steps)
+
+    def action_copy(self) -> None:
+        diagnosis = self.host.diagnosis
+        if diagnosis is None:
+            return
+        shown = shower(secrets=self.host.secrets_shown())
+        self.host.copy_markdown(plan_markdown(diagnosis, verdict(diagnosis), shown), "the plan")
+
+
+def _whole_plan(diagnosis: Diagnosis) -> Text | None:
+    if not diagnosis.plan:
+        return None
+    names = {t.key: t.label for t in diagnosis.items}
+    out = Text("What to do, in this order\n", style="bold")
+    for step in diagnosis.plan:
+        out.append("\n")
+        out.append_text(line((f"{step.order}. {step.title}", "bold")))
+        if step.items:
+            out.append_text(line("\n   for: ", ", ".join(names.get(k, k) for k in step.items)))
+        for instruction in step.instructions:
+            out.append_text(line("\n   - ", instruction))
+        if step.expected_note:
+            out.append_text(line("\n   ", ("Without action: " + step.expected_note, "italic")))
+        out.append("\n")
+    return out
+
+
+class FindScreen(SubScreen):
+    """For a customer: what can't you find in Dext? Type, press Enter, read what to do."""
+
+    BINDINGS = [Binding("y", "copy", "Copy as Markdown", show=False)]
+    AUTO_FOCUS = "#find"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.shown: tuple[ItemTrace, Diagnosis] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="find-top"):
+            yield Label(Text("What can't you find in Dext?", style="bold"))
+            yield Input(
+                placeholder="Part of a name or a code, e.g. wellbeing or 429; Enter picks",
+                id="find",
+            )
+            yield Static(Text(""), id="find-note")
+            yield OptionList(id="matches")
+        yield DetailPane(id="find-detail")
+        yield Footer()
+
+    def _hits(self, text: str) -> list[ItemTrace]:
+        diagnosis = self.host.diagnosis
+        if diagnosis is None or not text.strip():
+            return []
+        return search_items(diagnosis.items, text)[:50]  # best first, as --item
+
+    @on(Input.Changed, "#find")
+    def search(self, event: Input.Changed) -> None:
+        options = self.query_one("#matches", OptionList)
+        note = self.query_one("#find-note", Static)
+        options.clear_options()
+        hits = self._hits(event.value)
+        options.add_options(Option(_option(t), id=t.key) for t in hits)
+        if hits or not event.value.strip():
+            note.update(Text(f"{plural(len(hits), 'match')}, best first" if hits else ""))
+            return
+        note.update(self._nothing(event.value))
+
+    def _nothing(self, text: str) -> Text:
+        """No match: the nearest names as they are spelt, and what to check."""
+        diagnosis = self.host.diagnosis
+        assert diagnosis is not None
+        near = closest_names(diagnosis.items, text)
+        out = line(
+            ("Nothing in Xero, ApprovalMax or Dext matches “", "bold"),
+            (text, "bold"),
+            ("”.", "bold"),
+        )
+        if near:
+            out.append("\nDid you mean: ")
+            out.append_text(line(", ".join(f"“{n}”" for n in near)))
+            out.append("?")
+        out.append("\nCheck: is this the right organisation (")
+        out.append_text(literal(diagnosis.organisation.name))
+        out.append(")? Was the item saved in Xero, and not only typed into a draft? Dext may ")
+        out.append("call it by its Dext name: Categories are accounts, Projects are tracking.")
+        return out
+
+    @on(Input.Submitted, "#find")
+    def pick_best(self, event: Input.Submitted) -> None:
+        """Enter picks the best match and shows it; ↓ then moves among the others."""
+        hits = self._hits(event.value)
+        if not hits:
+            return
+        options = self.query_one("#matches", OptionList)
+        options.highlighted = 0
+        options.focus()
+        self.show_item(hits[0].key)
+
+    @on(OptionList.OptionHighlighted, "#matches")
+    def highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option.id is not None:
+            self.show_item(event.option.id)
+
+    @work(exclusive=True, group="find")
+    async def show_item(self, key: str) -> None:
+        session = self.host.session
+        # A focused diagnosis explains even what a whole-organisation run only counts.
+        focused = await asyncio.to_thread(session.diagnose, key)
+        trace = next((t for t in focused.items if t.key == key), None)
+        self.shown = (trace, focused) if trace is not None else None
+        self.query_one(DetailPane).show(trace, focused, session.library.knowledge)
+
+    def action_copy(self) -> None:
+        if self.shown is None:
+            self.app.bell()
+            return
+        trace, diagnosis = self.shown
+        shown = shower(secrets=self.host.secrets_shown())
+        self.host.copy_markdown(story_markdown(trace, diagnosis, shown), "the story")
+
+
+def _option(trace: ItemTrace) -> Text:
+    code = f" {trace.code}" if trace.code else ""
+    return line(trace.label, (f"  ({KINDS[trace.kind].one}{code})", "dim"))
 
 
 class QuestionCard(Vertical):
     """One question: what to answer, where to look, a field of the right kind."""
 
-    def __init__(self, question: Question) -> None:
+    def __init__(self, question: Question, draft: str | None) -> None:
         super().__init__(classes="question")
         self.question = question
+        self.draft = draft
 
     def compose(self) -> ComposeResult:
         q = self.question
-        yield Label(Text(q.text, style="bold"))
-        yield Static(q.where, classes="where")
-        if q.type == "yes_no":
-            yield Select([("yes", "yes"), ("no", "no")], prompt="yes or no", id="value")
-        elif q.type == "choice":
-            yield Select([(c, c) for c in q.choices], prompt="choose", id="value")
+        yield Label(literal(q.text, "bold"))
+        yield Static(literal(q.where, lines=True), classes="where")
+        draft = self.draft
+        if q.type in ("yes_no", "choice"):
+            choices = ["yes", "no"] if q.type == "yes_no" else q.choices
+            yield Select(
+                [(literal(c), c) for c in choices],
+                prompt="yes or no" if q.type == "yes_no" else "choose",
+                value=draft if draft in choices else Select.NULL,
+                id="value",
+                compact=True,
+            )
         elif q.type == "datetime":
             yield Input(
-                placeholder="e.g. 2026-11-25T09:30+13:00, or -2h for two hours ago", id="value"
+                draft or "",
+                placeholder="e.g. 2026-11-25T09:30+13:00, or -2h for two hours ago",
+                id="value",
+                compact=True,
             )
         else:
-            yield TextArea(id="value", classes="paste")
+            yield TextArea(draft or "", id="value", classes="paste")
         with Horizontal(classes="question-actions"):
-            yield Button("Answer", variant="primary", classes="answer")
-            yield Static("", classes="problem")
+            yield Button("Answer", variant="primary", classes="answer", compact=True)
+            yield Static(Text(""), classes="problem")
 
     def value(self) -> str | None:
         widget = self.query_one("#value")
         if isinstance(widget, Select):
-            return None if widget.value is Select.BLANK else str(widget.value)
+            return None if widget.is_blank() else str(widget.value)
         if isinstance(widget, Input):
             return widget.value.strip() or None
         if isinstance(widget, TextArea):
@@ -88,34 +274,70 @@ class QuestionCard(Vertical):
         return None
 
 
-class QuestionsScreen(_AppScreen):
-    """What the tool cannot see, asked in plain words; the diagnosis updates on each answer."""
+def _plain_problem(message: str, question_id: str) -> str:
+    """A refused answer in one plain sentence: without the internal question id."""
+    for prefix in ("answers: ", f"{question_id}: "):
+        message = message.removeprefix(prefix)
+    return message[:1].upper() + message[1:]
 
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+
+class QuestionsScreen(SubScreen):
+    """What the tool cannot see, asked in plain words; the diagnosis updates on each answer.
+    Answers typed and not sent are not lost: leaving asks, and keeps them if wanted."""
+
+    BINDINGS = [Binding("ctrl+s", "send_all", "Send typed answers")]
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("", id="questions-intro")
+        yield Static(Text(""), id="questions-intro")
         yield VerticalScroll(id="questions")
         yield Footer()
 
     def on_mount(self) -> None:
         self.refresh_questions()
 
+    def typed(self) -> dict[str, str]:
+        """What is typed in the fields and not sent."""
+        typed = {}
+        for card in self.query(QuestionCard):
+            value = card.value()
+            if value is not None:
+                typed[card.question.id] = value
+        return typed
+
     def refresh_questions(self) -> None:
-        diagnosis = self.tapp.diagnosis
+        self.host.drafts.update(self.typed())  # what is typed survives the new questions
+        diagnosis = self.host.diagnosis
         questions = diagnosis.questions if diagnosis else []
         intro = self.query_one("#questions-intro", Static)
         if questions:
             intro.update(
-                f"{len(questions)} question(s) would settle what the tool cannot see. "
-                "Answer any of them; the diagnosis updates after each."
+                Text(
+                    f"{plural(len(questions), 'question')} would settle what the tool cannot "
+                    "see. Answer any of them; the diagnosis updates after each. Ctrl+S sends "
+                    "every typed answer at once."
+                )
             )
         else:
-            intro.update("No open questions: the tool could see everything it needs.")
+            intro.update(Text("No open questions: the tool could see everything it needs."))
         box = self.query_one("#questions", VerticalScroll)
         box.remove_children()
-        box.mount_all(QuestionCard(q) for q in questions)
+        box.mount_all(QuestionCard(q, self.host.drafts.get(q.id)) for q in questions)
+
+    def _send(self, answers: dict[str, str]) -> bool:
+        try:
+            self.host.apply_answers(answers)
+        except TroubleshooterError as exc:
+            problem = str(exc)
+            for card in self.query(QuestionCard):
+                if card.question.id in answers:
+                    card.query_one(".problem", Static).update(
+                        literal(_plain_problem(problem, card.question.id), "red")
+                    )
+            return False
+        for qid in answers:
+            self.host.drafts.pop(qid, None)
+        return True
 
     @on(Button.Pressed, ".answer")
     def answer(self, event: Button.Pressed) -> None:
@@ -123,77 +345,47 @@ class QuestionsScreen(_AppScreen):
         value = card.value()
         problem = card.query_one(".problem", Static)
         if value is None:
-            problem.update("Give an answer first.")
+            problem.update(Text("Give an answer first."))
             return
-        try:
-            self.tapp.apply_answers({card.question.id: value})
-        except TroubleshooterError as exc:
-            problem.update(Text(str(exc), style="red"))
-            return
-        self.notify(f"Answered: {card.question.text}", title="Diagnosing again…")
-
-
-class FindScreen(_AppScreen):
-    """For a customer: what can't you find in Dext? Type, pick, read what to do."""
-
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        with Vertical(id="find-top"):
-            yield Label(Text("What can't you find in Dext?", style="bold"))
-            yield Input(
-                placeholder="Type part of a name or a code, e.g. wellbeing or 429", id="find"
-            )
-            yield OptionList(id="matches")
-        yield DetailPane(id="find-detail")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one("#find", Input).focus()
-
-    @on(Input.Changed, "#find")
-    def search(self, event: Input.Changed) -> None:
-        options = self.query_one("#matches", OptionList)
-        options.clear_options()
-        diagnosis = self.tapp.diagnosis
-        if not event.value.strip() or diagnosis is None:
-            return
-        hits = search_items(diagnosis.items, event.value)[:50]  # best first, as --item
-        options.add_options(
-            Option(f"{t.label}  ({t.kind.label}{' ' + t.code if t.code else ''})", id=t.key)
-            for t in hits
-        )
-        if not hits:
-            options.add_option(
-                Option("Nothing in Xero, ApprovalMax or Dext matches that.", disabled=True)
+        if self._send({card.question.id: value}):
+            self.notify(
+                visible(card.question.text), title="Answered; diagnosing again…", markup=False
             )
 
-    @on(Input.Submitted, "#find")
-    def pick_first(self) -> None:
-        """Enter in the search box picks the first match and moves to the list."""
-        options = self.query_one("#matches", OptionList)
-        if options.option_count and not options.get_option_at_index(0).disabled:
-            options.focus()
-            options.highlighted = 0
-            self.show_item(options.get_option_at_index(0).id)
-
-    @on(OptionList.OptionSelected, "#matches")
-    def pick(self, event: OptionList.OptionSelected) -> None:
-        self.show_item(event.option.id)
-
-    def show_item(self, key: str | None) -> None:
-        if key is None:
+    def action_send_all(self) -> None:
+        typed = self.typed()
+        if not typed:
+            self.notify("Nothing typed to send.", markup=False)
             return
-        focused = self.tapp.session.diagnose(focus=key)
-        trace = next((t for t in focused.items if t.key == key), None)
-        self.query_one(DetailPane).show(trace, focused, self.tapp.session.library.knowledge)
+        if self._send(typed):
+            self.notify(f"{plural(len(typed), 'answer')} sent; diagnosing again…", markup=False)
+
+    def action_back(self) -> None:
+        typed = self.typed()
+        if not typed:
+            self.dismiss(None)
+            return
+
+        def chosen(choice: str | None) -> None:
+            if choice == "send":
+                if self._send(typed):
+                    self.dismiss(None)
+            elif choice == "keep":
+                self.host.drafts.update(typed)
+                self.dismiss(None)
+            elif choice == "drop":
+                for qid in typed:
+                    self.host.drafts.pop(qid, None)
+                self.dismiss(None)
+
+        self.app.push_screen(leave_questions(len(typed)), chosen)
 
 
-class KnowledgeScreen(_AppScreen):
-    """Browse and search the knowledge articles."""
+class KnowledgeScreen(SubScreen):
+    """Browse and search the knowledge articles (/ to search)."""
 
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+    BINDINGS = [Binding("slash", "search", "Search", key_display="/")]
+    AUTO_FOCUS = "#kb-list"
 
     def __init__(self, article_id: str | None = None) -> None:
         super().__init__()
@@ -203,160 +395,57 @@ class KnowledgeScreen(_AppScreen):
         yield Header()
         with Horizontal():
             with Vertical(id="kb-left"):
-                yield Input(placeholder="Search the articles…", id="kb-search")
+                yield Input(placeholder="Search the articles (/)", id="kb-search", compact=True)
                 yield OptionList(id="kb-list")
             with VerticalScroll(id="kb-right"):
-                yield Markdown("", id="kb-article")
+                yield ArticleView(id="kb-article")
         yield Footer()
 
     def on_mount(self) -> None:
         self.fill("")
-        options = self.query_one("#kb-list", OptionList)
-        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
-        wanted = self.initial if self.initial in ids else (ids[0] if ids else None)
-        if wanted is not None:
-            options.highlighted = ids.index(wanted)
-            self.open_article(wanted)
-        self.query_one("#kb-search", Input).focus()
+        self.open_article(self.initial)
 
     def fill(self, text: str) -> None:
-        knowledge = self.tapp.session.library.knowledge
+        knowledge = self.host.session.library.knowledge
         articles = (
             [a for a, _ in knowledge.search(text, limit=100)] if text.strip() else list(knowledge)
         )
         options = self.query_one("#kb-list", OptionList)
         options.clear_options()
-        options.add_options(Option(a.title, id=a.id) for a in articles)
+        options.add_options(Option(literal(a.title), id=a.id) for a in articles)
+
+    def action_search(self) -> None:
+        self.query_one("#kb-search", Input).focus()
 
     @on(Input.Changed, "#kb-search")
     def search(self, event: Input.Changed) -> None:
         self.fill(event.value)
+        options = self.query_one("#kb-list", OptionList)
+        if options.option_count:
+            options.highlighted = 0
+
+    @on(Input.Submitted, "#kb-search")
+    def to_list(self) -> None:
+        self.query_one("#kb-list", OptionList).focus()
 
     @on(OptionList.OptionHighlighted, "#kb-list")
     def highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option.id:
-            self.open_article(event.option.id)
+            self.show_article(event.option.id)
 
-    def open_article(self, article_id: str) -> None:
-        article = self.tapp.session.library.knowledge.get(article_id)
+    def open_article(self, article_id: str | None) -> None:
+        """Highlights `article_id` (or the first) in the list, which shows it."""
+        options = self.query_one("#kb-list", OptionList)
+        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        wanted = article_id if article_id in ids else (ids[0] if ids else None)
+        if wanted is not None:
+            options.highlighted = ids.index(wanted)
+            self.show_article(wanted)
+
+    def show_article(self, article_id: str) -> None:
+        article = self.host.session.library.knowledge.get(article_id)
         if article is not None:
             sources = "\n".join(f"- {s}" for s in article.meta.source)
-            self.query_one("#kb-article", Markdown).update(
+            self.query_one("#kb-article", ArticleView).show(
                 f"{article.body}\n\n**Sources**\n\n{sources}\n"
             )
-
-
-class ExportScreen(ModalScreen[Path | None]):
-    """Save the report to a file; the path is shown after saving."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
-
-    def __init__(self, diagnosis: Diagnosis, secrets: list[str], folder: Path) -> None:
-        super().__init__()
-        self.diagnosis = diagnosis
-        self.secrets = secrets
-        self.folder = folder
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="export-dialog"):
-            yield Label(Text("Export the report", style="bold"))
-            yield Select(
-                [(FORMAT_LABELS[f], f) for f in ("md", "html", "json", "text") if f in FORMATS],
-                value="md",
-                allow_blank=False,
-                id="export-format",
-            )
-            yield Input(
-                str(self.folder / default_report_name(self.diagnosis, "md")), id="export-path"
-            )
-            yield Checkbox("Keep contacts' emails and phone numbers", id="export-contacts")
-            yield Static(
-                "Tokens never leave; bank account numbers keep only their last four digits.",
-                classes="where",
-            )
-            yield Static("", id="export-result")
-            with Horizontal(id="export-buttons"):
-                yield Button("Save", variant="primary", id="export-save")
-                yield Button("Close", id="export-close")
-
-    @on(Select.Changed, "#export-format")
-    def format_changed(self, event: Select.Changed) -> None:
-        path_input = self.query_one("#export-path", Input)
-        current = Path(path_input.value)
-        fmt = str(event.value)
-        name = default_report_name(self.diagnosis, fmt)
-        path_input.value = str(current.parent / (current.stem + Path(name).suffix))
-
-    @on(Button.Pressed, "#export-save")
-    def save(self) -> None:
-        fmt = str(self.query_one("#export-format", Select).value)
-        path = Path(self.query_one("#export-path", Input).value).expanduser()
-        keep = self.query_one("#export-contacts", Checkbox).value
-        result = self.query_one("#export-result", Static)
-        try:
-            text = export(self.diagnosis, fmt, secrets=self.secrets, contact_details=keep)
-            written = write_report(text, path)
-        except TroubleshooterError as exc:
-            result.update(Text(str(exc), style="red"))
-            return
-        result.update(Text(f"Saved to {written}", style="green"))
-        self.app.notify(f"Saved to {written}", title="Report exported")
-        self.saved = written
-
-    @on(Button.Pressed, "#export-close")
-    def close(self) -> None:
-        self.dismiss(getattr(self, "saved", None))
-
-    def action_cancel(self) -> None:
-        self.dismiss(getattr(self, "saved", None))
-
-
-HELP = """\
-# troubleshooter
-
-Finds where Xero reference data stopped on its way through ApprovalMax to Dext, and says what to
-do, in order.
-
-| Key | Does |
-|---|---|
-| `/` | search the items |
-| `p` | problems only, or every item |
-| `t` | cycle the kind filter |
-| `f` | "What can't you find in Dext?" |
-| `a` | answer the open questions |
-| `k` | the knowledge articles |
-| `e` | export the report |
-| `r` | check again |
-| `ctrl+p` | the command palette |
-| `?` | this help |
-| `q` | quit |
-
-**Marks**: ✓ present · ✗ missing · ▪ archived · ◌ hidden · ? unknown (the tool could not see) ·
-~ there under another name. ⚠ marks an item with findings.
-
-Every fact says where it came from; a fact the tool could not get is *unknown*, never
-*missing*, and the questions (`a`) settle it.
-"""
-
-
-class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(id="help-dialog"):
-            yield Markdown(HELP)
-            yield Button("Close", id="help-close")
-
-    @on(Button.Pressed, "#help-close")
-    def close(self) -> None:
-        self.dismiss(None)
-
-
-__all__ = [
-    "ExportScreen",
-    "FindScreen",
-    "HelpScreen",
-    "KnowledgeScreen",
-    "QuestionsScreen",
-    "story",
-]

@@ -1,90 +1,60 @@
-"""The main screen's pieces: system cards, the items table, the detail pane."""
+"""The main screen's pieces: system cards, the items table, the detail pane.
+
+Every piece of data goes in as literal text (tui/text.py): a Rich `Text`, never a string a
+widget would read as markup.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.dom import DOMNode
+from textual.notifications import SeverityLevel
 from textual.widgets import DataTable, Markdown, Static
 
 from troubleshooter.diagnosis.knowledge import KnowledgeBase
 from troubleshooter.diagnosis.search import matcher
-from troubleshooter.model import (
-    STAGES,
-    SYNC_TYPE_OF_KIND,
-    Diagnosis,
-    Finding,
-    ItemTrace,
-    Mark,
-    Stage,
-    SystemStatus,
-)
-from troubleshooter.wording import INTEGRATIONS, KINDS, PROVENANCE, SYMBOLS, age, when, zone_of
+from troubleshooter.infra.safetext import visible, visible_lines
+from troubleshooter.model import STAGES, Diagnosis, ItemTrace, Stage, SystemStatus
+from troubleshooter.report.markdown import safe_url
+from troubleshooter.tui.text import advice, card_lines, literal, mark_cell, story
+from troubleshooter.wording import KINDS
 
-MARK_STYLES = {
-    Mark.PRESENT: "green",
-    Mark.MISSING: "bold red",
-    Mark.ARCHIVED: "yellow",
-    Mark.HIDDEN: "yellow",
-    Mark.UNKNOWN: "magenta",
-}
 MAX_ROWS = 300  # rows shown at once; the rest are counted (narrow with the search)
+PLACEHOLDER = "Select an item to see its story."
 
 
 class SystemCard(Static):
-    """One system: fetching / ok / failed with the reason, where its facts came from, how old."""
+    """One system: reading (with its progress) / read / failed with the reason, where its
+    facts came from, how old, and what came from a person."""
 
     def __init__(self, stage: Stage) -> None:
-        super().__init__(f"[b]{stage.label}[/b]\n…", id=f"system-{stage.value}", classes="system")
+        super().__init__(Text("…"), id=f"system-{stage.value}", classes="system")
         self.stage = stage
         self.border_title = stage.label
 
-    def fetching(self, note: str = "fetching…") -> None:
+    def reading(self, note: str = "reading…") -> None:
         self.set_classes("system fetching")
-        self.update(Text.assemble(("⟳ ", "bold"), note))
+        self.update(Text.assemble(("⟳ ", "bold"), literal(note)))
 
-    def show(self, system: SystemStatus, now: object, snapshot: bool = False) -> None:
-        lines = Text()
-        if not system.configured:
-            self.set_classes("system off")
-            lines.append("– not connected\n", style="bold")
-            lines.append(system.error or "")
-        elif not system.reached:
-            self.set_classes("system failed")
-            lines.append("✗ could not be reached\n", style="bold")
-            lines.append(system.error or "")
-        else:
-            self.set_classes("system partial" if system.kind_errors else "system ok")
-            mark = "! partly read" if system.kind_errors else "✓ ok"
-            lines.append(f"{mark}", style="bold")
-            lines.append(f" · {PROVENANCE[system.provenance].short}")
-            if system.fetched_at is not None and not snapshot:  # its age: in the banner
-                lines.append(f" · {age(system.fetched_at, now)}")  # type: ignore[arg-type]
-            if system.stage is Stage.APPROVALMAX and system.xero_connection:
-                lines.append(f"\nXero connection: {system.xero_connection}")
-            if system.last_sync:
-                oldest = min(system.last_sync.values())
-                lines.append(f"\nlast sync {age(oldest, now)}")  # type: ignore[arg-type]
-            if system.stage is Stage.DEXT:
-                if system.integration:
-                    lines.append(f"\n{INTEGRATIONS[system.integration]}")
-                if system.last_pull:
-                    lines.append(f"\nlast pull {age(system.last_pull, now)}")  # type: ignore[arg-type]
-            for kind, reason in system.kind_errors.items():
-                lines.append(f"\n{KINDS[kind].many} unknown: {reason}", style="yellow")
-        if system.answered:
-            lines.append(f"\n{len(system.answered)} answered by you", style="italic")
+    def read(self, note: str) -> None:
+        """Read, before the diagnosis has said what it means."""
+        self.set_classes("system read")
+        self.update(literal(note))
+
+    def failed(self, reason: str) -> None:
+        self.set_classes("system failed")
+        self.update(Text.assemble(("✗ could not be read\n", "bold"), literal(reason)))
+
+    def show(self, system: SystemStatus, diagnosis: Diagnosis) -> None:
+        state, lines = card_lines(system, diagnosis)
+        self.set_classes(f"system {state}")
         self.update(lines)
-
-
-def mark_cell(trace: ItemTrace, stage: Stage) -> Text:
-    mark = trace.stages[stage]
-    detail = trace.detail.get(stage)
-    if mark is Mark.PRESENT and trace.renamed_at(stage) and detail is not None:
-        return Text(f"~ as “{detail.name}”", style="cyan")
-    return Text(f"{SYMBOLS[mark]} {mark.value}", style=MARK_STYLES[mark])
 
 
 @dataclass
@@ -93,18 +63,58 @@ class Filters:
     kind: str = "all"
     problems_only: bool = False
 
+    def describe(self) -> list[str]:
+        """What narrows the list, in words, for the count line."""
+        out = []
+        if self.kind != "all":
+            out.append(KINDS[next(k for k in KINDS if k.value == self.kind)].many)
+        if self.problems_only:
+            out.append("problems only")
+        if self.text.strip():
+            out.append(f"“{self.text.strip()}”")
+        return out
 
-class ItemsTable(DataTable[Text | str]):
+
+@dataclass(frozen=True)
+class Columns:
+    """How the table fits its width: the stage columns always, with their names; words
+    beside the marks where there is room, symbols alone where there is not (the words are in
+    the detail pane); the kind and the code only where the name still has room."""
+
+    kind: bool
+    words: bool
+    name: int
+
+    @staticmethod
+    def for_width(width: int) -> Columns:
+        # Widths with each column's padding (1 on each side) and a scrollbar (2).
+        flag, kind_code = 3, 11 + 8
+        words_stages, symbol_stages = (10 + 11 + 10) + 6, (4 + 11 + 4) + 6
+        room = width - 2 - flag - 2  # what is left for the name, its padding aside
+        if room - kind_code - words_stages >= 24:
+            return Columns(True, True, min(room - kind_code - words_stages, 48))
+        if room - kind_code - symbol_stages >= 14:
+            return Columns(True, False, room - kind_code - symbol_stages)
+        return Columns(False, False, max(room - symbol_stages, 6))
+
+
+class ItemsTable(DataTable[Text]):
     """Every item with one column per stage; problems first; filtered on demand."""
 
-    def on_mount(self) -> None:
-        self.cursor_type = "row"
-        self.zebra_stripes = True
-        self.add_column("Kind", key="kind", width=11)
-        self.add_column("Code", key="code", width=6)
-        self.add_column("Name", key="name", width=28)
-        for stage in STAGES:
-            self.add_column(stage.label, key=stage.value, width=13)
+    BINDINGS = [
+        Binding("j", "cursor_down", "Next row", show=False),
+        Binding("k", "cursor_up", "Previous row", show=False),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 (Textual's name)
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self._traces: list[ItemTrace] = []
+        self._flagged: set[str] = set()
+        self._columns: Columns | None = None
+
+    def on_resize(self) -> None:
+        if self.size.width and Columns.for_width(self.size.width) != self._columns:
+            self._draw()
 
     def show(self, diagnosis: Diagnosis, filters: Filters) -> tuple[int, int]:
         """Shows the items that pass the filters; returns (shown, matching)."""
@@ -118,64 +128,59 @@ class ItemsTable(DataTable[Text | str]):
             and wanted(t)
         ]
         matching.sort(key=lambda t: t.key not in flagged)  # problems first, stable otherwise
-        self.clear()
-        shown = matching[:MAX_ROWS]
-        self.add_rows(
-            (
-                [
-                    Text(("⚠ " if t.key in flagged else "  ") + KINDS[t.kind].short),
-                    t.code or "",
-                    Text(t.label),
-                    *(mark_cell(t, stage) for stage in STAGES),
-                ]
-                for t in shown
-            ),
-        )
-        # Row keys are set afterwards so that add_rows stays one batch.
-        self._keys_in_order = [t.key for t in shown]
-        return len(shown), len(matching)
+        self._traces = matching[:MAX_ROWS]
+        self._flagged = flagged
+        self._draw()
+        return len(self._traces), len(matching)
+
+    def _draw(self) -> None:
+        columns = Columns.for_width(self.size.width or 80)
+        row = self.cursor_row
+        if columns != self._columns:
+            self.clear(columns=True)
+            self._columns = columns
+            self.add_column(Text(""), key="flag", width=1)
+            if columns.kind:
+                self.add_column(Text("Kind"), key="kind", width=9)
+                self.add_column(Text("Code"), key="code", width=6)
+            self.add_column(Text("Name"), key="name", width=columns.name)
+            for stage in STAGES:
+                width = len(stage.label) if not columns.words else max(len(stage.label), 10)
+                self.add_column(Text(stage.label), key=stage.value, width=width)
+        else:
+            self.clear()
+        self.add_rows(self._row(t, columns) for t in self._traces)
+        if self._traces:
+            self.move_cursor(row=min(max(row, 0), len(self._traces) - 1), animate=False)
+
+    def _row(self, trace: ItemTrace, columns: Columns) -> list[Text]:
+        cells = [Text("⚠" if trace.key in self._flagged else "", style="bold yellow")]
+        if columns.kind:
+            cells.append(Text(KINDS[trace.kind].short, no_wrap=True, overflow="ellipsis"))
+            code = literal(trace.code or "")
+            code.no_wrap, code.overflow = True, "ellipsis"
+            cells.append(code)
+        name = literal(trace.label)
+        name.no_wrap, name.overflow = True, "ellipsis"
+        cells.append(name)
+        cells += [mark_cell(trace, stage, words=columns.words) for stage in STAGES]
+        return cells
 
     def key_at(self, row: int) -> str | None:
-        keys: list[str] = getattr(self, "_keys_in_order", [])
-        return keys[row] if 0 <= row < len(keys) else None
+        return self._traces[row].key if 0 <= row < len(self._traces) else None
 
-
-def story(trace: ItemTrace, diagnosis: Diagnosis) -> Text:
-    """The item's way through the chain, in plain words, with when things happened."""
-    out = Text()
-    out.append(trace.label, style="bold")
-    out.append(f"  ({trace.kind.label}{', code ' + trace.code if trace.code else ''})\n\n")
-    systems = {s.stage: s for s in diagnosis.systems}
-    zone = zone_of(diagnosis.organisation)
-    for stage in STAGES:
-        detail = trace.detail.get(stage)
-        out.append(f"{stage.label}: ", style="bold")
-        out.append_text(mark_cell(trace, stage))
-        if detail is not None and detail.since is not None:
-            verb = "changed" if stage is Stage.XERO else "arrived"
-            out.append(f", {verb} {when(detail.since, zone)}")
-        if detail is not None and detail.confidence is not None and detail.confidence < 1:
-            out.append(f" (pasted, matched at {detail.confidence:.0%})")
-        system = systems.get(stage)
-        if system is not None and stage is Stage.APPROVALMAX and system.last_sync:
-            sync_type = SYNC_TYPE_OF_KIND[trace.kind]
-            if sync_type in system.last_sync:
-                out.append(f"; last synced from Xero {when(system.last_sync[sync_type], zone)}")
-        if system is not None and stage is Stage.DEXT and system.last_pull:
-            out.append(f"; last pulled {when(system.last_pull, zone)}")
-        if stage in trace.blocked:
-            out.append(f"\n  not expected here: {trace.blocked[stage]}", style="italic")
-        out.append("\n")
-    return out
+    @property
+    def selected_key(self) -> str | None:
+        return self.key_at(self.cursor_row) if self.row_count else None
 
 
 class DetailPane(VerticalScroll):
     """The selected item: its story, the findings, what to do, and the article to read."""
 
     def compose(self) -> ComposeResult:
-        yield Static("Select an item to see its story.", id="story")
-        yield Static("", id="advice")
-        yield Markdown("", id="article")
+        yield Static(Text(PLACEHOLDER), id="story")
+        yield Static(Text(""), id="advice")
+        yield ArticleView(id="article")
 
     _shown: tuple[int, str | None] | None = None
     _article: str | None = None
@@ -187,15 +192,15 @@ class DetailPane(VerticalScroll):
             return
         self._shown = shown
         story_widget = self.query_one("#story", Static)
-        advice = self.query_one("#advice", Static)
+        advice_widget = self.query_one("#advice", Static)
         if trace is None:
-            story_widget.update("Select an item to see its story.")
-            advice.update("")
+            story_widget.update(Text(PLACEHOLDER))
+            advice_widget.update(Text(""))
             self._show_article(None, knowledge)
             return
         story_widget.update(story(trace, diagnosis))
+        advice_widget.update(advice(trace, diagnosis))
         findings = [f for f in diagnosis.findings if f.key == trace.key]
-        advice.update(_advice(findings, diagnosis))
         self._show_article(findings[0].article if findings else None, knowledge)
 
     def _show_article(self, article_id: str | None, knowledge: KnowledgeBase) -> None:
@@ -203,24 +208,42 @@ class DetailPane(VerticalScroll):
             return
         self._article = article_id
         article = knowledge.get(article_id) if article_id else None
-        self.query_one("#article", Markdown).update(article.body if article else "")
+        self.query_one("#article", ArticleView).show(article.body if article else "")
 
 
-def _advice(findings: list[Finding], diagnosis: Diagnosis) -> Text:
-    out = Text()
-    if not findings:
-        out.append("Nothing to fix for this item.", style="green")
-        return out
-    for finding in findings:
-        out.append("● ", style="bold yellow")
-        out.append(finding.message + "\n")
-    steps = [s for s in diagnosis.plan if findings[0].key in s.items]
-    if steps:
-        out.append("\nWhat to do, in this order\n", style="bold")
-        for number, step in enumerate(steps, start=1):
-            out.append(f"{number}. {step.title}\n", style="bold")
-            for line in step.instructions:
-                out.append(f"   - {line}\n")
-            if step.expected_note:
-                out.append(f"   Without action: {step.expected_note}\n", style="italic")
-    return out
+class ArticleView(Markdown):
+    """A knowledge article. Articles are the project's (or a team's own) Markdown, not data
+    from a system; still, control characters are made visible and only web links open."""
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 (Textual's name)
+        super().__init__("", id=id, open_links=False)
+
+    def show(self, markdown: str) -> None:
+        self.update(visible_lines(markdown))
+
+    @on(Markdown.LinkClicked)
+    def _link(self, event: Markdown.LinkClicked) -> None:
+        event.stop()
+        url = safe_url(event.href)
+        if url:
+            self.app.open_url(url)
+        else:
+            tell(self, f"Not a web link, so not opened: {event.href}", severity="warning")
+
+
+def tell(
+    node: DOMNode,
+    message: str,
+    *,
+    title: str = "",
+    severity: SeverityLevel = "information",
+    timeout: float | None = None,
+) -> None:
+    """A notification whose words may hold data: never markup, control characters visible."""
+    node.app.notify(
+        visible_lines(message),
+        title=visible(title),
+        severity=severity,
+        timeout=timeout,
+        markup=False,
+    )

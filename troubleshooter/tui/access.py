@@ -1,0 +1,42 @@
+"""Who may use `troubleshooter serve`: the token its address carries, and whether a host is
+this computer only. Standard library only, so that the command line can check its options
+before it imports the server."""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import secrets
+
+TOKEN_ENV = "TROUBLESHOOTER_SERVE_TOKEN"
+MIN_TOKEN = 16  # characters: a token someone could guess is no token
+_LOOPBACK_NAMES = {"localhost", "localhost.", "ip6-localhost"}
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` (a name or an address) is this computer only."""
+    name = host.strip("[]").casefold()
+    if name in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def token_problem(token: str) -> str | None:
+    """Why a token given explicitly will not do, or None."""
+    if len(token) < MIN_TOKEN:
+        return f"a token needs {MIN_TOKEN} characters or more (this one has {len(token)})"
+    if not all(c.isalnum() or c in "-_.~" for c in token):
+        return "a token may hold letters, digits and - _ . ~ only (it goes in an address)"
+    return None
+
+
+def same_token(given: str | None, token: str) -> bool:
+    """Compared in constant time."""
+    return given is not None and hmac.compare_digest(given.encode(), token.encode())

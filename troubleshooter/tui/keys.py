@@ -1,0 +1,64 @@
+"""The keys of a screen, read from its bindings (so help can never drift from what the keys
+do): the screen's own, the focused widget's, and the app's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.screen import Screen
+
+# Textual's own widgets describe their keys for programmers ("Cursor down", "Submit"), or not
+# at all; these are the ones worth a line in help, in plain words. Their editing keys (inside a
+# text field) are not listed: they are the usual ones.
+STOCK_WORDS = {
+    "cursor_down": "Next row",
+    "cursor_up": "Previous row",
+    "page_down": "Page down",
+    "page_up": "Page up",
+    "scroll_top": "First row",
+    "scroll_bottom": "Last row",
+    "submit": "Search, or pick",
+    "app.focus_next": "Next field",
+    "app.focus_previous": "Previous field",
+    "command_palette": "Command palette: every command, searchable",
+    "quit": "Quit",
+}
+# Actions Textual binds that would only confuse in help (or are said otherwise).
+SKIPPED = {"help_quit", "screen.copy_text", "cursor_left", "cursor_right", "scroll_home",
+           "scroll_end", "select_cursor", "page_left", "page_right"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class KeyRow:
+    keys: str  # as shown: "j / ↓"
+    does: str
+    where: str  # "here" (the screen and its focused widget) or "anywhere" (the app)
+
+
+def key_rows(screen: Screen[object]) -> list[KeyRow]:
+    """Every key that works on `screen` now, once per action, with what it does: the keys of
+    one action together ("j / ↓  Next row")."""
+    app = screen.app
+    by_action: dict[tuple[str, str], list[str]] = {}
+    words: dict[tuple[str, str], str] = {}
+    ranks: dict[tuple[str, str], int] = {}
+    for active in screen.active_bindings.values():
+        binding = active.binding
+        action = binding.action
+        if action in SKIPPED or (not binding.description and action not in STOCK_WORDS):
+            continue
+        ours = type(active.node).__module__.startswith("troubleshooter.")
+        if not ours and action not in STOCK_WORDS:
+            continue  # a stock widget's key without plain words: its usual meaning
+        where = "anywhere" if active.node is app else "here"
+        rank = 2 if active.node is app else (0 if active.node is screen else 1)
+        does = STOCK_WORDS.get(action) or binding.tooltip or binding.description
+        group = (where, action)
+        by_action.setdefault(group, []).append(app.get_key_display(binding))
+        words.setdefault(group, does)
+        ranks.setdefault(group, rank)
+    # The screen's own keys first, then the focused widget's, then the app's.
+    ordered = sorted(by_action.items(), key=lambda entry: ranks[entry[0]])
+    return [
+        KeyRow(" / ".join(dict.fromkeys(keys)), words[group], group[0]) for group, keys in ordered
+    ]

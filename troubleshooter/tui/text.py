@@ -1,0 +1,360 @@
+"""Data as literal text on screen, and the words the TUI builds from a diagnosis.
+
+Textual reads markup (and `@click` actions) in plain strings given to most widgets, and a
+terminal obeys the escape sequences in any text it is sent. Names, codes and messages come from
+systems and files the tool does not control, so every piece of data reaches a widget through
+`literal()`: a Rich `Text` (never parsed as markup) whose control and bidi characters are
+visible escapes. Text for the clipboard is Markdown, escaped and redacted as an export is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.text import Text
+
+from troubleshooter.infra.safetext import visible, visible_lines
+from troubleshooter.model import (
+    STAGES,
+    SYNC_TYPE_OF_KIND,
+    Diagnosis,
+    Finding,
+    ItemTrace,
+    Mark,
+    PlanStep,
+    Stage,
+    SystemStatus,
+)
+from troubleshooter.report.markdown import md
+from troubleshooter.report.view import Shown, without_prefix
+from troubleshooter.wording import (
+    INTEGRATIONS,
+    KINDS,
+    PROVENANCE,
+    RENAMED_SYMBOL,
+    SYMBOLS,
+    age,
+    plural,
+    sync_type_words,
+    when,
+    zone_of,
+)
+
+# Colour helps; the symbol and the word carry the meaning. Unknown is never red: it is not
+# missing (purple and italic, as in the HTML report).
+MARK_STYLES = {
+    Mark.PRESENT: "green",
+    Mark.MISSING: "bold red",
+    Mark.ARCHIVED: "yellow",
+    Mark.HIDDEN: "yellow",
+    Mark.UNKNOWN: "italic #b392f0",
+}
+RENAMED_STYLE = "cyan"
+RENAMED_WORDS = "old name"  # in a narrow cell; the names are in the story
+
+
+def literal(text: str, style: str = "", *, lines: bool = False) -> Text:
+    """Data as it may be shown: never markup, control and bidi characters visible (`lines`
+    keeps new lines, for a message of several lines)."""
+    return Text(visible_lines(text) if lines else visible(text), style=style)
+
+
+def line(*parts: str | tuple[str, str] | Text) -> Text:
+    """One line assembled from pieces of literal text: `"words"`, `("words", "style")`, or
+    `Text` already made literal."""
+    out = Text()
+    for part in parts:
+        if isinstance(part, Text):
+            out.append_text(part)
+        elif isinstance(part, tuple):
+            out.append_text(literal(part[0], part[1]))
+        else:
+            out.append_text(literal(part))
+    return out
+
+
+# -- marks ------------------------------------------------------------------------------------
+
+
+def mark_cell(trace: ItemTrace, stage: Stage, *, words: bool = True) -> Text:
+    """A stage's mark as a table cell: symbol and word ("✗ missing"), or the symbol alone
+    where the table is narrow. Under another name: "~ old name" (the name is in the story)."""
+    mark = trace.stages[stage]
+    if mark is Mark.PRESENT and trace.renamed_at(stage):
+        text = f"{RENAMED_SYMBOL} {RENAMED_WORDS}" if words else RENAMED_SYMBOL
+        return Text(text, style=RENAMED_STYLE, no_wrap=True, overflow="ellipsis")
+    text = f"{SYMBOLS[mark]} {mark.value}" if words else SYMBOLS[mark]
+    return Text(text, style=MARK_STYLES[mark], no_wrap=True, overflow="ellipsis")
+
+
+def mark_story(trace: ItemTrace, stage: Stage) -> Text:
+    """A stage's mark in the story, with the other name where there is one."""
+    detail = trace.detail.get(stage)
+    if trace.stages[stage] is Mark.PRESENT and trace.renamed_at(stage) and detail and detail.name:
+        return line(
+            (f"{RENAMED_SYMBOL} there as “", RENAMED_STYLE),
+            literal(detail.name, RENAMED_STYLE),
+            ("”", RENAMED_STYLE),
+        )
+    mark = trace.stages[stage]
+    return Text(f"{SYMBOLS[mark]} {mark.value}", style=MARK_STYLES[mark])
+
+
+def legend() -> Text:
+    out = Text()
+    for mark in Mark:
+        out.append(f"{SYMBOLS[mark]} {mark.value}", style=MARK_STYLES[mark])
+        out.append(" · ")
+    out.append(f"{RENAMED_SYMBOL} under another name", style=RENAMED_STYLE)
+    return out
+
+
+# -- an item's story ------------------------------------------------------------------------
+
+
+def story(trace: ItemTrace, diagnosis: Diagnosis) -> Text:
+    """The item's way through the chain, in plain words, with when things happened."""
+    out = Text()
+    out.append_text(literal(trace.label, "bold"))
+    code = f", code {visible(trace.code)}" if trace.code else ""
+    out.append(f"  ({KINDS[trace.kind].one}{code})\n\n")
+    systems = {s.stage: s for s in diagnosis.systems}
+    zone = zone_of(diagnosis.organisation)
+    for stage in STAGES:
+        detail = trace.detail.get(stage)
+        out.append(f"{stage.label}: ", style="bold")
+        out.append_text(mark_story(trace, stage))
+        if detail is not None and detail.since is not None:
+            verb = "changed" if stage is Stage.XERO else "arrived"
+            out.append(f", {verb} {when(detail.since, zone)}")
+        if detail is not None and detail.confidence is not None and detail.confidence < 1:
+            out.append(f" (pasted, matched at {detail.confidence:.0%})")
+        system = systems.get(stage)
+        if system is not None and stage is Stage.APPROVALMAX and system.last_sync:
+            sync_type = SYNC_TYPE_OF_KIND[trace.kind]
+            if sync_type in system.last_sync:
+                out.append(f"; last synced from Xero {when(system.last_sync[sync_type], zone)}")
+        if system is not None and stage is Stage.DEXT and system.last_pull:
+            out.append(f"; last pulled {when(system.last_pull, zone)}")
+        if stage in trace.blocked:
+            out.append("\n  not expected here: ", style="italic")
+            out.append_text(literal(trace.blocked[stage], "italic"))
+        out.append("\n")
+    return out
+
+
+def item_steps(trace: ItemTrace, diagnosis: Diagnosis) -> list[PlanStep]:
+    return [s for s in diagnosis.plan if trace.key in s.items]
+
+
+def advice(trace: ItemTrace, diagnosis: Diagnosis) -> Text:
+    """The item's findings and the steps that fix it, in order. An item without findings says
+    so only where nothing about it is unknown: unknown is not all right."""
+    findings = [f for f in diagnosis.findings if f.key == trace.key]
+    out = Text()
+    if not findings:
+        unknown = [s.label for s in STAGES if trace.stages[s] is Mark.UNKNOWN]
+        if unknown:
+            out.append(
+                f"Not known yet in {' and '.join(unknown)}: the tool could not see there.",
+                style=MARK_STYLES[Mark.UNKNOWN],
+            )
+            if diagnosis.questions:
+                out.append("\nAnswer the questions (a) to settle it.")
+        else:
+            out.append("Nothing to fix for this item.", style="green")
+        return out
+    for finding in findings:
+        out.append("● ", style="bold yellow")
+        out.append_text(literal(finding.message))
+        out.append("\n")
+    steps = item_steps(trace, diagnosis)
+    if steps:
+        out.append("\nWhat to do, in this order\n", style="bold")
+        for number, step in enumerate(steps, start=1):
+            out.append_text(line((f"{number}. ", "bold"), (step.title, "bold")))
+            out.append("\n")
+            for instruction in step.instructions:
+                out.append_text(line("   - ", instruction))
+                out.append("\n")
+            if step.expected_note:
+                out.append_text(line(("   Without action: " + step.expected_note, "italic")))
+                out.append("\n")
+    return out
+
+
+def plan_text(diagnosis: Diagnosis, *, limit: int | None = None) -> Text:
+    """The fix plan, in order (the first `limit` steps, the rest counted)."""
+    if not diagnosis.plan:
+        if diagnosis.findings or diagnosis.questions:
+            return Text("")
+        return Text("Nothing to do.")
+    out = Text("What to do, in this order\n", style="bold")
+    steps = diagnosis.plan if limit is None else diagnosis.plan[:limit]
+    for step in steps:
+        out.append_text(line((f"{step.order}. {step.title}", "bold")))
+        if step.items:
+            out.append(f"  ({plural(len(step.items), 'item')})")
+        if step.expected_note:
+            out.append("\n   ")
+            out.append_text(literal(step.expected_note, "italic"))
+        out.append("\n")
+    if limit is not None and len(diagnosis.plan) > limit:
+        more = len(diagnosis.plan) - limit
+        out.append(f"… and {plural(more, 'more step')}: w shows the whole plan\n", "italic")
+    return out
+
+
+# -- the system cards -----------------------------------------------------------------------
+
+
+def answered_here(system: SystemStatus, diagnosis: Diagnosis) -> tuple[int, int]:
+    """(answered, asked) about this system: what came from a person, of what could."""
+    answered = len(system.answered)
+    still_open = sum(1 for q in diagnosis.questions if q.stage is system.stage)
+    return answered, answered + still_open
+
+
+def card_lines(system: SystemStatus, diagnosis: Diagnosis) -> tuple[str, Text]:
+    """A system's card: its state (a CSS class) and its lines. It says what was read, from
+    where, how old, and what came from a person, never "ok" for what was not seen."""
+    now = diagnosis.generated_at
+    zone = zone_of(diagnosis.organisation)
+    snapshot = diagnosis.snapshot is not None
+    out = Text()
+    answered, asked = answered_here(system, diagnosis)
+    if not system.configured:
+        out.append("– not connected\n", style="bold")
+        out.append_text(literal(without_prefix(system.error, system.stage.label)))
+        state = "off"
+    elif not system.reached:
+        out.append("✗ could not be read\n", style="bold")
+        out.append_text(literal(without_prefix(system.error, system.stage.label)))
+        state = "failed"
+    elif system.kind_errors:
+        out.append("! partly read", style="bold")
+        out.append(f" · {PROVENANCE[system.provenance].short}")
+        for reason, names in _kinds_by_reason(system).items():
+            out.append(f"\n{' and '.join(names)} unknown: ", style="yellow")
+            out.append_text(literal(reason, "yellow"))
+        state = "partial"
+    elif system.unknown_kinds:
+        # Reached, but its lists are not readable this way (ApprovalMax's public API).
+        out.append("! partly seen", style="bold")
+        out.append(f" · organisations {PROVENANCE[system.provenance].short}")
+        out.append("\nlists and sync times unknown")
+        state = "partial"
+    else:
+        out.append("✓ read", style="bold")
+        out.append(f" · {PROVENANCE[system.provenance].short}")
+        if system.fetched_at is not None and not snapshot:  # a snapshot's age: in its banner
+            out.append(f" · {age(system.fetched_at, now)}")
+        state = "ok"
+    if system.reached:
+        if system.stage is Stage.APPROVALMAX and system.xero_connection:
+            out.append(f"\nXero connection: {system.xero_connection}")
+        if system.last_sync:
+            oldest = min(system.last_sync, key=lambda k: system.last_sync[k])
+            moment = system.last_sync[oldest]
+            out.append(f"\nlast sync {age(moment, now)} ({sync_type_words(oldest)})")
+        if system.stage is Stage.DEXT:
+            if system.integration:
+                out.append(f"\n{INTEGRATIONS[system.integration]}")
+            if system.last_pull:
+                out.append(f"\nlast pull {when(system.last_pull, zone)}")
+    if asked:
+        out.append(f"\nfrom you: {answered} of {asked} answered", style="italic")
+        if state == "off" and answered:
+            state = "answered"
+    return state, out
+
+
+def _kinds_by_reason(system: SystemStatus) -> dict[str, list[str]]:
+    by_reason: dict[str, list[str]] = {}
+    for kind, reason in system.kind_errors.items():
+        by_reason.setdefault(without_prefix(reason, system.stage.label), []).append(
+            KINDS[kind].many
+        )
+    return by_reason
+
+
+# -- Markdown for the clipboard -------------------------------------------------------------
+
+
+def _md_step(
+    number: int, step: PlanStep, names: dict[str, str], shown: Shown, *, only: str | None = None
+) -> list[str]:
+    """A step as Markdown; with `only` (an item's key), the others it fixes are counted."""
+    if only is not None:
+        others = len([k for k in step.items if k != only])
+        items = md(shown(names[only])) + (f" and {plural(others, 'other item')}" if others else "")
+    else:
+        items = ", ".join(md(shown(names.get(k, k))) for k in step.items)
+    out = [f"{number}. **{md(shown(step.title))}**" + (f" (for: {items})" if items else "")]
+    out += [f"    - {md(shown(text))}" for text in step.instructions]
+    if step.expected_note:
+        out.append(f"    - *Without action:* {md(shown(step.expected_note))}")
+    return out
+
+
+def story_markdown(trace: ItemTrace, diagnosis: Diagnosis, shown: Shown) -> str:
+    """The item's story, findings and steps as Markdown for a ticket (`y`): escaped and
+    redacted as an export is."""
+    zone = zone_of(diagnosis.organisation)
+    code = f" (code {md(shown(trace.code))})" if trace.code else ""
+    out = [
+        f"### {md(shown(trace.label))}: {KINDS[trace.kind].one}{code}",
+        "",
+        f"{md(shown(diagnosis.organisation.name))}, diagnosed {when(diagnosis.generated_at, zone)}",
+        "",
+    ]
+    for stage in STAGES:
+        mark = trace.stages[stage]
+        detail = trace.detail.get(stage)
+        text = f"{SYMBOLS[mark]} {mark.value}"
+        if mark is Mark.PRESENT and trace.renamed_at(stage) and detail and detail.name:
+            text = f"{RENAMED_SYMBOL} there as “{md(shown(detail.name))}”"
+        if detail is not None and detail.since is not None:
+            verb = "changed" if stage is Stage.XERO else "arrived"
+            text += f", {verb} {when(detail.since, zone)}"
+        if stage in trace.blocked:
+            text += f" (not expected here: {md(shown(trace.blocked[stage]))})"
+        out.append(f"- **{stage.label}:** {text}")
+    findings: list[Finding] = [f for f in diagnosis.findings if f.key == trace.key]
+    if findings:
+        out += ["", "**Findings**", ""]
+        out += [f"- {md(shown(f.message))}" for f in findings]
+    steps = item_steps(trace, diagnosis)
+    if steps:
+        names = {trace.key: trace.label}
+        out += ["", "**What to do, in this order**", ""]
+        for number, step in enumerate(steps, start=1):
+            out += _md_step(number, step, names, shown, only=trace.key)
+    elif not findings:
+        unknown = [s.label for s in STAGES if trace.stages[s] is Mark.UNKNOWN]
+        out += ["", f"Not known yet in {' and '.join(unknown)}." if unknown else "Nothing to fix."]
+    return "\n".join(out) + "\n"
+
+
+def plan_markdown(diagnosis: Diagnosis, verdict_line: str, shown: Shown) -> str:
+    """The verdict and the whole plan as Markdown for a ticket."""
+    names = {t.key: t.label for t in diagnosis.items}
+    out = [f"**{md(shown(verdict_line))}**", ""]
+    if diagnosis.plan:
+        out += ["**What to do, in this order**", ""]
+        for step in diagnosis.plan:
+            out += _md_step(step.order, step, names, shown)
+    else:
+        out.append("Nothing to do." if not diagnosis.questions else "No plan yet.")
+    return "\n".join(out) + "\n"
+
+
+def count_line(matching: int, total: int, shown: int, filters: Iterable[str]) -> str:
+    """ "5 of 79 items · problems only" (and how many are beyond the first rows)."""
+    text = f"{matching} of {plural(total, 'item')}"
+    extra = [f for f in filters if f]
+    if extra:
+        text += " · " + " · ".join(extra)
+    if shown < matching:
+        text += f" · the first {shown} shown: narrow with / or the filters"
+    return text
