@@ -9,7 +9,8 @@ import pytest
 from conftest import run, scenario
 
 from troubleshooter.diagnosis.diagnose import Library
-from troubleshooter.diagnosis.engine import Group, Leaf, load_rules, parse_condition
+from troubleshooter.diagnosis.conditions import Group, Leaf, parse_condition
+from troubleshooter.diagnosis.ruleset import load_rules
 from troubleshooter.diagnosis.plan import Action, Phase, build_plan
 from troubleshooter.errors import RuleLoadError
 from troubleshooter.infra.resources import data_dir

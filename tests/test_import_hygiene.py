@@ -16,7 +16,7 @@ CORE = [
     "troubleshooter.sources.xero",
     "troubleshooter.sources.adapter",
     "troubleshooter.diagnosis.lineage",
-    "troubleshooter.diagnosis.engine",
+    "troubleshooter.diagnosis.ruleset",
     "troubleshooter.diagnosis.plan",
     "troubleshooter.diagnosis.knowledge",
     "troubleshooter.diagnosis.diagnose",

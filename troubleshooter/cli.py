@@ -711,7 +711,7 @@ def rules_test(
 @rules.command("schema")
 def rules_schema() -> None:
     """Print the JSON Schema of a rules file."""
-    from troubleshooter.diagnosis.engine import rules_file_schema
+    from troubleshooter.diagnosis.ruleset import rules_file_schema
 
     click.echo(json.dumps(rules_file_schema(), indent=2))
 

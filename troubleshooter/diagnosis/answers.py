@@ -33,17 +33,6 @@ from troubleshooter.model import (
 _YES = {"yes", "y", "true", "1"}
 _NO = {"no", "n", "false", "0"}
 
-# The facts an answer may set, and whether it is about an item's presence at a stage.
-SETTABLE = {
-    "approvalmax.xero_connection",
-    "approvalmax.last_sync",
-    "approvalmax",
-    "dext.integration",
-    "dext.linked_elsewhere",
-    "dext.last_pull",
-    "dext",
-}
-
 
 @dataclass
 class Answer:
@@ -174,7 +163,7 @@ def apply_to_snapshots(answers: AnswerSet, snapshots: dict[Stage, StageSnapshot]
             snapshot.items[kind] = match_pasted(pasted, xero_items, kind)
             snapshot.kind_errors.pop(kind, None)
             provenance = Provenance.PASTED
-        else:  # pragma: no cover - the rules lint refuses questions that set anything else
+        else:  # pragma: no cover - loading refuses questions that set anything else
             raise ConfigError(f"{answer.id}: answers cannot set {fact}")
         snapshot.answered[answer.id] = provenance
 

@@ -9,12 +9,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from troubleshooter.diagnosis.answers import apply_to_snapshots, apply_to_traces, read_answers
-from troubleshooter.diagnosis.engine import RuleSet, evaluate, load_rules
+from troubleshooter.diagnosis.evaluate import evaluate
 from troubleshooter.diagnosis.facts import FactContext
 from troubleshooter.diagnosis.knowledge import KnowledgeBase, load_knowledge
 from troubleshooter.diagnosis.lineage import build_traces
 from troubleshooter.diagnosis.plan import build_plan
 from troubleshooter.diagnosis.questions import open_questions
+from troubleshooter.diagnosis.ruleset import RuleSet, load_rules
 from troubleshooter.errors import ConfigError, ExitCode, RuleLoadError
 from troubleshooter.infra.gcpause import collector_paused
 from troubleshooter.infra.resources import data_dir
@@ -60,18 +61,21 @@ class Library:
         return library
 
     def check_links(self) -> None:
-        for rule in self.rules.rules:
-            if rule.spec.article not in self.knowledge:
-                raise RuleLoadError(
-                    f"{rule.source}:{rule.line}: rule '{rule.id}' cites article "
-                    f"'{rule.spec.article}', which no knowledge folder holds"
-                )
-        for action in self.rules.actions.values():
-            if action.article and action.article not in self.knowledge:
-                raise RuleLoadError(
-                    f"action '{action.id}' cites article '{action.article}', "
-                    "which no knowledge folder holds"
-                )
+        """Every article a rule or an action cites exists; all that do not are listed at once."""
+        problems = [
+            f"{rule.source}:{rule.line}: rule '{rule.id}' cites article "
+            f"'{rule.spec.article}', which no knowledge folder holds"
+            for rule in self.rules.rules
+            if rule.spec.article not in self.knowledge
+        ]
+        problems += [
+            f"action '{action.id}' cites article '{action.article}', "
+            "which no knowledge folder holds"
+            for action in self.rules.actions.values()
+            if action.article and action.article not in self.knowledge
+        ]
+        if problems:
+            raise RuleLoadError.listing(problems)
 
     def cited(self, findings: list[Finding], plan: list[PlanStep]) -> list[ArticleRef]:
         """The articles the findings and the plan's actions cite, in that order."""

@@ -1,4 +1,5 @@
-"""The facts rules can test: a closed, documented set. A fact whose value is None is unknown.
+"""How each fact is worked out. Which facts exist, what they mean and what values they take is
+the vocabulary (vocabulary.py); a fact whose value is None is unknown.
 
 Per item: its marks per stage, Xero's state of it, and the clocks of the stages it depends on.
 Organisation-wide: connection, integration and pull state. After the item rules have run, two
@@ -13,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from troubleshooter.diagnosis.schedule import APPROVALMAX_PERIOD, DEXT_PERIOD, next_run
+from troubleshooter.diagnosis.vocabulary import ITEM_FACTS, Facts
 from troubleshooter.model import (
     SYNC_TYPE_OF_KIND,
     ItemKind,
@@ -25,47 +27,6 @@ from troubleshooter.model import (
 
 # How late Dext's daily pull may be before we call it failing.
 DEXT_GRACE = timedelta(hours=3)
-
-Facts = Mapping[str, Any]
-
-# name → what it means (docs/rules.md and `rules lint` use these lists)
-ITEM_FACTS: dict[str, str] = {
-    "kind": "the item's kind",
-    "xero": "the item's mark in Xero: present, missing, archived or hidden",
-    "approvalmax": "the item's mark in ApprovalMax",
-    "dext": "the item's mark in Dext",
-    "xero.status": "Xero's status: ACTIVE, ARCHIVED, DELETED, …",
-    "xero.changed_at": "when the item last changed in Xero (UpdatedDateUTC; Xero gives it for "
-    "accounts and contacts only)",
-    "xero.has_code": "whether the item has an account code in Xero (accounts, bank accounts)",
-    "xero.is_supplier": "for a contact: whether Xero counts it as a supplier (it has a bill)",
-    "xero.category_status": "for a tracking option: its category's status in Xero",
-    "eligible.approvalmax": "whether Xero's state lets the item reach ApprovalMax at all",
-    "eligible.dext": "whether Xero's state lets the item reach Dext at all",
-    "renamed": "whether the item has another name at some stage",
-    "renamed.approvalmax": "whether ApprovalMax holds the item under another name than Xero",
-    "renamed.dext": "whether Dext holds the item under another name than Xero",
-    "approvalmax.last_sync": "ApprovalMax's last sync of this item's data type",
-    "approvalmax.next_sync": "ApprovalMax's next 2-hourly sync of this data type",
-    "dext.expected_by": "when Dext's daily pull would bring the item without action",
-}
-ORGANISATION_FACTS: dict[str, str] = {
-    "clock": "the time of the diagnosis",
-    "approvalmax.xero_connection": "ApprovalMax's connection to Xero: connected, disconnected "
-    "or expired",
-    "dext.integration": "where Dext takes its lists from: approvalmax, xero_direct or none",
-    "dext.linked_elsewhere": "whether Dext is linked to another ApprovalMax organisation (or "
-    "Dext account) than this one",
-    "dext.last_pull": "Dext's last pull of reference data",
-    "dext.next_pull": "Dext's next daily pull",
-    "dext.pull_overdue": "whether Dext's last pull is older than a day and a grace period",
-}
-FINDING_FACTS: dict[str, str] = {
-    "findings.all_timing": "whether every item finding will resolve itself with time (and there "
-    "is at least one)",
-    "findings.catch_up_by": "when every item with a timing finding will have arrived",
-}
-ALL_FACTS: dict[str, str] = {**ITEM_FACTS, **ORGANISATION_FACTS, **FINDING_FACTS}
 
 
 def _same_organisation(a: Any, b: Any) -> bool | None:
@@ -220,7 +181,7 @@ _ITEM_FACT_FUNCTIONS: dict[str, Callable[[ItemFacts], Any]] = {
     "approvalmax.next_sync": ItemFacts._next_sync,
     "dext.expected_by": ItemFacts._expected_by,
 }
-assert set(_ITEM_FACT_FUNCTIONS) == set(ITEM_FACTS), "every documented item fact is computed"
+assert set(_ITEM_FACT_FUNCTIONS) == ITEM_FACTS, "every item fact in the vocabulary is computed"
 
 
 def finding_facts(timing: list[bool], expected: list[datetime | None]) -> dict[str, Any]:

@@ -93,18 +93,53 @@ def line_of(data: Any, loc: Sequence[str | int]) -> int | None:
 def validation_problem(
     exc: ValidationError, data: Any, known: Iterable[str] = ()
 ) -> tuple[int | None, str]:
-    """The problem to show first, with its line and "key: what is wrong". A misspelt key comes
-    first (it usually explains a "required" error too), with the nearest known key offered."""
-    errors = exc.errors()
-    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-    key = ".".join(str(p) for p in err["loc"]) or "(top level)"
-    problem = err["msg"]
-    if err["type"] == "extra_forbidden":
-        problem = "unknown key"
-        close = difflib.get_close_matches(str(err["loc"][-1]), list(known), n=1)
-        if close and len(err["loc"]) == 1:
-            problem += f" (did you mean '{close[0]}'?)"
-    return line_of(data, err["loc"]), f"{key}: {problem}"
+    """The problem to show first (see `validation_problems`)."""
+    return validation_problems(exc, data, known)[0]
+
+
+def validation_problems(
+    exc: ValidationError, data: Any, known: Iterable[str] = ()
+) -> list[tuple[int | None, str]]:
+    """Every problem pydantic found, each with its line and "key: what is wrong". A misspelt key
+    comes first, with the nearest known key offered; the "required" error it explains (the key
+    it offers) is left out. The alternatives of a union are one problem."""
+    known = list(known)
+    found: dict[tuple[Any, ...], tuple[int | None, list[str]]] = {}
+    offered: set[str] = set()
+    for err in sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden"):
+        loc = _data_loc(data, err["loc"])
+        problem = err["msg"]
+        if err["type"] == "extra_forbidden":
+            problem = "unknown key"
+            close = difflib.get_close_matches(str(err["loc"][-1]), known, n=1)
+            if close and len(err["loc"]) == 1:
+                problem += f" (did you mean '{close[0]}'?)"
+                offered.add(close[0])
+        elif err["type"] == "missing" and len(loc) == 1 and str(loc[0]) in offered:
+            continue
+        found.setdefault(loc, (line_of(data, loc), []))[1].append(problem)
+    return [
+        (line, f"{'.'.join(str(p) for p in loc) or '(top level)'}: {'; or '.join(problems)}")
+        for loc, (line, problems) in found.items()
+    ]
+
+
+def _data_loc(data: Any, loc: Sequence[str | int]) -> tuple[str | int, ...]:
+    """The part of a pydantic error location that names the data: a union member's tag (such
+    as `str-enum[ItemKind]`) is not a place in the file."""
+    node, shown = data, []
+    for part in loc:
+        if isinstance(node, dict):
+            shown.append(part)
+            if part not in node:
+                break  # a missing or unknown key: the place is the key
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            shown.append(part)
+            node = node[part]
+        else:
+            break
+    return tuple(shown)
 
 
 def first_problem(exc: ValidationError) -> str:
