@@ -21,13 +21,12 @@ Test = Callable[[Any, Facts], Truth]  # (the fact's value, all the facts) → tr
 
 @dataclass(frozen=True)
 class Operator:
-    """One operator: what it means (for the docs), what its value must be for a given fact
-    (`check` says what is wrong, or None), and the comparison it makes (`prepare` builds it
-    once per leaf, so that evaluating a rule over tens of thousands of items does the least
-    work per item)."""
+    """One operator: what its value must be for a given fact (`check` says what is wrong, or
+    None), and the comparison it makes (`prepare` builds it once per leaf, so that evaluating a
+    rule over tens of thousands of items does the least work per item). docs/rules.md explains
+    each; a test keeps its table and this one the same."""
 
     name: str
-    meaning: str
     check: Callable[[str, Fact, Any], str | None]  # (operator, fact, value) → what is wrong
     prepare: Callable[[Any], Test]
     compares_facts: bool = False  # its value names another fact
@@ -106,32 +105,13 @@ def _known(wanted: Any) -> Test:
 OPERATORS: dict[str, Operator] = {
     op.name: op
     for op in (
-        Operator(
-            "equals",
-            "the fact is the value (words compared without case)",
-            _check_value,
-            _equality(True),
-        ),
-        Operator("not_equals", "the fact is not the value", _check_value, _equality(False)),
-        Operator("in", "the fact is one of a list", _check_list, _membership(True)),
-        Operator("not_in", "the fact is none of a list", _check_list, _membership(False)),
-        Operator(
-            "before",
-            "the fact's time is before another fact's time",
-            _check_other_time,
-            _order(later=False),
-            compares_facts=True,
-        ),
-        Operator(
-            "after",
-            "the fact's time is after another fact's time",
-            _check_other_time,
-            _order(later=True),
-            compares_facts=True,
-        ),
-        Operator(
-            "known", "`true`: the tool has the fact; `false`: it does not", _check_known, _known
-        ),
+        Operator("equals", _check_value, _equality(True)),
+        Operator("not_equals", _check_value, _equality(False)),
+        Operator("in", _check_list, _membership(True)),
+        Operator("not_in", _check_list, _membership(False)),
+        Operator("before", _check_other_time, _order(later=False), compares_facts=True),
+        Operator("after", _check_other_time, _order(later=True), compares_facts=True),
+        Operator("known", _check_known, _known),
     )
 }
 

@@ -198,7 +198,7 @@ TEXT_FIELDS: dict[str, str] = {
     "stage": "the stage where the rule says it stopped",
     "expected_by": "the time of the rule's `expected_by` fact",
     **{
-        f"name.{stage.value}": f"its name in {stage.label} (where that differs from Xero's)"
+        f"name.{stage.value}": f"its name in {stage.label}, where {stage.label} holds it"
         for stage in (Stage.APPROVALMAX, Stage.DEXT)
     },
 }
