@@ -19,6 +19,7 @@ from troubleshooter.model import STAGES, Diagnosis, ItemKind, Stage
 from troubleshooter.report.text import snapshot_banner, verdict
 from troubleshooter.runs.session import Session
 from troubleshooter.tui.commands import TroubleshooterCommands
+from troubleshooter.tui.host import Host
 from troubleshooter.tui.messages import CheckFailed, DiagnosisReady, SystemProgress
 from troubleshooter.tui.screens import (
     ExportScreen,
@@ -289,6 +290,10 @@ class TroubleshooterApp(App[None]):
         self.sub_title = self.session.source.label
         self.diagnosis = None
         self.action_recheck()
+
+
+# The screens and the palette reach the app through Host; mypy checks that the app is one.
+_HOST: type[Host] = TroubleshooterApp
 
 
 def _plan_text(diagnosis: Diagnosis) -> Text:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -29,10 +28,8 @@ from textual.widgets.option_list import Option
 from troubleshooter.errors import TroubleshooterError
 from troubleshooter.model import Diagnosis, Question
 from troubleshooter.report import FORMATS, default_report_name, export, write_report
+from troubleshooter.tui.host import Host
 from troubleshooter.tui.widgets import DetailPane, story
-
-if TYPE_CHECKING:
-    from troubleshooter.tui.app import TroubleshooterApp
 
 FORMAT_LABELS = {
     "md": "Markdown, for a ticket",
@@ -44,10 +41,8 @@ FORMAT_LABELS = {
 
 class _AppScreen(Screen[None]):
     @property
-    def tapp(self) -> TroubleshooterApp:
-        from troubleshooter.tui.app import TroubleshooterApp
-
-        assert isinstance(self.app, TroubleshooterApp)
+    def tapp(self) -> Host:
+        assert isinstance(self.app, Host)
         return self.app
 
 
