@@ -41,16 +41,11 @@ class Session:
     snapshots: dict[Stage, StageSnapshot] | None = None
     loaded_bundle: Bundle | None = None
     secrets: list[str] = field(default_factory=list)
-    fetched_at: datetime | None = None
     timings: dict[str, float] = field(default_factory=dict)  # seconds: "fetch", "diagnose"
 
     @property
     def source(self) -> Source:
         return self.sources[self.current]
-
-    @property
-    def ready(self) -> bool:
-        return self.snapshots is not None or self.loaded_bundle is not None
 
     def switch(self, index: int) -> None:
         if not 0 <= index < len(self.sources):

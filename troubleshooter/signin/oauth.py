@@ -9,7 +9,6 @@ import base64
 import hashlib
 import secrets
 import string
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -299,6 +298,3 @@ class SignIn:
         if self.client_secret:
             form["client_secret"] = self.client_secret
         return await token_request(self.token_url, form, system=self.system, transport=transport)
-
-
-OpenBrowser = Callable[[str], object]
