@@ -356,7 +356,7 @@ def test_collect_then_replay_the_snapshot(tmp_path: Path) -> None:
     assert {s["provenance"] for s in replay_data["systems"]} == {"snapshot"}
     _, text, _ = invoke("diagnose", "--snapshot", str(bundle))
     assert "Snapshot, not read live: collected just before it was diagnosed" in text
-    assert "(the systems' clock then: 2026-11-25 01:00 UTC)" in text
+    assert "(the systems' clock then: 2026-11-25 14:00 NZDT)" in text
     _, html, _ = invoke("diagnose", "--snapshot", str(bundle), "--format", "html")
     assert "Snapshot, not read live" in html
     code, _, err = invoke("diagnose", "--snapshot", str(bundle), "--watch")

@@ -244,5 +244,5 @@ def test_focus_explains_what_a_whole_organisation_run_only_counts(library: Libra
         "reconnect_dext",
     ]
     assert [i.name for i in focused.items] == ["Old Stock"] and focused.focus == "old stock"
-    with pytest.raises(ConfigError, match="did you mean 'old stock'"):
+    with pytest.raises(ConfigError, match="did you mean 'Old Stock'"):
         run_with(scenario(text), library, focus="old stok")

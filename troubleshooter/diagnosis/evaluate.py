@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from troubleshooter.diagnosis.conditions import Condition
@@ -17,21 +17,24 @@ from troubleshooter.diagnosis.facts import FactContext, finding_facts
 from troubleshooter.diagnosis.ruleset import Rule, RuleSet
 from troubleshooter.diagnosis.vocabulary import PLACEHOLDER, Facts
 from troubleshooter.model import Finding, ItemKind, ItemTrace, Stage
+from troubleshooter.wording import when
 
 
-def _format_value(value: Any) -> str:
+def _format_value(value: Any, zone: tzinfo | None = None) -> str:
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M UTC")
+        return when(value, zone)
     if value is None:
         return "unknown"
     return str(value)
 
 
-def render_message(template: str, values: dict[str, Any]) -> str:
-    return PLACEHOLDER.sub(lambda m: _format_value(values.get(m.group(1))), template)
+def render_message(template: str, values: dict[str, Any], zone: tzinfo | None = None) -> str:
+    return PLACEHOLDER.sub(lambda m: _format_value(values.get(m.group(1)), zone), template)
 
 
-def _finding(rule: Rule, facts: Facts, trace: ItemTrace | None) -> Finding:
+def _finding(
+    rule: Rule, facts: Facts, trace: ItemTrace | None, zone: tzinfo | None = None
+) -> Finding:
     expected = facts.get(rule.spec.expected_by) if rule.spec.expected_by else None
     values: dict[str, Any] = dict(facts)
     if trace is not None:
@@ -56,7 +59,7 @@ def _finding(rule: Rule, facts: Facts, trace: ItemTrace | None) -> Finding:
         key=trace.key if trace else None,
         name=trace.name if trace else None,
         article=rule.spec.article,
-        message=render_message(rule.spec.message, values),
+        message=render_message(rule.spec.message, values, zone),
         severity=rule.spec.severity,
         stage=rule.spec.stage,
         expected_by=expected if isinstance(expected, datetime) else None,
@@ -112,7 +115,7 @@ def evaluate(
             elif verdict and rule.spec.focus_only and focus is None:
                 result.quiet[rule.id] = result.quiet.get(rule.id, 0) + 1
             elif verdict:
-                result.findings.append(_finding(rule, facts, trace))
+                result.findings.append(_finding(rule, facts, trace, context.zone))
                 timing.append(rule.spec.timing)
     expected = [f.expected_by for f in result.findings]
     organisation = {**organisation, **finding_facts(timing, expected)}
@@ -123,5 +126,5 @@ def evaluate(
         if verdict is None:
             result.unknown.extend((f, None) for f in _unknown_facts(rule.condition, organisation))
         elif verdict:
-            result.findings.append(_finding(rule, organisation, None))
+            result.findings.append(_finding(rule, organisation, None, context.zone))
     return result

@@ -13,9 +13,9 @@ from pydantic import BaseModel, Field
 from troubleshooter.diagnosis.diagnose import Library, diagnose, exit_code_for
 from troubleshooter.errors import TroubleshooterError
 from troubleshooter.model import SCHEMA_VERSION, Diagnosis
-from troubleshooter.report.text import verdict
 from troubleshooter.sources.fetch import Connections
 from troubleshooter.sources.ratelimit import app_limiter
+from troubleshooter.wording import verdict
 
 ORGANISATIONS_AT_ONCE = 16
 
