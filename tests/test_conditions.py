@@ -100,6 +100,10 @@ def test_every_operator_is_tested_both_ways() -> None:
         ({"fact": "xero", "known": "yes"}, "'known' takes true or false"),
         ({"fact": "xero", "equal": "present"}, "unknown operator 'equal'"),
         ({"fact": "xero.colour", "equals": "red"}, "unknown fact 'xero.colour'"),
+        (
+            {"fact": "dext.integraton", "equals": "none"},
+            "unknown fact 'dext.integraton' .did you mean 'dext.integration'",
+        ),
         ({"fact": "xero", "equals": "present", "in": ["x"]}, "exactly one operator"),
         ({"fact": "xero"}, r"exactly one operator .*found none"),
         ({"every": []}, "unknown condition"),
@@ -127,7 +131,7 @@ def test_every_problem_of_a_condition_is_reported_with_where_it_is() -> None:
         parse_condition(node, "when")
     assert caught.value.problems == [
         "when.all[0]: 'xero' is never 'presnet' (it is one of: present, missing, archived, hidden)",
-        "when.all[1].any[0]: unknown fact 'nothing' (see docs/rules.md for the list)",
+        "when.all[1].any[0]: unknown fact 'nothing' (`troubleshooter help rules` lists them)",
         "when.all[1].any[1]: 'in' takes a list",
     ]
     assert str(caught.value).startswith("3 problems in the rules:\n  when.all[0]:")

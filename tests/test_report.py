@@ -12,10 +12,11 @@ import jsonschema
 import pytest
 from conftest import FAST, scenario
 
-from troubleshooter.diagnosis.diagnose import Library, diagnose
+from troubleshooter.diagnosis.diagnose import Library
 from troubleshooter.model import Diagnosis
 from troubleshooter.report import FORMATS, export, md, report_json_schema
 from troubleshooter.runs.bundle import bundle_json, collect, diagnose_bundle, load_bundle
+from troubleshooter.runs.source import diagnose
 from troubleshooter.sandbox.app import Sandbox
 from troubleshooter.sandbox.connect import sandbox_connections
 from troubleshooter.sandbox.scenario import Scenario

@@ -8,6 +8,7 @@ unknown if any part is unknown; `any` the other way round; `not` keeps unknown.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -228,7 +229,9 @@ def _leaf(node: dict[Any, Any], problem: Callable[[str], None]) -> Leaf | None:
     if op not in OPERATORS:
         problem(f"unknown operator '{op}' (known: {known})")
     if fact is None:
-        problem(f"unknown fact '{name}' (see docs/rules.md for the list)")
+        close = difflib.get_close_matches(str(name), FACTS, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        problem(f"unknown fact '{name}' ({hint}`troubleshooter help rules` lists them)")
     if fact is None or op not in OPERATORS:
         return None
     wrong = OPERATORS[op].check(op, fact, value)

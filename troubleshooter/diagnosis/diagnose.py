@@ -35,7 +35,6 @@ from troubleshooter.model import (
     SystemStatus,
     normalise_name,
 )
-from troubleshooter.sources.fetch import Connections, Progress, fetch_snapshots
 from troubleshooter.wording import zone_of
 
 
@@ -251,22 +250,9 @@ def _diagnose_snapshots(
     )
 
 
-async def diagnose(
-    connections: Connections,
-    library: Library,
-    progress: Progress | None = None,
-    *,
-    answers: Mapping[str, str] | None = None,
-    focus: str | None = None,
-) -> Diagnosis:
-    with collector_paused():  # a big organisation is many small objects; see gcpause.py
-        snapshots = await fetch_snapshots(connections, progress)
-    return diagnose_snapshots(snapshots, library, answers=answers, focus=focus)
-
-
 def exit_code_for(diagnosis: Diagnosis) -> ExitCode:
-    """3 when a system failed, 1 for findings, 3 when nothing was found but questions are
-    open (the tool could not see enough to say all is well), else 0."""
+    """The code a diagnosis ends with (ExitCode says what each means). Questions still open
+    make it incomplete: the tool could not see enough to say all is well."""
     if diagnosis.failed_systems:
         return ExitCode.INCOMPLETE
     if diagnosis.findings:
