@@ -21,6 +21,7 @@ file, a pipe or `/dev/zero` alike) and says on which line a byte is not UTF-8.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 import stat
@@ -66,8 +67,21 @@ class Written:
 
 
 def private_folder(folder: Path) -> Path:
-    """Makes `folder` (and missing parents) and keeps it to its owner (0700)."""
-    folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER)
+    """Makes `folder` and its missing parents, each only its owner can enter (0700), and keeps
+    `folder` itself so. (`mkdir(parents=True, mode=…)` would give the parents the default mode:
+    a data folder others can list.) Folders that were already there above it are left alone."""
+    missing = []
+    current = folder
+    while not current.exists() and current != current.parent:
+        missing.append(current)
+        current = current.parent
+    for path in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # another run made it meanwhile
+            path.mkdir(mode=PRIVATE_FOLDER)
+        with contextlib.suppress(OSError):
+            path.chmod(PRIVATE_FOLDER)  # the umask may have taken bits; make it exact
+    if not folder.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(folder))
     with contextlib.suppress(OSError):  # not ours to change (a shared parent): leave it
         if stat.S_IMODE(folder.stat().st_mode) != PRIVATE_FOLDER:
             folder.chmod(PRIVATE_FOLDER)
