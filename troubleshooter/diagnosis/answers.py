@@ -62,6 +62,10 @@ class Answers(dict[str, str]):
                 else:
                     self.origin.pop(qid, None)
 
+    def __or__(self, other: Mapping[str, str]) -> Answers:  # type: ignore[override]
+        """`file_answers | command_line_answers` keeps where each came from."""
+        return Answers(self, other)
+
 
 @dataclass
 class Answer:
