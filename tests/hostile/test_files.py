@@ -254,11 +254,11 @@ def test_an_answers_file_of_laughs_takes_no_memory(tmp_path: Path) -> None:
 def test_a_file_larger_than_the_limit_is_not_read_whole(tmp_path: Path) -> None:
     path = tmp_path / "big.json"
     with path.open("wb") as handle:  # sparse: no disk used
-        handle.truncate(200 * 1024 * 1024)
+        handle.truncate(300 * 1024 * 1024)
     with pytest.raises(OSError, match="larger than 1,000 bytes"):
         read_text(path, limit=1000)
     exc = _refused(load_bundle, path)
-    assert "larger than 128 MB" in str(exc)
+    assert "larger than 256 MB" in str(exc)
 
 
 def test_an_endless_file_is_not_read_forever(tmp_path: Path) -> None:

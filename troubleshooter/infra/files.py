@@ -32,7 +32,7 @@ from troubleshooter.errors import ConfigError
 
 PRIVATE_FILE = stat.S_IRUSR | stat.S_IWUSR  # 0600
 PRIVATE_FOLDER = stat.S_IRWXU  # 0700
-MAX_READ = 128 * 1024 * 1024  # a bundle of a 50,000-contact organisation is about 30 MB
+MAX_READ = 256 * 1024 * 1024  # a bundle of a 50,000-contact organisation is about 60 MB
 
 
 class UnreadableFile(OSError):

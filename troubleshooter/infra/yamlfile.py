@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-MAX_CHARS = 64 * 1024 * 1024  # a 50,000-contact scenario is about 10 MB
+MAX_CHARS = 64 * 1024 * 1024  # a 50,000-contact scenario is under 3 MB
 MAX_DEPTH = 64  # the deepest shipped file nests 8 levels
 ALIAS_BUDGET = 10_000  # nodes that aliases may add, all together
 
