@@ -14,10 +14,11 @@ import httpx
 import pytest
 from conftest import FAST, free_port, scenario
 
-from troubleshooter.diagnosis.diagnose import Library, diagnose
+from troubleshooter.diagnosis.diagnose import Library
 from troubleshooter.errors import ConfigError, SourceError
 from troubleshooter.infra import aio
 from troubleshooter.model import Mark, Stage
+from troubleshooter.runs.source import diagnose
 from troubleshooter.sandbox.app import Sandbox
 from troubleshooter.sandbox.connect import IN_PROCESS_BASE, SandboxTransport, sandbox_connections
 from troubleshooter.sandbox.identity import SANDBOX_CLIENT_SECRET
@@ -339,11 +340,11 @@ def test_a_practice_run_over_the_signed_in_organisations(
     tmp_path: Path, demo: Scenario, library: Library
 ) -> None:
     from troubleshooter.runs.practice import diagnose_practice
-    from troubleshooter.signin.live import practice_runs
+    from troubleshooter.runs.source import live_organisations
 
     sandbox, settings, store = signed_in(tmp_path, demo)
-    runs = aio.run(practice_runs(settings, store, transport=SandboxTransport(sandbox)))
-    assert [r.label for r in runs] == [demo.organisation.name]
-    summary = aio.run(diagnose_practice(runs, library))
+    sources = aio.run(live_organisations(settings, store, transport=SandboxTransport(sandbox)))
+    assert [s.label for s in sources] == [demo.organisation.name]
+    summary = aio.run(diagnose_practice(sources, library))
     [line] = summary.organisations
     assert line.with_findings == 5 and line.first_action and not line.failed_systems

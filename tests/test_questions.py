@@ -8,10 +8,11 @@ from collections.abc import Mapping
 import pytest
 from conftest import FAST, scenario
 
-from troubleshooter.diagnosis.diagnose import Library, diagnose
+from troubleshooter.diagnosis.diagnose import Library
 from troubleshooter.diagnosis.paste import match_pasted, parse_line, parse_pasted
 from troubleshooter.errors import ConfigError
 from troubleshooter.model import Diagnosis, Item, ItemKind, Mark, Provenance, Stage
+from troubleshooter.runs.source import diagnose
 from troubleshooter.sandbox.app import Sandbox
 from troubleshooter.sandbox.connect import sandbox_connections
 from troubleshooter.sandbox.scenario import Scenario
@@ -244,5 +245,5 @@ def test_focus_explains_what_a_whole_organisation_run_only_counts(library: Libra
         "reconnect_dext",
     ]
     assert [i.name for i in focused.items] == ["Old Stock"] and focused.focus == "old stock"
-    with pytest.raises(ConfigError, match="did you mean 'old stock'"):
+    with pytest.raises(ConfigError, match="did you mean 'Old Stock'"):
         run_with(scenario(text), library, focus="old stok")

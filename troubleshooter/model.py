@@ -152,6 +152,11 @@ class OrganisationRef(_Model):
     id: str | None = None
     name: str
     short_code: str | None = None
+    timezone: str | None = Field(
+        default=None,
+        description="The organisation's IANA time zone (from Xero's Organisation.Timezone), "
+        "in which times are shown to people; JSON stays UTC.",
+    )
 
 
 class StageSnapshot(_Model):

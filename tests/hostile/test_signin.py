@@ -12,10 +12,11 @@ import pytest
 from conftest import free_port
 from test_live import sandbox_settings, signed_in
 
-from troubleshooter.diagnosis.diagnose import Library, diagnose
+from troubleshooter.diagnosis.diagnose import Library
 from troubleshooter.errors import ConfigError
 from troubleshooter.infra import aio
 from troubleshooter.model import Diagnosis, Stage
+from troubleshooter.runs.source import diagnose
 from troubleshooter.sandbox.app import Sandbox
 from troubleshooter.sandbox.connect import SandboxTransport
 from troubleshooter.sandbox.scenario import Scenario

@@ -16,11 +16,12 @@ import pytest
 from conftest import FAST
 
 from troubleshooter.diagnosis.answers import load_answers_file
-from troubleshooter.diagnosis.diagnose import Library, diagnose
+from troubleshooter.diagnosis.diagnose import Library
 from troubleshooter.errors import ConfigError
 from troubleshooter.model import SnapshotInfo
-from troubleshooter.report import load_diagnosis, render_json
+from troubleshooter.report import export, load_diagnosis
 from troubleshooter.runs.bundle import bundle_json, collect, diagnose_bundle, load_bundle
+from troubleshooter.runs.source import diagnose
 from troubleshooter.sandbox.app import Sandbox
 from troubleshooter.sandbox.connect import sandbox_connections
 from troubleshooter.sandbox.scenario import Scenario
@@ -38,7 +39,7 @@ def bundle_data(demo: Scenario) -> dict[str, Any]:
 @pytest.fixture
 def diagnosis_data(demo: Scenario, library: Library) -> dict[str, Any]:
     connections = sandbox_connections(Sandbox(demo), settings=FAST)
-    data: dict[str, Any] = json.loads(render_json(asyncio.run(diagnose(connections, library))))
+    data: dict[str, Any] = json.loads(export(asyncio.run(diagnose(connections, library)), "json"))
     return data
 
 

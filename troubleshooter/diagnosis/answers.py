@@ -94,9 +94,11 @@ def parse_answer_args(args: Iterable[str]) -> dict[str, str]:
         if value.startswith("@"):
             path = Path(value[1:])
             try:
-                value = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise ConfigError(f"--answer {qid}: cannot read {path} ({exc})") from None
+                value = read_text(path)  # bounded; a byte that is not UTF-8 is named by line
+            except OSError as exc:
+                raise ConfigError(
+                    f"--answer {qid}: cannot read {path} ({exc.strerror or exc})"
+                ) from None
         raw[qid.strip()] = value
     return raw
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,6 +14,7 @@ from troubleshooter.diagnosis.knowledge import KnowledgeBase, load_knowledge
 from troubleshooter.diagnosis.lineage import build_traces
 from troubleshooter.diagnosis.plan import build_plan
 from troubleshooter.diagnosis.questions import open_questions
+from troubleshooter.diagnosis.search import closest_names, search_items
 from troubleshooter.errors import ConfigError, ExitCode, RuleLoadError
 from troubleshooter.infra.gcpause import collector_paused
 from troubleshooter.infra.resources import data_dir
@@ -34,7 +34,7 @@ from troubleshooter.model import (
     SystemStatus,
     normalise_name,
 )
-from troubleshooter.sources.fetch import Connections, Progress, fetch_snapshots
+from troubleshooter.wording import zone_of
 
 
 @dataclass(frozen=True)
@@ -160,31 +160,19 @@ def _shallow(snapshot: StageSnapshot) -> StageSnapshot:
 
 
 def find_items(traces: list[ItemTrace], text: str) -> list[ItemTrace]:
-    """The items a person means by `text`: a code, a name, or part of one."""
-    wanted = normalise_name(text)
-    if not wanted:
+    """The items a person means by `text` (diagnosis/search.py); none is an error that offers
+    the nearest names and what to check."""
+    if not normalise_name(text):
         raise ConfigError("--item needs a code or (part of) a name")
-    by_key = [t for t in traces if t.key == text]
-    if by_key:
-        return by_key
-    by_code = [t for t in traces if t.code and t.code.casefold() == text.strip().casefold()]
-    if by_code:
-        return by_code
-
-    def names(trace: ItemTrace) -> list[str]:
-        found = [d.name for d in trace.detail.values() if d.name] or [trace.name]
-        if trace.parent:
-            found += [f"{trace.parent} / {n}" for n in found]
-        return [normalise_name(n) for n in found]
-
-    matches = [t for t in traces if any(wanted in n for n in names(t))]
-    if matches:
-        return matches
-    close = difflib.get_close_matches(
-        wanted, {n for t in traces for n in names(t)}, n=3, cutoff=0.6
-    )
+    found = search_items(traces, text)
+    if found:
+        return found
+    close = closest_names(traces, text)
     hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    raise ConfigError(f"no item in Xero, ApprovalMax or Dext matches {text!r}{hint}")
+    raise ConfigError(
+        f"no item in Xero, ApprovalMax or Dext matches {text!r}{hint} (check that it is the "
+        "right organisation, and that the item was saved in Xero)"
+    )
 
 
 def diagnose_snapshots(
@@ -233,7 +221,7 @@ def _diagnose_snapshots(
         organisation=(snapshots[Stage.APPROVALMAX].organisation or organisation).name,
         answered=answer_set.ids,
     )
-    plan = build_plan(findings, library.rules.actions)
+    plan = build_plan(findings, library.rules.actions, zone_of(organisation))
     return Diagnosis(
         generated_at=now,
         organisation=organisation,
@@ -258,22 +246,9 @@ def _diagnose_snapshots(
     )
 
 
-async def diagnose(
-    connections: Connections,
-    library: Library,
-    progress: Progress | None = None,
-    *,
-    answers: Mapping[str, str] | None = None,
-    focus: str | None = None,
-) -> Diagnosis:
-    with collector_paused():  # a big organisation is many small objects; see gcpause.py
-        snapshots = await fetch_snapshots(connections, progress)
-    return diagnose_snapshots(snapshots, library, answers=answers, focus=focus)
-
-
 def exit_code_for(diagnosis: Diagnosis) -> ExitCode:
-    """3 when a system failed, 1 for findings, 3 when nothing was found but questions are
-    open (the tool could not see enough to say all is well), else 0."""
+    """The code a diagnosis ends with (ExitCode says what each means). Questions still open
+    make it incomplete: the tool could not see enough to say all is well."""
     if diagnosis.failed_systems:
         return ExitCode.INCOMPLETE
     if diagnosis.findings:

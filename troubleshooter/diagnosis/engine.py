@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any, Literal
 
@@ -33,6 +33,7 @@ from troubleshooter.diagnosis.questions import QuestionSpec
 from troubleshooter.errors import RuleLoadError
 from troubleshooter.infra.yamlfile import load_yaml, validation_problem, yaml_error_text
 from troubleshooter.model import Finding, ItemKind, ItemTrace, Severity, Stage
+from troubleshooter.wording import when
 
 Truth = bool | None  # None: unknown
 
@@ -381,19 +382,21 @@ def _check_links(ruleset: RuleSet) -> None:
 # -- evaluation ---------------------------------------------------------------------------------
 
 
-def _format_value(value: Any) -> str:
+def _format_value(value: Any, zone: tzinfo | None = None) -> str:
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M UTC")
+        return when(value, zone)
     if value is None:
         return "unknown"
     return str(value)
 
 
-def render_message(template: str, values: dict[str, Any]) -> str:
-    return _PLACEHOLDER.sub(lambda m: _format_value(values.get(m.group(1))), template)
+def render_message(template: str, values: dict[str, Any], zone: tzinfo | None = None) -> str:
+    return _PLACEHOLDER.sub(lambda m: _format_value(values.get(m.group(1)), zone), template)
 
 
-def _finding(rule: Rule, facts: Facts, trace: ItemTrace | None) -> Finding:
+def _finding(
+    rule: Rule, facts: Facts, trace: ItemTrace | None, zone: tzinfo | None = None
+) -> Finding:
     expected = facts.get(rule.spec.expected_by) if rule.spec.expected_by else None
     values: dict[str, Any] = dict(facts)
     if trace is not None:
@@ -418,7 +421,7 @@ def _finding(rule: Rule, facts: Facts, trace: ItemTrace | None) -> Finding:
         key=trace.key if trace else None,
         name=trace.name if trace else None,
         article=rule.spec.article,
-        message=render_message(rule.spec.message, values),
+        message=render_message(rule.spec.message, values, zone),
         severity=rule.spec.severity,
         stage=rule.spec.stage,
         expected_by=expected if isinstance(expected, datetime) else None,
@@ -474,7 +477,7 @@ def evaluate(
             elif verdict and rule.spec.focus_only and focus is None:
                 result.quiet[rule.id] = result.quiet.get(rule.id, 0) + 1
             elif verdict:
-                result.findings.append(_finding(rule, facts, trace))
+                result.findings.append(_finding(rule, facts, trace, context.zone))
                 timing.append(rule.spec.timing)
     expected = [f.expected_by for f in result.findings]
     organisation = {**organisation, **finding_facts(timing, expected)}
@@ -485,7 +488,7 @@ def evaluate(
         if verdict is None:
             result.unknown.extend((f, None) for f in _unknown_facts(rule.condition, organisation))
         elif verdict:
-            result.findings.append(_finding(rule, organisation, None))
+            result.findings.append(_finding(rule, organisation, None, context.zone))
     return result
 
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from troubleshooter.diagnosis.schedule import APPROVALMAX_PERIOD, DEXT_PERIOD, next_run
 from troubleshooter.model import (
+    STAGES,
     SYNC_TYPE_OF_KIND,
     ItemKind,
     ItemTrace,
@@ -22,6 +23,7 @@ from troubleshooter.model import (
     StageSnapshot,
     normalise_name,
 )
+from troubleshooter.wording import zone_of
 
 # How late Dext's daily pull may be before we call it failing.
 DEXT_GRACE = timedelta(hours=3)
@@ -82,6 +84,15 @@ class FactContext:
 
     snapshots: dict[Stage, StageSnapshot]
     now: datetime
+
+    @property
+    def zone(self) -> tzinfo | None:
+        """The organisation's time zone, for the times in messages."""
+        for stage in STAGES:
+            organisation = self.snapshots[stage].organisation
+            if organisation is not None and organisation.timezone:
+                return zone_of(organisation)
+        return None
 
     def organisation_facts(self) -> dict[str, Any]:
         am = self.snapshots[Stage.APPROVALMAX]

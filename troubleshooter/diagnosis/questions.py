@@ -23,6 +23,7 @@ from troubleshooter.model import (
     Question,
     Stage,
 )
+from troubleshooter.wording import KINDS
 
 Per = Literal["none", "sync_type", "kind", "item"]
 _PLACEHOLDERS = {"sync_type": "{sync_type}", "kind": "{kind}", "item": "{key}"}
@@ -59,17 +60,6 @@ class QuestionSpec(BaseModel):
         return re.compile(f"^{escaped}$")
 
 
-def _label(kind: ItemKind) -> str:
-    return {
-        ItemKind.ACCOUNT: "accounts (Dext: Categories)",
-        ItemKind.BANK_ACCOUNT: "bank accounts (Dext: behind Payment methods)",
-        ItemKind.TRACKING_CATEGORY: "tracking categories (Dext: Projects)",
-        ItemKind.TRACKING_OPTION: "tracking options (Dext: the values of Projects)",
-        ItemKind.SUPPLIER: "suppliers",
-        ItemKind.TAX_RATE: "tax rates",
-    }[kind]
-
-
 def _instance(spec: QuestionSpec, trace: ItemTrace | None, organisation: str) -> Question | None:
     values = {"organisation": organisation}
     qid = spec.id
@@ -84,7 +74,7 @@ def _instance(spec: QuestionSpec, trace: ItemTrace | None, organisation: str) ->
             values["sync_type"] = sync_type.replace("_", " ")
         elif spec.per == "kind":
             qid = qid.replace("{kind}", trace.kind.value)
-            values["kind"] = _label(trace.kind)
+            values["kind"] = KINDS[trace.kind].listed
         else:
             key = trace.key
             qid = qid.replace("{key}", trace.key)

@@ -99,6 +99,10 @@ def write_file(
     ConfigError naming the path (never a traceback)."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
+        if follow_links and path.exists() and not path.is_file() and not path.is_dir():
+            # A pipe or a device, perhaps through a link (/dev/stdout → /proc/self/fd/1 →
+            # "pipe:[…]", which resolves to no path at all): written where it leads.
+            return _write_direct(path, payload)
         target = _target(path, follow_links)
         if target.exists() and not target.is_file():
             return _write_direct(target, payload)

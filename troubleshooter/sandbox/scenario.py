@@ -396,7 +396,7 @@ def format_validation_error(exc: ValidationError, data: Any = None) -> str:
             where = f"line {line}: {where}"
         message = err["msg"]
         if err["type"] == "extra_forbidden":
-            message = "unknown key (check the spelling against docs/scenarios.md)"
+            message = "unknown key (check the spelling: `troubleshooter help scenarios`)"
         elif err["type"] == "timezone_aware":
             message = "the time needs a time zone, e.g. 2026-11-25T10:00:00Z"
         elif err["type"] == "value_error":

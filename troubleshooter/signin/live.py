@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -11,7 +10,6 @@ import httpx
 
 from troubleshooter.errors import ConfigError, SourceError
 from troubleshooter.model import OrganisationRef
-from troubleshooter.runs.practice import OrganisationRun
 from troubleshooter.signin.oauth import OAuthAuth, RedirectListener, SignIn, revoke
 from troubleshooter.signin.settings import Settings
 from troubleshooter.signin.tokens import TokenSet, TokenStore
@@ -31,7 +29,7 @@ def _xero_client_id(settings: Settings) -> str:
     if not settings.xero.client_id:
         raise ConfigError(
             "Xero: no client id; set xero.client_id in the settings file or "
-            "TROUBLESHOOTER_XERO_CLIENT_ID (docs/connecting.md)"
+            "TROUBLESHOOTER_XERO_CLIENT_ID (see `troubleshooter help connecting`)"
         )
     return settings.xero.client_id
 
@@ -41,7 +39,7 @@ def _approvalmax_client(settings: Settings) -> tuple[str, str]:
     if not am.client_id or am.client_secret is None:
         raise ConfigError(
             "ApprovalMax: no client id or secret; set approvalmax.client_id and "
-            "TROUBLESHOOTER_APPROVALMAX_CLIENT_SECRET (docs/connecting.md)"
+            "TROUBLESHOOTER_APPROVALMAX_CLIENT_SECRET (see `troubleshooter help connecting`)"
         )
     return am.client_id, am.client_secret.get_secret_value()
 
@@ -250,8 +248,8 @@ def live_connections(
             )
     if xero is None and approvalmax is None and not adapters:
         raise ConfigError(
-            "nothing is connected yet: run `troubleshooter connect xero` (docs/connecting.md), "
-            "or try `troubleshooter diagnose --demo`"
+            "nothing is connected yet: run `troubleshooter connect xero` (see `troubleshooter "
+            "help connecting`), or try `troubleshooter diagnose --demo`"
         )
     http = settings.http
     return Connections(
@@ -344,24 +342,22 @@ __all__ = [
     "Status",
     "disconnect",
     "live_connections",
+    "organisation_connections",
     "sign_in_approvalmax",
     "sign_in_xero",
     "status",
 ]
 
 
-def _same(connections: Connections) -> Connections:
-    return connections
-
-
-async def practice_runs(
+async def organisation_connections(
     settings: Settings,
     store: TokenStore,
     *,
     transport: httpx.AsyncBaseTransport | None = None,
-) -> list[OrganisationRun]:
-    """One run per organisation the Xero sign-in reaches. The stage adapters speak for one
-    organisation: they are used for the configured one only; the others ask their questions."""
+) -> list[tuple[str, Connections]]:
+    """The connections for each organisation the Xero sign-in reaches, with its name. The stage
+    adapters speak for one organisation: they are used for the configured one only; the others
+    ask their questions."""
     base = live_connections(settings, store, transport=transport)
     if base.xero is None:
         raise ConfigError("a practice run needs the Xero sign-in (troubleshooter connect xero)")
@@ -369,7 +365,7 @@ async def practice_runs(
         organisations = [
             c for c in await XeroClient(http).connections() if c.tenant_type == "ORGANISATION"
         ]
-    runs = []
+    found = []
     for org in organisations:
         own = org.tenant_id == base.xero_tenant_id
         connections = replace(
@@ -379,6 +375,5 @@ async def practice_runs(
             approvalmax_adapter=base.approvalmax_adapter if own else None,
             dext_adapter=base.dext_adapter if own else None,
         )
-        label = org.tenant_name or org.tenant_id
-        runs.append(OrganisationRun(label, functools.partial(_same, connections)))
-    return runs
+        found.append((org.tenant_name or org.tenant_id, connections))
+    return found

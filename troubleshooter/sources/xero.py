@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from troubleshooter.errors import ConfigError, SourceError
 from troubleshooter.infra.gcpause import collector_paused
 from troubleshooter.infra.msdate import parse_iso, parse_ms_date
+from troubleshooter.infra.timezones import iana_name
 from troubleshooter.infra.yamlfile import first_problem
 from troubleshooter.model import (
     Item,
@@ -59,6 +60,7 @@ class XeroOrganisation(_Wire):
     organisation_id: str = Field(alias="OrganisationID")
     name: str = Field(alias="Name")
     short_code: str | None = Field(default=None, alias="ShortCode")
+    timezone: str | None = Field(default=None, alias="Timezone")  # e.g. NEWZEALANDSTANDARDTIME
 
 
 class _Updated(_Wire):
@@ -196,7 +198,12 @@ class XeroClient:
         if not rows:
             raise SourceError("Xero", "Organisation answered with no organisation")
         org = rows[0]
-        return OrganisationRef(id=org.organisation_id, name=org.name, short_code=org.short_code)
+        return OrganisationRef(
+            id=org.organisation_id,
+            name=org.name,
+            short_code=org.short_code,
+            timezone=iana_name(org.timezone),
+        )
 
     async def _rows(
         self, resource: str, key: str, since: datetime | None, paged: bool

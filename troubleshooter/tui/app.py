@@ -16,7 +16,6 @@ from textual.worker import Worker, WorkerState
 
 from troubleshooter.errors import TroubleshooterError
 from troubleshooter.model import STAGES, Diagnosis, ItemKind, Stage
-from troubleshooter.report.text import snapshot_banner, verdict
 from troubleshooter.runs.session import Session
 from troubleshooter.tui.commands import TroubleshooterCommands
 from troubleshooter.tui.messages import CheckFailed, DiagnosisReady, SystemProgress
@@ -28,9 +27,10 @@ from troubleshooter.tui.screens import (
     QuestionsScreen,
 )
 from troubleshooter.tui.widgets import DetailPane, Filters, ItemsTable, SystemCard
+from troubleshooter.wording import KINDS, snapshot_banner, verdict
 
 DETAIL_DELAY = 0.12  # seconds the detail pane waits for the cursor or the filter to settle
-KIND_CHOICES = [("Every kind", "all"), *((k.label.capitalize() + "s", k.value) for k in ItemKind)]
+KIND_CHOICES = [("Every kind", "all"), *((KINDS[k].filter, k.value) for k in ItemKind)]
 
 
 class TroubleshooterApp(App[None]):

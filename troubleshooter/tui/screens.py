@@ -26,6 +26,7 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
+from troubleshooter.diagnosis.search import search_items
 from troubleshooter.errors import TroubleshooterError
 from troubleshooter.model import Diagnosis, Question
 from troubleshooter.report import FORMATS, default_report_name, export, write_report
@@ -156,16 +157,9 @@ class FindScreen(_AppScreen):
         options = self.query_one("#matches", OptionList)
         options.clear_options()
         diagnosis = self.tapp.diagnosis
-        text = event.value.casefold().strip()
-        if not text or diagnosis is None:
+        if not event.value.strip() or diagnosis is None:
             return
-        hits = [
-            t
-            for t in diagnosis.items
-            if text in t.name.casefold()
-            or text == (t.code or "").casefold()
-            or text in (t.parent or "").casefold()
-        ][:50]
+        hits = search_items(diagnosis.items, event.value)[:50]  # best first, as --item
         options.add_options(
             Option(f"{t.label}  ({t.kind.label}{' ' + t.code if t.code else ''})", id=t.key)
             for t in hits
