@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = 1
 
@@ -375,13 +375,13 @@ class ArticleRef(_Model):
 class SnapshotInfo(_Model):
     """Where a diagnosis of a saved bundle came from."""
 
-    collected_at: datetime = Field(description="The systems' clock when it was collected.")
+    collected_at: AwareDatetime = Field(description="The systems' clock when it was collected.")
     tool_version: str
     source: str | None = None
-    diagnosed_at: datetime = Field(
+    diagnosed_at: AwareDatetime = Field(
         description="This machine's clock when the snapshot was diagnosed again."
     )
-    collected_on_host: datetime | None = Field(
+    collected_on_host: AwareDatetime | None = Field(
         default=None,
         description="The collecting machine's clock when it was collected (bundles from before "
         "this field: unknown).",
@@ -397,7 +397,7 @@ class SnapshotInfo(_Model):
 
 class Diagnosis(_Model):
     schema_version: int = SCHEMA_VERSION
-    generated_at: datetime
+    generated_at: AwareDatetime
     organisation: OrganisationRef
     systems: list[SystemStatus]
     items: list[ItemTrace]

@@ -19,6 +19,7 @@ from troubleshooter.diagnosis.paste import match_pasted, parse_pasted
 from troubleshooter.diagnosis.questions import QuestionSpec, spec_for
 from troubleshooter.errors import ConfigError
 from troubleshooter.infra.durations import parse_offset
+from troubleshooter.infra.files import read_text
 from troubleshooter.infra.yamlfile import load_yaml, yaml_error_text
 from troubleshooter.model import (
     ItemKind,
@@ -32,6 +33,27 @@ from troubleshooter.model import (
 
 _YES = {"yes", "y", "true", "1"}
 _NO = {"no", "n", "false", "0"}
+
+
+class Answers(dict[str, str]):
+    """Answers (`id → text`) that remember where each was written (`origin`: id → "FILE:LINE"),
+    so that a refused answer names its file and line."""
+
+    def __init__(self, *parts: Mapping[str, str]) -> None:
+        super().__init__()
+        self.origin: dict[str, str] = {}
+        for part in parts:
+            self.update(part)
+            known = getattr(part, "origin", {})
+            for qid in part:
+                if qid in known:
+                    self.origin[qid] = known[qid]
+                else:
+                    self.origin.pop(qid, None)
+
+    def __or__(self, other: Mapping[str, str]) -> Answers:  # type: ignore[override]
+        """`file_answers | command_line_answers` keeps where each came from."""
+        return Answers(self, other)
 
 
 @dataclass
@@ -61,25 +83,39 @@ def parse_answer_args(args: Iterable[str]) -> dict[str, str]:
         if value.startswith("@"):
             path = Path(value[1:])
             try:
-                value = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise ConfigError(f"--answer {qid}: cannot read {path} ({exc})") from None
+                value = read_text(path)  # bounded; a byte that is not UTF-8 is named by line
+            except OSError as exc:
+                raise ConfigError(
+                    f"--answer {qid}: cannot read {path} ({exc.strerror or exc})"
+                ) from None
         raw[qid.strip()] = value
     return raw
 
 
-def load_answers_file(path: Path) -> dict[str, str]:
+def load_answers_file(path: Path) -> Answers:
+    """An answers file: a YAML mapping of question id to answer. Every problem names the file
+    and line; a refused answer later names them too (`Answers.origin`)."""
     try:
-        data = load_yaml(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read it ({exc})") from None
+        data = load_yaml(read_text(path))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read it ({exc.strerror or exc})") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: {yaml_error_text(exc)}") from None
+    answers = Answers()
     if data is None:
-        return {}
+        return answers
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: an answers file is a mapping of question id to answer")
-    return {str(k): v if isinstance(v, str) else str(v) for k, v in data.items()}
+    lines = getattr(data, "key_lines", {})
+    for key, value in data.items():
+        where = f"{path}:{lines.get(str(key), 1)}"
+        if isinstance(value, dict | list):
+            raise ConfigError(
+                f"{where}: {key}: an answer is one value (a pasted list is text: use `|`)"
+            )
+        answers[str(key)] = value if isinstance(value, str) else str(value)
+        answers.origin[str(key)] = where
+    return answers
 
 
 def _parse_time(text: str, now: datetime) -> datetime:
@@ -94,6 +130,8 @@ def _parse_time(text: str, now: datetime) -> datetime:
         ) from None
     if moment.tzinfo is None:
         raise ValueError("add the time zone, e.g. 2026-11-25T09:30+13:00 (or Z for UTC)")
+    if not 1970 <= moment.year <= 2999:  # and no date arithmetic near datetime's limits
+        raise ValueError(f"{text!r} is not a time this tool can use (years 1970 to 2999)")
     return moment.astimezone(UTC)
 
 
@@ -119,16 +157,18 @@ def read_answers(raw: Mapping[str, str], specs: list[QuestionSpec], now: datetim
     """Checks every answer against its question; every problem is reported at once."""
     answers = AnswerSet()
     problems = []
+    origin: Mapping[str, str] = getattr(raw, "origin", {})
     for qid, text in raw.items():
+        where = f"{origin[qid]}: " if qid in origin else ""
         try:
             spec, parts = spec_for(specs, qid)
         except KeyError:
-            problems.append(f"{qid}: no such question (the diagnosis lists the open ones)")
+            problems.append(f"{where}{qid}: no such question (the diagnosis lists the open ones)")
             continue
         try:
             answers.answers.append(Answer(qid, spec, parts, _parse_value(spec, text, now)))
         except ValueError as exc:
-            problems.append(f"{qid}: {exc}")
+            problems.append(f"{where}{qid}: {exc}")
     if problems:
         raise ConfigError("answers: " + "; ".join(problems))
     return answers
