@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 
 from troubleshooter.diagnosis.answers import load_answers_file
-from troubleshooter.diagnosis.engine import load_rules
 from troubleshooter.diagnosis.knowledge import load_knowledge
+from troubleshooter.diagnosis.ruleset import load_rules
 from troubleshooter.errors import TroubleshooterError
 from troubleshooter.infra import yamlfile
 from troubleshooter.infra.files import read_text

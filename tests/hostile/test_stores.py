@@ -52,7 +52,8 @@ def loose_umask() -> Iterator[None]:
         os.umask(old)
 
 
-def test_data_and_cache_folders_are_private(tmp_path: Path, loose_umask: None) -> None:
+@pytest.mark.usefixtures("loose_umask")
+def test_data_and_cache_folders_are_private(tmp_path: Path) -> None:
     data = tmp_path / "home" / "data"
     FileStore(data / "tokens.json").save("xero", tokens())
     FetchCache(data / "cache").save(
@@ -64,7 +65,8 @@ def test_data_and_cache_folders_are_private(tmp_path: Path, loose_umask: None) -
         assert mode(file) == 0o600, file
 
 
-def test_a_data_folder_others_can_list_is_made_private(tmp_path: Path, loose_umask: None) -> None:
+@pytest.mark.usefixtures("loose_umask")
+def test_a_data_folder_others_can_list_is_made_private(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir(mode=0o755)
     store = FileStore(data / "tokens.json")

@@ -35,6 +35,7 @@ from troubleshooter.diagnosis.vocabulary import (
     unknown_placeholders,
 )
 from troubleshooter.errors import RuleLoadError
+from troubleshooter.infra.files import read_text
 from troubleshooter.infra.yamlfile import (
     line_of,
     load_yaml,
@@ -179,7 +180,7 @@ class _Loader:
     def load_file(self, path: Path) -> int:
         """Reads one file; returns how many entries it holds (an unreadable file counts one)."""
         try:
-            data = load_yaml(path.read_text(encoding="utf-8"))
+            data = load_yaml(read_text(path))  # bounded: never more than the tool reads
         except yaml.YAMLError as exc:
             return self._unreadable(path, yaml_error_text(exc))
         except (OSError, UnicodeDecodeError) as exc:
