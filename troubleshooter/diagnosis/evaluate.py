@@ -13,7 +13,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from troubleshooter.diagnosis.conditions import Condition
-from troubleshooter.diagnosis.facts import FactContext, finding_facts
+from troubleshooter.diagnosis.facts import FactContext, finding_facts, unseen
 from troubleshooter.diagnosis.ruleset import Rule, RuleSet
 from troubleshooter.diagnosis.vocabulary import PLACEHOLDER, Facts
 from troubleshooter.model import Finding, ItemKind, ItemTrace, Stage
@@ -80,6 +80,7 @@ class Evaluation:
     findings: list[Finding] = field(default_factory=list)
     quiet: dict[str, int] = field(default_factory=dict)
     unknown: list[tuple[str, ItemTrace | None]] = field(default_factory=list)
+    read: set[str] = field(default_factory=set)  # the organisation facts the rules looked at
 
 
 def _unknown_facts(condition: Condition, facts: Facts) -> set[str]:
@@ -97,13 +98,18 @@ def evaluate(
     holds keys), then the organisation rules. A focus-only rule that fires in a whole-
     organisation run is counted in `quiet` instead of reported."""
     result = Evaluation()
+    result.read = set()
     active = [r for r in ruleset.rules if r.spec.status != "deprecated"]
     organisation = context.organisation_facts()
+    result.read = organisation.read
     by_kind = {kind: [r for r in active if r.applies(kind)] for kind in ItemKind}
     timing: list[bool] = []
+    all_known = True
     for trace in traces:
         if focus is not None and trace.key not in focus:
             continue
+        if all_known and unseen(trace):
+            all_known = False
         rules = by_kind[trace.kind]
         if not rules or not needs_rules(trace):
             continue
@@ -118,7 +124,7 @@ def evaluate(
                 result.findings.append(_finding(rule, facts, trace, context.zone))
                 timing.append(rule.spec.timing)
     expected = [f.expected_by for f in result.findings]
-    organisation = {**organisation, **finding_facts(timing, expected)}
+    organisation = organisation.with_facts(finding_facts(timing, expected, all_known))
     for rule in active:
         if not rule.organisation_wide:
             continue

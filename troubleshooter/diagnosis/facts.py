@@ -8,8 +8,8 @@ more organisation facts summarise their findings (for the "just wait" rule).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
@@ -39,12 +39,45 @@ def _same_organisation(a: Any, b: Any) -> bool | None:
     return normalise_name(a.name) == normalise_name(b.name)
 
 
+class Reads(dict[str, Any]):
+    """Organisation facts that note which were read (`read`, shared between copies): an
+    assumption nobody's rule looked at is not one the plan rests on."""
+
+    def __init__(self, facts: Mapping[str, Any], read: set[str] | None = None) -> None:
+        super().__init__(facts)
+        self.read: set[str] = read if read is not None else set()
+
+    def __getitem__(self, name: str) -> Any:
+        self.read.add(name)
+        return super().__getitem__(name)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        self.read.add(name)
+        return super().get(name, default)
+
+    def with_facts(self, more: Mapping[str, Any]) -> Reads:
+        return Reads({**self, **more}, self.read)
+
+
 @dataclass(frozen=True)
 class FactContext:
-    """What every item's facts share: the snapshots and the clock."""
+    """What every item's facts share: the snapshots and the clock, and what is assumed while
+    unanswered (`assumed`: organisation fact → value; `assumption_texts`: fact → the words)."""
 
     snapshots: dict[Stage, StageSnapshot]
     now: datetime
+    assumed: Mapping[str, Any] = field(default_factory=dict)
+    assumption_texts: Mapping[str, str] = field(default_factory=dict)
+
+    def assumptions_used(self, facts: Iterable[str]) -> list[str]:
+        """The words of the assumptions among `facts` that stand in for an unknown value."""
+        real = self.known_organisation_facts()
+        texts = [
+            self.assumption_texts[name]
+            for name in facts
+            if name in self.assumed and real.get(name) is None and name in self.assumption_texts
+        ]
+        return list(dict.fromkeys(texts))
 
     @property
     def zone(self) -> tzinfo | None:
@@ -55,7 +88,17 @@ class FactContext:
                 return zone_of(organisation)
         return None
 
-    def organisation_facts(self) -> dict[str, Any]:
+    def organisation_facts(self) -> Reads:
+        """The organisation's facts, an assumption standing in where a fact is unknown; what
+        the rules read of them is noted (`Reads.read`)."""
+        facts = self.known_organisation_facts()
+        for name, value in self.assumed.items():
+            if facts.get(name) is None:
+                facts[name] = value
+        return Reads(facts)
+
+    def known_organisation_facts(self) -> dict[str, Any]:
+        """The organisation's facts as the systems and the person said (None: unknown)."""
         am = self.snapshots[Stage.APPROVALMAX]
         dext = self.snapshots[Stage.DEXT]
         linked_elsewhere: bool | None
@@ -195,14 +238,32 @@ _ITEM_FACT_FUNCTIONS: dict[str, Callable[[ItemFacts], Any]] = {
 assert set(_ITEM_FACT_FUNCTIONS) == ITEM_FACTS, "every item fact in the vocabulary is computed"
 
 
-def finding_facts(timing: list[bool], expected: list[datetime | None]) -> dict[str, Any]:
+def finding_facts(
+    timing: list[bool], expected: list[datetime | None], all_known: bool = True
+) -> dict[str, Any]:
     """Facts about the item findings: `timing` says, per finding, whether its rule is one that
-    time resolves; `expected` when the chain would resolve it."""
+    time resolves; `expected` when the chain would resolve it; `all_known` whether every item
+    looked at is known at every stage it should reach."""
     all_timing = bool(timing) and all(timing)
     catch_up = None
     if all_timing and expected and all(e is not None for e in expected):
         catch_up = max(e for e in expected if e is not None)
-    return {"findings.all_timing": all_timing, "findings.catch_up_by": catch_up}
+    return {
+        "findings.all_timing": all_timing,
+        "findings.catch_up_by": catch_up,
+        "items.all_known": all_known,
+    }
+
+
+def unseen(trace: ItemTrace) -> bool:
+    """Whether the item should reach a stage whose mark is unknown there."""
+    return (
+        any(
+            trace.stages[stage] is Mark.UNKNOWN and stage not in trace.blocked
+            for stage in (Stage.APPROVALMAX, Stage.DEXT)
+        )
+        and trace.eligible is not False
+    )
 
 
 def _first_pull_after(

@@ -97,11 +97,41 @@ class Rule:
         return kind in self.spec.applies_to
 
 
+class InferenceSpec(BaseModel):
+    """What one stage's holding says about another's, along the chain, as written in a file:
+    when `when` holds for an item whose mark at a stage is unknown, the mark is `infer`'s, with
+    provenance `inferred` and `because` as its reason. It never overwrites what a system or a
+    person said."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str
+    applies_to: list[ItemKind]
+    when: dict[str, Any]
+    infer: dict[Literal["approvalmax", "dext"], Literal["present", "missing"]]
+    because: str = Field(description="Why, in plain words, as the item's story tells it.")
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Inference:
+    spec: InferenceSpec
+    condition: Condition
+    source: Path
+    line: int | None
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+
 @dataclass
 class RuleSet:
     rules: list[Rule] = field(default_factory=list)
     actions: dict[str, Action] = field(default_factory=dict)
     questions: list[QuestionSpec] = field(default_factory=list)
+    inferences: list[Inference] = field(default_factory=list)
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -116,6 +146,7 @@ class _FileSpec(BaseModel):
     rules: list[dict[str, Any]] = Field(default_factory=list)
     actions: list[dict[str, Any]] = Field(default_factory=list)
     questions: list[dict[str, Any]] = Field(default_factory=list)
+    inferences: list[dict[str, Any]] = Field(default_factory=list)
 
 
 def _where(path: Path, line: int | None) -> str:
@@ -194,16 +225,20 @@ class _Loader:
                 self.problem(
                     path,
                     line,
-                    f"{problem} (a rules file holds `rules:`, `actions:` and `questions:`)",
+                    f"{problem} (a rules file holds `rules:`, `actions:`, `questions:` and "
+                    "`inferences:`)",
                 )
             return self._unreadable(path, None)
-        sections = [data.get(name) or [] for name in ("rules", "actions", "questions")]
+        names = ("rules", "actions", "questions", "inferences")
+        sections = [data.get(name) or [] for name in names]
         for index, raw in enumerate(sections[0]):
             self._rule(raw, path, index)
         for index, raw in enumerate(sections[1]):
             self._action(raw, path, index)
         for index, raw in enumerate(sections[2]):
             self._question(raw, path, index)
+        for index, raw in enumerate(sections[3]):
+            self._inference(raw, path, index)
         return sum(len(section) for section in sections)
 
     def _unreadable(self, path: Path, problem: str | None) -> int:
@@ -300,6 +335,27 @@ class _Loader:
         if not problems:
             self.ruleset.questions.append(question)
 
+    def _inference(self, raw: Any, path: Path, index: int) -> None:
+        line = getattr(raw, "line", None)
+        what = f"inference '{_name(raw, index)}'"
+        try:
+            spec = InferenceSpec.model_validate(raw)
+        except ValidationError as exc:
+            self._spec_problems(exc, raw, InferenceSpec.model_fields, what, path)
+            return
+        found: list[Problem] = []
+        condition = condition_problems(raw["when"], "when", found, line)
+        for at, text in found:
+            self.problem(path, at, f"{what}: {text}")
+        if condition is None:
+            return
+        if condition.facts() & FINDING_FACTS:
+            self.problem(path, line, f"{what}: findings are not known when inferences run")
+        elif any(i.id == spec.id for i in self.ruleset.inferences):
+            self.problem(path, line, f"inference '{spec.id}' is defined twice")
+        else:
+            self.ruleset.inferences.append(Inference(spec, condition, path, line))
+
     def check_links(self) -> None:
         """Every action a rule names exists (unless it is one that could not be read)."""
         if self.unreadable_file:
@@ -317,6 +373,20 @@ class _Loader:
                     )
 
 
+def _value_problem(fact_name: str, value: object) -> str | None:
+    """Why `value` is not one `fact_name` takes, or None."""
+    fact = FACTS.get(fact_name)
+    if fact is None:
+        return f"unknown fact '{fact_name}'"
+    if fact.type is ValueType.YES_NO:
+        return None if isinstance(value, bool) else f"'{fact_name}' is true or false"
+    if fact.type is ValueType.TIME:
+        return f"'{fact_name}' is a time: it cannot be assumed or chosen"
+    if fact.values and str(value).casefold() not in {v.casefold() for v in fact.values}:
+        return f"'{fact_name}' is never {value!r} ({', '.join(fact.values)})"
+    return None
+
+
 def _question_problems(question: QuestionSpec) -> list[str]:
     problems = [f"settles unknown fact '{fact}'" for fact in question.settles if fact not in FACTS]
     fact = FACTS.get(question.sets)
@@ -325,13 +395,39 @@ def _question_problems(question: QuestionSpec) -> list[str]:
     if question.type not in ANSWER_TYPES[fact.type]:
         fits = " or ".join(sorted(ANSWER_TYPES[fact.type]))
         problems.append(f"'{fact.name}' is answered with {fits}, not {question.type}")
-    if question.type == "choice" and not question.choices:
+    if question.options and question.choices:
+        problems.append("give `choices` or `options`, not both")
+    values = question.option_values()
+    if question.type == "choice" and not values:
         problems.append("a choice needs its choices")
-    values = {v.casefold() for v in fact.values}
+    if len(set(values)) != len(values):
+        problems.append("two answers have the same value")
+    for option in question.options:
+        for name, value in option.sets.items():
+            if name not in SETTABLE:
+                problems.append(f"answer '{option.value}': an answer cannot set '{name}'")
+            elif (problem := _value_problem(name, value)) is not None:
+                problems.append(f"answer '{option.value}': {problem}")
+    plain = [o.value for o in question.options if not o.sets] or question.choices
     if question.type == "choice" and fact.values:
-        for choice in question.choices:
-            if choice.casefold() not in values:
+        for choice in plain:
+            if choice.casefold() not in {v.casefold() for v in fact.values}:
                 problems.append(f"'{fact.name}' is never {choice!r} ({', '.join(fact.values)})")
+    for name, value in {**question.assume, **question.assume_in_focus}.items():
+        if (problem := _value_problem(name, value)) is not None:
+            problems.append(f"assumes: {problem}")
+    if (question.assume or question.assume_in_focus) and not question.assumption:
+        problems.append("say what it assumes, in plain words (`assumption`)")
+    if question.assume_in_focus and question.per != "item":
+        problems.append("`assume_in_focus` is for a question about one item (per: item)")
+    answers = {v.casefold() for v in values} | (
+        {"yes", "no"} if question.type == "yes_no" else set()
+    )
+    for key in (*question.readings, *(question.odds if question.type != "datetime" else ())):
+        if key.casefold() not in answers:
+            problems.append(f"'{key}' is not one of its answers")
+    if any(weight < 0 for weight in question.odds.values()):
+        problems.append("odds are not negative")
     return problems
 
 
@@ -340,7 +436,12 @@ def rules_file_schema() -> dict[str, Any]:
     from pydantic.json_schema import models_json_schema
 
     _, defs = models_json_schema(
-        [(RuleSpec, "validation"), (Action, "validation"), (QuestionSpec, "validation")],
+        [
+            (RuleSpec, "validation"),
+            (Action, "validation"),
+            (QuestionSpec, "validation"),
+            (InferenceSpec, "validation"),
+        ],
         ref_template="#/$defs/{model}",
     )
     operators = ", ".join(OPERATORS)
@@ -353,6 +454,7 @@ def rules_file_schema() -> dict[str, Any]:
             "rules": {"type": "array", "items": {"$ref": "#/$defs/RuleSpec"}},
             "actions": {"type": "array", "items": {"$ref": "#/$defs/Action"}},
             "questions": {"type": "array", "items": {"$ref": "#/$defs/QuestionSpec"}},
+            "inferences": {"type": "array", "items": {"$ref": "#/$defs/InferenceSpec"}},
         },
         "$defs": defs["$defs"],
         "description": (

@@ -164,6 +164,13 @@ FACTS: dict[str, Fact] = _facts(
         _TIME,
         "when every item with a timing finding will have arrived",
     ),
+    Fact(
+        "items.all_known",
+        _F,
+        _YES_NO,
+        "whether every item looked at is known (or, in a focused run, assumed) at every stage "
+        "it should reach",
+    ),
 )
 
 
@@ -180,9 +187,9 @@ SETTABLE = frozenset(name for name, fact in FACTS.items() if fact.settable)
 # What a question's answer can say about each type of fact: an item's mark is answered per item
 # (yes: present, no: missing) or as a pasted list of its kind.
 ANSWER_TYPES: dict[ValueType, frozenset[str]] = {
-    ValueType.MARK: frozenset({"yes_no", "list"}),
+    ValueType.MARK: frozenset({"yes_no", "choice", "list"}),
     ValueType.CHOICE: frozenset({"choice"}),
-    ValueType.YES_NO: frozenset({"yes_no"}),
+    ValueType.YES_NO: frozenset({"yes_no", "choice"}),
     ValueType.TIME: frozenset({"datetime"}),
 }
 

@@ -123,7 +123,9 @@ class QuestionsScreen(_AppScreen):
         try:
             self.tapp.apply_answers({card.question.id: value})
         except TroubleshooterError as exc:
-            problem.update(Text(str(exc), style="red"))
+            # One plain sentence saying what would be accepted; no internal ids.
+            sentences = getattr(exc, "sentences", {})
+            problem.update(Text(sentences.get(card.question.id, str(exc)), style="red"))
             return
         self.notify(f"Answered: {card.question.text}", title="Diagnosing again…")
 
