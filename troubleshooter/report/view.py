@@ -22,6 +22,7 @@ from troubleshooter.model import (
     ItemKind,
     ItemTrace,
     Mark,
+    Question,
     Stage,
     SystemStatus,
 )
@@ -240,7 +241,7 @@ def _system(
         name=title,
         state=state,
         symbol=symbol,
-        source=PROVENANCE[system.provenance].long,
+        source=(PROVENANCE[system.provenance].long if system.configured else from_person or "–"),
         age=system_age,
         details=[shown(d) for d in details],
         brief=[shown(b) for b in brief],
@@ -300,8 +301,12 @@ def _renamed(trace: ItemTrace, shown: Shown) -> RenamedView:
     return RenamedView(KINDS[trace.kind].one, shown(trace.code or ""), spelled)
 
 
-def _question_hint(question_type: str, choices: list[str]) -> str:
-    return " / ".join(choices) if choices else ANSWER_HINTS.get(question_type, "")
+def _question_hint(question: Question) -> str:
+    if question.options:
+        return " / ".join(o.says for o in question.options)
+    if question.choices:
+        return " / ".join(question.choices)
+    return ANSWER_HINTS.get(question.type, "")
 
 
 def _findings(diagnosis: Diagnosis, shown: Shown) -> list[FindingView]:
@@ -431,7 +436,7 @@ def build_view(
                 shown(q.text),
                 shown(q.where),
                 [shown(c) for c in q.choices],
-                shown(_question_hint(q.type, q.choices)),
+                shown(_question_hint(q)),
             )
             for q in diagnosis.questions
         ],
