@@ -242,8 +242,7 @@ def test_messages_point_to_what_an_installed_tool_has() -> None:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if re.search(r"\(docs/\w+\.md\)|see docs/", line):
                 offenders.append(f"{path.relative_to(ROOT)}:{number}")
-    # diagnosis/engine.py is being split; its message moves with it.
-    assert [o for o in offenders if "engine.py" not in o] == []
+    assert offenders == []
 
 
 def test_interrupted_ends_with_130_and_no_traceback(monkeypatch: pytest.MonkeyPatch) -> None:

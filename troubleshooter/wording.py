@@ -20,6 +20,7 @@ from troubleshooter.model import (
     OrganisationRef,
     Provenance,
     Stage,
+    SystemStatus,
 )
 
 # -- marks ----------------------------------------------------------------------------------
@@ -134,6 +135,26 @@ INTEGRATIONS: dict[DextIntegration, str] = {
 }
 
 
+def system_sources(system: SystemStatus, open_questions: int = 0) -> tuple[str, str]:
+    """What was read from a system, and what came from a person, honestly: ApprovalMax's
+    public API lists only organisations; lists and sync times then come from the person
+    ("lists and sync times from you, 3 of 9 answered")."""
+    if not system.configured and not system.answered:
+        read = ""
+    elif system.stage is Stage.APPROVALMAX and system.provenance is Provenance.API:
+        read = "organisations from its API" if system.reached else ""
+    elif system.configured:
+        read = PROVENANCE[system.provenance].short
+    else:
+        read = ""
+    answered = len(system.answered)
+    person = ""
+    if system.stage is not Stage.XERO and (answered or open_questions):
+        total = answered + open_questions
+        person = f"lists and sync times from you, {answered} of {total} answered"
+    return read, person
+
+
 def sync_type_words(sync_type: str) -> str:
     """ApprovalMax's data types as it names them: "tracking categories"."""
     return sync_type.replace("_", " ")
@@ -193,14 +214,36 @@ def age(moment: datetime | None, now: datetime) -> str:
 
 
 def verdict(diagnosis: Diagnosis) -> str:
-    """One line: what is wrong, or that nothing is."""
-    stopped = diagnosis.summary.with_findings
+    """One line: what is wrong, what is not known, or that nothing is. Never an all-clear the
+    facts contradict: an item known to be missing, or not known to have arrived where it should,
+    keeps "no problem" and "everything has reached Dext" from being said."""
+    summary = diagnosis.summary
     org = diagnosis.organisation.name
     failed = diagnosis.failed_systems
-    if stopped:
+    stopped = max(summary.stopped, summary.with_findings)
+    organisation_findings = [f for f in diagnosis.findings if f.key is None and not _quiet(f)]
+    gated = any(step.gate for step in diagnosis.plan)
+    waiting = any(step.wait for step in diagnosis.plan) and not gated
+    if stopped and waiting:
+        broken = "seems" if diagnosis.assumptions else "is"
+        on_way = plural(stopped, "item")
+        text = f"{org}: {on_way} on the way from Xero to Dext; nothing {broken} broken"
+    elif stopped:
         text = f"{org}: {plural(stopped, 'item')} stopped on the way from Xero to Dext"
-    elif failed or diagnosis.questions:
+        if gated:
+            text += "; what to do first depends on a check"
+    elif organisation_findings:
+        count = len(organisation_findings)
+        text = f"{org}: {plural(count, 'problem')} in how the systems are connected"
+    elif summary.unverified:
+        text = (
+            f"{org}: {plural(summary.unverified, 'item')} not known to have reached ApprovalMax "
+            "and Dext"
+        )
+    elif failed:
         text = f"{org}: no problem found in what could be checked"
+    elif diagnosis.questions:
+        text = f"{org}: no problem found so far"
     else:
         text = f"{org}: everything in Xero that should reach Dext has reached it"
     if failed:
@@ -210,6 +253,19 @@ def verdict(diagnosis: Diagnosis) -> str:
         count = len(diagnosis.questions)
         text += f"; {plural(count, 'question')} would settle the rest"
     return text
+
+
+def _quiet(finding: object) -> bool:
+    """The organisation finding that only says "wait" is no problem of its own."""
+    return getattr(finding, "rule", "") == "within-normal-windows"
+
+
+def assumptions_line(diagnosis: Diagnosis) -> str | None:
+    """The assumptions the plan rests on, once each, as one sentence."""
+    texts = list(dict.fromkeys(a.text for a in diagnosis.assumptions))
+    if not texts:
+        return None
+    return "Assuming " + "; ".join(texts) + " (the questions check this)."
 
 
 def snapshot_banner(diagnosis: Diagnosis, zone_: tzinfo | None = None) -> str | None:

@@ -40,6 +40,7 @@ from troubleshooter.runs.bundle import collect as gather
 from troubleshooter.runs.practice import OrganisationSummary, diagnose_practice
 from troubleshooter.runs.source import Source, SourceKind, live_organisations, read
 from troubleshooter.runs.watch import watch
+from troubleshooter.signin.tokens import default_store
 
 
 def _seconds(ctx: click.Context, param: click.Parameter, value: str) -> float:
@@ -195,7 +196,7 @@ def _diagnose_practice(
         # Checked as each is read: a bad scenario becomes its line, and the run goes on.
         organisations = sources.sources(check=False)
     else:
-        organisations = aio.run(live_organisations())
+        organisations = aio.run(live_organisations(store=default_store(warn=say)))
     for source in organisations:
         if source.kind is SourceKind.LIVE:  # connections made already: their tokens
             keep_secrets(source.connections().secrets())

@@ -32,8 +32,3 @@ def listen(host: str, port: int) -> socket.socket:
             f"cannot listen on {host}:{port}: the port {why}; choose another with --port"
         ) from None
     return sock
-
-
-def check_free(host: str, port: int) -> None:
-    """Says now when `host:port` cannot be listened on (for a server that binds it itself)."""
-    listen(host, port).close()

@@ -16,10 +16,11 @@ from typing import Any, TypeVar
 
 import click
 
-from troubleshooter.cli.output import FORMATS, check_output
+from troubleshooter.cli.output import FORMATS, check_output, say
 from troubleshooter.diagnosis.answers import load_answers_file, parse_answer_args
 from troubleshooter.diagnosis.diagnose import Library
 from troubleshooter.runs.source import Source, live_source, select
+from troubleshooter.signin.tokens import default_store
 
 F = TypeVar("F", bound=Callable[..., Any])
 Decorator = Callable[[F], F]
@@ -88,7 +89,7 @@ class SourceArgs:
             urls=self.urls,
             snapshots=self.snapshots,
             check=check,
-            live=lambda: [live_source()],
+            live=lambda: [live_source(store=default_store(warn=say))],
         )
 
     def forward(self) -> list[str]:

@@ -8,7 +8,7 @@ import click
 
 from troubleshooter.cli.options import LibraryArgs, library_options
 from troubleshooter.cli.output import finish
-from troubleshooter.diagnosis.engine import rules_file_schema
+from troubleshooter.diagnosis.ruleset import rules_file_schema
 from troubleshooter.errors import ExitCode
 from troubleshooter.infra.resources import data_dir
 from troubleshooter.infra.safetext import visible

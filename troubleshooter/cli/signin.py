@@ -12,6 +12,7 @@ import yaml
 from troubleshooter.cli.output import say
 from troubleshooter.infra import aio
 from troubleshooter.infra.safetext import visible
+from troubleshooter.signin.live import disconnect as forget
 from troubleshooter.signin.live import sign_in_approvalmax, sign_in_xero
 from troubleshooter.signin.live import status as connection_status
 from troubleshooter.signin.settings import ENVIRONMENT, config_path, load_settings, masked
@@ -28,7 +29,7 @@ def connect(ctx: click.Context, status: bool) -> None:
     if not status:
         click.echo(ctx.get_help())
         return
-    for line in connection_status(load_settings(), default_store()):
+    for line in connection_status(load_settings(), default_store(warn=say)):
         click.echo(visible(f"{'✓' if line.connected else '–'} {line.name:<20} {line.detail}"))
 
 
@@ -62,7 +63,7 @@ def connect_xero(no_browser: bool, tenant: str | None) -> None:
         picked = click.prompt("Which one", type=click.IntRange(1, len(organisations)), err=True)
         return organisations[picked - 1]
 
-    store = default_store()
+    store = default_store(warn=say)
     tokens = aio.run(sign_in_xero(settings, store, _open_browser(no_browser), choose))
     _signed_in("Xero", f"{tokens.organisation} (kept in the {store.kind} store)")
 
@@ -79,7 +80,7 @@ def _choose_company(companies: list[Any]) -> Any:
 @click.option("--no-browser", is_flag=True, help="Only print the address to open.")
 def connect_approvalmax(no_browser: bool) -> None:
     """Sign in to ApprovalMax's public API and find the organisation."""
-    settings, store = load_settings(), default_store()
+    settings, store = load_settings(), default_store(warn=say)
     xero = store.load("xero")
     organisation = xero.organisation if xero else None
     tokens = aio.run(
@@ -99,9 +100,10 @@ def connect_approvalmax(no_browser: bool) -> None:
 @click.command()
 @click.argument("system", type=click.Choice(["xero", "approvalmax"]))
 def disconnect(system: str) -> None:
-    """Forget a sign-in (the tokens are deleted from the store)."""
-    default_store().delete(system)
-    click.echo(f"Forgot the {system} sign-in")
+    """Forget a sign-in: revoke it with the sign-in service where it offers that (Xero does),
+    then delete the tokens from the store."""
+    result = aio.run(forget(system, load_settings(), default_store(warn=say)))
+    click.echo(visible(result.message))
 
 
 @click.group()

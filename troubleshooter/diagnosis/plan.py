@@ -86,6 +86,7 @@ def build_plan(
                 items=keys,
                 expected_by=expected,
                 expected_note=note,
+                wait=action.phase is Phase.WAIT,
             )
         )
     return steps

@@ -101,8 +101,8 @@ def _parse(cleaned: str, original: str, now: datetime, zone: tzinfo) -> datetime
         return now
     try:
         offset = parse_offset(cleaned)
-    except DurationError:
-        raise TimeError(HINT) from None
+    except DurationError as exc:
+        raise TimeError(f"{exc}; {HINT}") from None
     if offset is not None:
         return now + offset
     if (ago := _ago(cleaned)) is not None:
@@ -118,6 +118,8 @@ def _parse(cleaned: str, original: str, now: datetime, zone: tzinfo) -> datetime
         moment = datetime.fromisoformat(original.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         raise TimeError(HINT) from None
+    if not 1970 <= moment.year <= 2999:  # and no date arithmetic near datetime's limits
+        raise TimeError(f"{original!r} is not a time this tool can use (years 1970 to 2999)")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     return moment.astimezone(UTC)

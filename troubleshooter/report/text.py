@@ -88,6 +88,7 @@ def text_lines(view: ReportView, width: int = WIDTH) -> list[Line]:
         head = f"{s.name:<12} "
         if s.state == "not connected":
             text = f"not connected: {s.reason}" if s.reason else "not connected"
+            text = " · ".join([text, *s.brief])
         elif s.state == "failed":
             text = f"could not be reached: {s.reason}"
         else:
@@ -110,17 +111,23 @@ def text_lines(view: ReportView, width: int = WIDTH) -> list[Line]:
         for r in view.renamed:
             out += _wrap(" ".join(filter(None, (r.kind, r.code, r.spelled))), width, "    ", "  - ")
 
-    if view.plan:
-        out += [[], [("What to do, in this order", "heading")]]
+    if view.plan or view.wait:
+        out += [[], [("What to do, in this order" if view.plan else "What to do", "heading")]]
+        if view.assumptions and view.plan:
+            out += _wrap(view.assumptions, width, "  ")
         for step in view.plan:
             items = ", ".join(step.items)
-            title = f"{step.order}. {step.title}" + (f" (for: {items})" if items else "")
+            title = f"{step.order}. {step.heading}" + (f" (for: {items})" if items else "")
             wrapped = _wrap(title, width, "     ", "  ")
             out += [[(line[0][0], "step")] for line in wrapped]
             for instruction in step.instructions:
                 out += _wrap(instruction, width, "       ", "     - ")
             if step.note:
                 out += _wrap(f"Without action: {step.note}", width, "     ")
+        if view.wait:
+            lead = "Or simply wait" if view.plan else "Nothing to do but wait"
+            why = view.wait.note or (view.wait.instructions[0] if view.wait.instructions else "")
+            out += _wrap(f"{lead}: {why}", width, "    ", "  ")
 
     if view.findings:
         out += [[], [("Findings", "heading")]]

@@ -22,6 +22,7 @@ from troubleshooter.model import (
     ItemKind,
     ItemTrace,
     Mark,
+    Question,
     Stage,
     SystemStatus,
 )
@@ -32,9 +33,11 @@ from troubleshooter.wording import (
     RENAMED_SYMBOL,
     SYMBOLS,
     age,
+    assumptions_line,
     plural,
     snapshot_banner,
     sync_type_words,
+    system_sources,
     verdict,
     when,
     zone_name,
@@ -112,6 +115,15 @@ class StepView:
     items: list[str]  # the items' names
     instructions: list[str]
     note: str | None
+    check: str | None = None  # what to look at first, for a step that waits on a check
+    reading: str | None = None  # "If it is not there"
+
+    @property
+    def heading(self) -> str:
+        """The step's title, behind its check where it waits on one."""
+        if self.check and self.reading:
+            return f"{self.check}. {self.reading}: {self.title[:1].lower()}{self.title[1:]}"
+        return self.title
 
 
 @dataclass(frozen=True)
@@ -160,6 +172,8 @@ class ReportView:
     snapshot_banner: str | None
     systems: list[SystemView]
     plan: list[StepView]
+    wait: StepView | None  # "or simply wait": not a step, a choice
+    assumptions: str | None  # what the plan rests on, once
     findings: list[FindingView]  # organisation-wide first
     articles: list[ArticleView]
     questions: list[QuestionView]
@@ -178,10 +192,12 @@ def _system(
     snapshot: bool,
     shown: Shown,
     local: Callable[..., str],
+    open_questions: int = 0,
 ) -> SystemView:
     title = system.stage.label
     details: list[str] = []
-    brief = [PROVENANCE[system.provenance].short]
+    read, from_person = system_sources(system, open_questions)
+    brief = [part for part in (read, from_person) if part]
     # A snapshot's age is said once, in its banner; every system was read when it was collected.
     system_age = now_age(system.fetched_at) if system.fetched_at and not snapshot else ""
     if system_age:
@@ -206,8 +222,8 @@ def _system(
         for reason, kinds in _kinds_by_reason(system).items()
     ]
     details += [line[:1].upper() + line[1:] for line in unknown]
-    if system.answered:
-        details.append(f"Answered by a person: {', '.join(system.answered)}")
+    if from_person:
+        details.append(from_person[:1].upper() + from_person[1:])
     reason = None
     if not system.configured:
         state, symbol = "not connected", "–"
@@ -217,7 +233,7 @@ def _system(
         state, symbol = "failed", "✗"
         reason = without_prefix(system.error, title)
         details.insert(0, f"Could not be reached: {reason}")
-    elif system.kind_errors:
+    elif system.kind_errors or (system.unknown_kinds and system.stage is not Stage.XERO):
         state, symbol = "partial", "!"
     else:
         state, symbol = "ok", "✓"
@@ -225,7 +241,7 @@ def _system(
         name=title,
         state=state,
         symbol=symbol,
-        source=PROVENANCE[system.provenance].long,
+        source=(PROVENANCE[system.provenance].long if system.configured else from_person or "–"),
         age=system_age,
         details=[shown(d) for d in details],
         brief=[shown(b) for b in brief],
@@ -285,8 +301,12 @@ def _renamed(trace: ItemTrace, shown: Shown) -> RenamedView:
     return RenamedView(KINDS[trace.kind].one, shown(trace.code or ""), spelled)
 
 
-def _question_hint(question_type: str, choices: list[str]) -> str:
-    return " / ".join(choices) if choices else ANSWER_HINTS.get(question_type, "")
+def _question_hint(question: Question) -> str:
+    if question.options:
+        return " / ".join(o.says for o in question.options)
+    if question.choices:
+        return " / ".join(question.choices)
+    return ANSWER_HINTS.get(question.type, "")
 
 
 def _findings(diagnosis: Diagnosis, shown: Shown) -> list[FindingView]:
@@ -321,6 +341,10 @@ def build_view(
     counted), every one with `all_items`."""
     shown = shown or shower()
     now = diagnosis.generated_at
+    asked: dict[Stage, int] = {}
+    for question in diagnosis.questions:
+        if question.stage is not None:
+            asked[question.stage] = asked.get(question.stage, 0) + 1
     snapshot = diagnosis.snapshot is not None
     zone_ = zone_of(diagnosis.organisation)
 
@@ -351,15 +375,25 @@ def build_view(
         if trace.renamed:
             renamed.append(_renamed(trace, shown))
     names = {t.key: t.label for t in diagnosis.items if t.key in _plan_keys(diagnosis)}
-    plan = [
-        StepView(
+    plan = []
+    wait = None
+    for step in diagnosis.plan:
+        view = StepView(
             order=step.order,
             title=shown(step.title),
             items=[shown(names.get(k, k)) for k in step.items],
             instructions=[shown(line) for line in step.instructions],
             note=shown(step.expected_note) if step.expected_note else None,
+            check=shown(step.gate.check) if step.gate else None,
+            reading=shown(step.gate.reading) if step.gate else None,
         )
-        for step in diagnosis.plan
+        if step.wait:
+            wait = view
+        else:
+            plan.append(view)
+    plan = [
+        StepView(n, v.title, v.items, v.instructions, v.note, v.check, v.reading)
+        for n, v in enumerate(plan, start=1)
     ]
     summary = diagnosis.summary
     summary_line = (
@@ -385,8 +419,13 @@ def build_view(
         focus=shown(diagnosis.focus) if diagnosis.focus is not None else None,
         focus_line=focus_line,
         snapshot_banner=snapshot_banner(diagnosis, zone_),
-        systems=[_system(s, now_age, snapshot, shown, local) for s in diagnosis.systems],
+        systems=[
+            _system(s, now_age, snapshot, shown, local, asked.get(s.stage, 0))
+            for s in diagnosis.systems
+        ],
         plan=plan,
+        wait=wait,
+        assumptions=shown(line) if (line := assumptions_line(diagnosis)) else None,
         findings=_findings(diagnosis, shown),
         articles=[
             ArticleView(a.id, shown(a.title), shown(a.excerpt), a.link) for a in diagnosis.articles
@@ -397,7 +436,7 @@ def build_view(
                 shown(q.text),
                 shown(q.where),
                 [shown(c) for c in q.choices],
-                shown(_question_hint(q.type, q.choices)),
+                shown(_question_hint(q)),
             )
             for q in diagnosis.questions
         ],

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from troubleshooter.diagnosis.diagnose import Library
 from troubleshooter.errors import RuleLoadError, TroubleshooterError
 from troubleshooter.infra import aio
+from troubleshooter.infra.files import read_text
 from troubleshooter.infra.yamlfile import load_yaml, validation_problem, yaml_error_text
 from troubleshooter.model import Diagnosis
 from troubleshooter.runs.source import diagnose
@@ -73,9 +74,11 @@ def load_cases(directories: list[Path]) -> list[tuple[CaseFile, Path]]:
     for directory in directories:
         for path in sorted((directory / "tests").glob("*.yaml")):
             try:
-                data = load_yaml(path.read_text(encoding="utf-8"))
+                data = load_yaml(read_text(path))
             except yaml.YAMLError as exc:
                 raise RuleLoadError(f"{path}: {yaml_error_text(exc)}") from None
+            except OSError as exc:
+                raise RuleLoadError(f"{path}: cannot read it ({exc.strerror or exc})") from None
             try:
                 found.append((CaseFile.model_validate(data), path))
             except ValidationError as exc:

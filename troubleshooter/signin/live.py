@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 import httpx
 
-from troubleshooter.errors import ConfigError
+from troubleshooter.errors import ConfigError, SourceError
 from troubleshooter.model import OrganisationRef
-from troubleshooter.signin.oauth import OAuthAuth, RedirectListener, SignIn
+from troubleshooter.signin.oauth import OAuthAuth, RedirectListener, SignIn, revoke
 from troubleshooter.signin.settings import Settings
 from troubleshooter.signin.tokens import TokenSet, TokenStore
 from troubleshooter.sources.approvalmax import ApprovalMaxClient, match_company
@@ -270,9 +270,77 @@ def live_connections(
     )
 
 
+@dataclass(frozen=True)
+class Disconnected:
+    """What `disconnect` did: whether there was a sign-in to forget, and whether the sign-in
+    service revoked it (None: there was nothing to revoke, or the service offers no way)."""
+
+    system: str
+    forgotten: bool
+    revoked: bool | None
+    message: str  # one paragraph for the person, no token in it
+
+
+async def disconnect(
+    system: str,
+    settings: Settings,
+    store: TokenStore,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Disconnected:
+    """Forgets a sign-in: revokes its refresh token with the sign-in service where the service
+    offers revocation (Xero does), then deletes the tokens from the store, whether or not the
+    service could be reached (the person asked for them to be gone). A store that is a link is
+    refused before anything is sent."""
+    if system not in (XERO, APPROVALMAX):
+        raise ConfigError(f"{system!r}: disconnect xero or approvalmax")
+    label = "Xero" if system == XERO else "ApprovalMax"
+    tokens = store.load(system)
+    if tokens is None:
+        store.delete(system)  # a broken entry goes too
+        return Disconnected(label, False, None, f"{label} was not signed in; nothing to forget.")
+    section = settings.xero if system == XERO else settings.approvalmax
+    secret = None
+    if system == APPROVALMAX and settings.approvalmax.client_secret is not None:
+        secret = settings.approvalmax.client_secret.get_secret_value()
+    revoked: bool | None = None
+    said = ""
+    if tokens.refresh_token is None:
+        said = " There was no refresh token to revoke."
+    elif not section.revocation_url:
+        said = (
+            f" {label} documents no way for the tool to revoke it; it ends when it expires unused."
+        )
+    elif not section.client_id:
+        revoked = False
+        said = f" It could not be revoked at {label}: no client id is set."
+    else:
+        try:
+            await revoke(
+                section.revocation_url,
+                tokens.refresh_token.get_secret_value(),
+                client_id=section.client_id,
+                client_secret=secret,
+                system=label,
+                transport=transport,
+            )
+            revoked = True
+            said = f" {label} revoked it: the tokens no longer work anywhere."
+        except SourceError as exc:
+            revoked = False
+            lasts = " (60 days unused at Xero)" if system == XERO else ""
+            said = (
+                f" It could not be revoked at {label} ({exc.reason}); the refresh token stays "
+                f"valid there until it expires unused{lasts}."
+            )
+    store.delete(system)
+    return Disconnected(label, True, revoked, f"Forgot the {label} sign-in.{said}")
+
+
 __all__ = [
+    "Disconnected",
     "OrganisationRef",
     "Status",
+    "disconnect",
     "live_connections",
     "organisation_connections",
     "sign_in_approvalmax",

@@ -227,7 +227,7 @@ class TroubleshooterApp(App[None]):
 
     # -- what the screens ask of the app --
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+    def check_action(self, action: str, _parameters: tuple[object, ...]) -> bool | None:
         if action in _NEED_DIAGNOSIS and self.diagnosis is None:
             return None  # shown, dimmed: it works once the check is done
         if action == "questions":

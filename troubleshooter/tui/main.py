@@ -14,7 +14,14 @@ from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Select, 
 
 from troubleshooter.model import STAGES, Diagnosis, ItemKind, Stage
 from troubleshooter.tui.host import Host
-from troubleshooter.tui.text import count_line, literal, plan_text
+from troubleshooter.tui.text import (
+    count_line,
+    literal,
+    plan_parts,
+    plan_text,
+    step_heading,
+    wait_line,
+)
 from troubleshooter.tui.widgets import DetailPane, Filters, ItemsTable, SystemCard
 from troubleshooter.wording import KINDS, plural, snapshot_banner, verdict, zone_of
 
@@ -121,10 +128,11 @@ class MainScreen(Screen[None]):
 
     def _plan(self, diagnosis: Diagnosis) -> Text:
         if not self.has_class("-wide"):  # no room: one line, the key to the whole plan first
-            if not diagnosis.plan:
-                return Text("")
-            out = Text(f"w: the plan, {plural(len(diagnosis.plan), 'step')} · ", style="bold")
-            out.append_text(literal(f"1. {diagnosis.plan[0].title}"))
+            steps, wait = plan_parts(diagnosis)
+            if not steps:
+                return literal(wait_line(wait, alone=True), "italic") if wait else Text("")
+            out = Text(f"w: the plan, {plural(len(steps), 'step')} · ", style="bold")
+            out.append_text(literal(f"1. {step_heading(steps[0][1])}"))
             out.no_wrap, out.overflow = True, "ellipsis"
             return out
         return plan_text(diagnosis, limit=PLAN_STEPS_SHOWN)

@@ -24,6 +24,7 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
+from troubleshooter.diagnosis.answers import AnswerError
 from troubleshooter.diagnosis.search import closest_names, search_items
 from troubleshooter.errors import TroubleshooterError
 from troubleshooter.infra.safetext import visible
@@ -31,9 +32,18 @@ from troubleshooter.model import Diagnosis, ItemTrace, Question
 from troubleshooter.report.view import shower
 from troubleshooter.tui.dialogs import leave_questions
 from troubleshooter.tui.host import Host
-from troubleshooter.tui.text import line, literal, plan_markdown, plan_text, story_markdown
+from troubleshooter.tui.text import (
+    line,
+    literal,
+    plan_markdown,
+    plan_parts,
+    plan_text,
+    step_heading,
+    story_markdown,
+    wait_line,
+)
 from troubleshooter.tui.widgets import ArticleView, DetailPane
-from troubleshooter.wording import KINDS, plural, verdict
+from troubleshooter.wording import KINDS, assumptions_line, plural, verdict
 
 
 class SubScreen(Screen[None]):
@@ -111,19 +121,27 @@ class PlanScreen(SubScreen):
 
 
 def _whole_plan(diagnosis: Diagnosis) -> Text | None:
-    if not diagnosis.plan:
+    steps, wait = plan_parts(diagnosis)
+    if not steps and wait is None:
         return None
     names = {t.key: t.label for t in diagnosis.items}
-    out = Text("What to do, in this order\n", style="bold")
-    for step in diagnosis.plan:
+    out = Text("What to do, in this order\n" if steps else "What to do\n", style="bold")
+    if steps and (assumed := assumptions_line(diagnosis)):
+        out.append_text(literal(assumed, "italic"))
         out.append("\n")
-        out.append_text(line((f"{step.order}. {step.title}", "bold")))
+    for number, step in steps:
+        out.append("\n")
+        out.append_text(line((f"{number}. {step_heading(step)}", "bold")))
         if step.items:
             out.append_text(line("\n   for: ", ", ".join(names.get(k, k) for k in step.items)))
         for instruction in step.instructions:
             out.append_text(line("\n   - ", instruction))
         if step.expected_note:
             out.append_text(line("\n   ", ("Without action: " + step.expected_note, "italic")))
+        out.append("\n")
+    if wait is not None:
+        out.append("\n")
+        out.append_text(literal(wait_line(wait, alone=not steps), "italic"))
         out.append("\n")
     return out
 
@@ -253,7 +271,7 @@ class QuestionCard(Vertical):
         elif q.type == "datetime":
             yield Input(
                 draft or "",
-                placeholder="e.g. 2026-11-25T09:30+13:00, or -2h for two hours ago",
+                placeholder="as it shows it, e.g. 13:00, yesterday 14:00, or 2 hours ago",
                 id="value",
                 compact=True,
             )
@@ -328,12 +346,13 @@ class QuestionsScreen(SubScreen):
         try:
             self.host.apply_answers(answers)
         except TroubleshooterError as exc:
-            problem = str(exc)
+            # One plain sentence a question, saying what would be accepted; no internal ids.
+            sentences = exc.sentences if isinstance(exc, AnswerError) else {}
             for card in self.query(QuestionCard):
-                if card.question.id in answers:
-                    card.query_one(".problem", Static).update(
-                        literal(_plain_problem(problem, card.question.id), "red")
-                    )
+                qid = card.question.id
+                if qid in answers:
+                    sentence = sentences.get(qid) or _plain_problem(str(exc), qid)
+                    card.query_one(".problem", Static).update(literal(sentence, "red"))
             return False
         for qid in answers:
             self.host.drafts.pop(qid, None)

@@ -30,12 +30,13 @@ from troubleshooter.report.view import Shown, without_prefix
 from troubleshooter.wording import (
     INTEGRATIONS,
     KINDS,
-    PROVENANCE,
     RENAMED_SYMBOL,
     SYMBOLS,
     age,
+    assumptions_line,
     plural,
     sync_type_words,
+    system_sources,
     when,
     zone_of,
 )
@@ -143,8 +144,31 @@ def story(trace: ItemTrace, diagnosis: Diagnosis) -> Text:
     return out
 
 
-def item_steps(trace: ItemTrace, diagnosis: Diagnosis) -> list[PlanStep]:
-    return [s for s in diagnosis.plan if trace.key in s.items]
+def plan_parts(diagnosis: Diagnosis) -> tuple[list[tuple[int, PlanStep]], PlanStep | None]:
+    """The steps, numbered as the reports number them, and the wait apart: waiting is a
+    choice ("or simply wait"), not a step."""
+    steps = [s for s in diagnosis.plan if not s.wait]
+    wait = next((s for s in diagnosis.plan if s.wait), None)
+    return list(enumerate(steps, start=1)), wait
+
+
+def step_heading(step: PlanStep) -> str:
+    """A step's title, behind its check where it waits on one ("Open ApprovalMax and look for
+    429 Staff Wellbeing. If it is not there: sync to ApprovalMax first")."""
+    if step.gate is not None:
+        return f"{step.gate.check}. {step.gate.reading}: {step.title[:1].lower()}{step.title[1:]}"
+    return step.title
+
+
+def wait_line(wait: PlanStep, *, alone: bool) -> str:
+    note = wait.expected_note or (wait.instructions[0] if wait.instructions else wait.title)
+    return f"{'Nothing to do but wait' if alone else 'Or simply wait'}: {note}"
+
+
+def item_steps(trace: ItemTrace, diagnosis: Diagnosis) -> list[tuple[int, PlanStep]]:
+    """The steps that fix one item, numbered in their order for it."""
+    steps, _ = plan_parts(diagnosis)
+    return list(enumerate((s for _, s in steps if trace.key in s.items), start=1))
 
 
 def advice(trace: ItemTrace, diagnosis: Diagnosis) -> Text:
@@ -171,8 +195,8 @@ def advice(trace: ItemTrace, diagnosis: Diagnosis) -> Text:
     steps = item_steps(trace, diagnosis)
     if steps:
         out.append("\nWhat to do, in this order\n", style="bold")
-        for number, step in enumerate(steps, start=1):
-            out.append_text(line((f"{number}. ", "bold"), (step.title, "bold")))
+        for number, step in steps:
+            out.append_text(line((f"{number}. ", "bold"), (step_heading(step), "bold")))
             out.append("\n")
             for instruction in step.instructions:
                 out.append_text(line("   - ", instruction))
@@ -184,69 +208,70 @@ def advice(trace: ItemTrace, diagnosis: Diagnosis) -> Text:
 
 
 def plan_text(diagnosis: Diagnosis, *, limit: int | None = None) -> Text:
-    """The fix plan, in order (the first `limit` steps, the rest counted)."""
-    if not diagnosis.plan:
+    """The fix plan, in order (the first `limit` steps, the rest counted), with the
+    assumptions it rests on and waiting as a choice."""
+    steps, wait = plan_parts(diagnosis)
+    if not steps and wait is None:
         if diagnosis.findings or diagnosis.questions:
             return Text("")
         return Text("Nothing to do.")
-    out = Text("What to do, in this order\n", style="bold")
-    steps = diagnosis.plan if limit is None else diagnosis.plan[:limit]
-    for step in steps:
-        out.append_text(line((f"{step.order}. {step.title}", "bold")))
+    out = Text("What to do, in this order\n" if steps else "What to do\n", style="bold")
+    if steps and (assumed := assumptions_line(diagnosis)):
+        out.append_text(literal(assumed, "italic"))
+        out.append("\n")
+    shown = steps if limit is None else steps[:limit]
+    for number, step in shown:
+        out.append_text(line((f"{number}. {step_heading(step)}", "bold")))
         if step.items:
             out.append(f"  ({plural(len(step.items), 'item')})")
         if step.expected_note:
             out.append("\n   ")
             out.append_text(literal(step.expected_note, "italic"))
         out.append("\n")
-    if limit is not None and len(diagnosis.plan) > limit:
-        more = len(diagnosis.plan) - limit
+    if limit is not None and len(steps) > limit:
+        more = len(steps) - limit
         out.append(f"… and {plural(more, 'more step')}: w shows the whole plan\n", "italic")
+    if wait is not None:
+        out.append_text(literal(wait_line(wait, alone=not steps), "italic"))
+        out.append("\n")
     return out
 
 
 # -- the system cards -----------------------------------------------------------------------
 
 
-def answered_here(system: SystemStatus, diagnosis: Diagnosis) -> tuple[int, int]:
-    """(answered, asked) about this system: what came from a person, of what could."""
-    answered = len(system.answered)
-    still_open = sum(1 for q in diagnosis.questions if q.stage is system.stage)
-    return answered, answered + still_open
-
-
 def card_lines(system: SystemStatus, diagnosis: Diagnosis) -> tuple[str, Text]:
     """A system's card: its state (a CSS class) and its lines. It says what was read, from
-    where, how old, and what came from a person, never "ok" for what was not seen."""
+    where, how old, and what came from a person (wording.system_sources: the words the reports
+    use), never "read" for what was not seen."""
     now = diagnosis.generated_at
-    zone = zone_of(diagnosis.organisation)
     snapshot = diagnosis.snapshot is not None
+    asked = sum(1 for q in diagnosis.questions if q.stage is system.stage)
+    read, from_person = system_sources(system, asked)
     out = Text()
-    answered, asked = answered_here(system, diagnosis)
     if not system.configured:
-        out.append("– not connected\n", style="bold")
-        out.append_text(literal(without_prefix(system.error, system.stage.label)))
-        state = "off"
+        out.append("– not connected", style="bold")
+        reason = without_prefix(system.error, system.stage.label)
+        if reason and not from_person:
+            out.append("\n")
+            out.append_text(literal(reason))
+        state = "answered" if system.answered else "off"
     elif not system.reached:
         out.append("✗ could not be read\n", style="bold")
         out.append_text(literal(without_prefix(system.error, system.stage.label)))
         state = "failed"
-    elif system.kind_errors:
+    elif system.kind_errors or (system.unknown_kinds and system.stage is not Stage.XERO):
         out.append("! partly read", style="bold")
-        out.append(f" · {PROVENANCE[system.provenance].short}")
+        if read:
+            out.append(f" · {read}")
         for reason, names in _kinds_by_reason(system).items():
             out.append(f"\n{' and '.join(names)} unknown: ", style="yellow")
             out.append_text(literal(reason, "yellow"))
         state = "partial"
-    elif system.unknown_kinds:
-        # Reached, but its lists are not readable this way (ApprovalMax's public API).
-        out.append("! partly seen", style="bold")
-        out.append(f" · organisations {PROVENANCE[system.provenance].short}")
-        out.append("\nlists and sync times unknown")
-        state = "partial"
     else:
         out.append("✓ read", style="bold")
-        out.append(f" · {PROVENANCE[system.provenance].short}")
+        if read:
+            out.append(f" · {read}")
         if system.fetched_at is not None and not snapshot:  # a snapshot's age: in its banner
             out.append(f" · {age(system.fetched_at, now)}")
         state = "ok"
@@ -261,11 +286,9 @@ def card_lines(system: SystemStatus, diagnosis: Diagnosis) -> tuple[str, Text]:
             if system.integration:
                 out.append(f"\n{INTEGRATIONS[system.integration]}")
             if system.last_pull:
-                out.append(f"\nlast pull {when(system.last_pull, zone)}")
-    if asked:
-        out.append(f"\nfrom you: {answered} of {asked} answered", style="italic")
-        if state == "off" and answered:
-            state = "answered"
+                out.append(f"\nlast pull {age(system.last_pull, now)}")
+    if from_person:
+        out.append(f"\n{from_person}", style="italic")
     return state, out
 
 
@@ -290,7 +313,7 @@ def _md_step(
         items = md(shown(names[only])) + (f" and {plural(others, 'other item')}" if others else "")
     else:
         items = ", ".join(md(shown(names.get(k, k))) for k in step.items)
-    out = [f"{number}. **{md(shown(step.title))}**" + (f" (for: {items})" if items else "")]
+    out = [f"{number}. **{md(shown(step_heading(step)))}**" + (f" (for: {items})" if items else "")]
     out += [f"    - {md(shown(text))}" for text in step.instructions]
     if step.expected_note:
         out.append(f"    - *Without action:* {md(shown(step.expected_note))}")
@@ -328,7 +351,7 @@ def story_markdown(trace: ItemTrace, diagnosis: Diagnosis, shown: Shown) -> str:
     if steps:
         names = {trace.key: trace.label}
         out += ["", "**What to do, in this order**", ""]
-        for number, step in enumerate(steps, start=1):
+        for number, step in steps:
             out += _md_step(number, step, names, shown, only=trace.key)
     elif not findings:
         unknown = [s.label for s in STAGES if trace.stages[s] is Mark.UNKNOWN]
@@ -339,12 +362,17 @@ def story_markdown(trace: ItemTrace, diagnosis: Diagnosis, shown: Shown) -> str:
 def plan_markdown(diagnosis: Diagnosis, verdict_line: str, shown: Shown) -> str:
     """The verdict and the whole plan as Markdown for a ticket."""
     names = {t.key: t.label for t in diagnosis.items}
+    steps, wait = plan_parts(diagnosis)
     out = [f"**{md(shown(verdict_line))}**", ""]
-    if diagnosis.plan:
+    if steps:
         out += ["**What to do, in this order**", ""]
-        for step in diagnosis.plan:
-            out += _md_step(step.order, step, names, shown)
-    else:
+        if assumed := assumptions_line(diagnosis):
+            out += [f"_{md(shown(assumed))}_", ""]
+        for number, step in steps:
+            out += _md_step(number, step, names, shown)
+    if wait is not None:
+        out += ["", md(shown(wait_line(wait, alone=not steps)))]
+    if not steps and wait is None:
         out.append("Nothing to do." if not diagnosis.questions else "No plan yet.")
     return "\n".join(out) + "\n"
 
