@@ -404,3 +404,10 @@ def test_a_snapshot_says_its_age_once_on_one_clock(tmp_path: Path, monkeypatch) 
         _, out, _ = invoke("diagnose", "--snapshot", str(bundle), "--format", fmt)
         assert out.count("4 days before it was diagnosed") == 1, fmt
         assert "just now" not in out and "as of" not in out, fmt
+
+
+def test_the_snapshot_banner_says_its_age_once(tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle.json"
+    assert invoke("collect", "--demo", "--output", str(bundle))[0] == 0
+    _, out, _ = invoke("diagnose", "--snapshot", str(bundle))
+    assert out.count("before it was diagnosed") == 1  # it read "… before it was diagnosed" twice

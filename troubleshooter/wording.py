@@ -280,7 +280,7 @@ def snapshot_banner(diagnosis: Diagnosis, zone_: tzinfo | None = None) -> str | 
         else f"{span(seconds)} before it was diagnosed"
     )
     return (
-        f"Snapshot, not read live: collected {old} before it was diagnosed "
+        f"Snapshot, not read live: collected {old} "
         f"(the systems' clock then: {when(snap.collected_at, zone_)})"
     )
 
