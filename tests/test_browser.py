@@ -1,16 +1,22 @@
-"""The HTML report in a real browser: headless Chromium opens it from disk, renders it, takes a
-screenshot, and makes no network request and logs no console message."""
+"""The HTML report and `troubleshooter serve` in a real browser: headless Chromium opens the
+report from disk and the served TUI from 127.0.0.1; neither makes a request anywhere else."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
-from conftest import run
+from conftest import free_port, run
 
 from troubleshooter.report import export
 
@@ -120,3 +126,140 @@ def test_the_report_dom_holds_the_diagnosis(report_file: Path, tmp_path: Path) -
     dom = proc.stdout
     assert "5 items stopped on the way from Xero to Dext" in dom
     assert "What to do, in this order" in dom and "Staff Wellbeing" in dom
+
+
+# -- `troubleshooter serve` in a real browser --------------------------------------------------
+#
+# Playwright drives the system's Chromium (no browser of its own is downloaded). Every request
+# the page makes goes through a route that lets 127.0.0.1 through and stops anything else before
+# it leaves, recording it: so the test sees what the page would ask of other machines, and no
+# such request is ever sent.
+
+
+@pytest.fixture(scope="module")
+def served_page() -> Iterator[str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "troubleshooter", "serve", "--demo", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        found = re.search(r"(http://127\.0\.0\.1:\d+/\?token=\S+)", line)
+        assert found, line
+        yield found.group(1)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+class Browser:
+    """One page in Chromium, with what it asked for and what the app sent it."""
+
+    def __init__(self, playwright: Any, width: int) -> None:
+        self.browser = playwright.chromium.launch(executable_path=CHROMIUM, args=QUIET[1:])
+        self.context = self.browser.new_context(
+            viewport={"width": width, "height": 800}, accept_downloads=True
+        )
+        self.requests: list[str] = []
+        self.stopped: list[str] = []
+        self.console: list[str] = []
+        self.received = b""
+        self.downloads: list[Any] = []
+        self.context.route("**/*", self._route)
+        self.context.on(
+            "page", lambda page: page.on("download", lambda d: self.downloads.append(d))
+        )
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}"))
+        self.page.on("websocket", self._websocket)
+
+    def _route(self, route: Any) -> None:
+        url = route.request.url
+        if url.startswith("file:"):  # the page itself, opened from disk
+            route.continue_()
+            return
+        self.requests.append(url)
+        if urlsplit(url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            self.stopped.append(url)
+            route.abort()
+
+    def _websocket(self, socket: Any) -> None:
+        self.requests.append(socket.url)
+
+        def received(frame: bytes | str) -> None:
+            self.received += frame if isinstance(frame, bytes) else frame.encode()
+
+        socket.on("framereceived", received)
+
+    def wait_for(self, text: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while text.encode() not in self.received:
+            assert time.monotonic() < deadline, f"{text!r} never reached the page"
+            self.page.wait_for_timeout(100)
+
+    def keys(self, *keys: str) -> None:
+        self.page.locator(".xterm-helper-textarea").focus()
+        for key in keys:
+            self.page.keyboard.press(key)
+
+    def close(self) -> None:
+        self.browser.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])  # a desktop and a phone
+def test_serve_in_a_browser(served_page: str, tmp_path: Path, width: int) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = Browser(playwright, width)
+        try:
+            browser.page.goto(served_page)
+            browser.wait_for("Harbour Street Coffee Roasters Ltd")  # the organisation's name
+            browser.wait_for("79 of 79 items")
+            browser.keys("p")  # a key works: problems only
+            browser.wait_for("5 of 79 items")
+            browser.keys("e")  # export: the dialog, then Download
+            browser.wait_for("Download")
+            browser.keys("Enter")
+            deadline = time.monotonic() + 30
+            while not browser.downloads:
+                assert time.monotonic() < deadline, "no download started"
+                browser.page.wait_for_timeout(100)
+            [download] = browser.downloads
+            assert download.suggested_filename.endswith(".md")
+            saved = tmp_path / download.suggested_filename
+            download.save_as(saved)
+            assert saved.read_text(encoding="utf-8").startswith("# Harbour Street Coffee")
+            browser.page.screenshot(path=str(tmp_path / "page.png"))
+        finally:
+            browser.close()
+    hosts = {urlsplit(url).hostname for url in browser.requests}
+    assert hosts == {"127.0.0.1"} and browser.stopped == []  # nothing leaves this computer
+    assert any(url.startswith("ws://127.0.0.1") for url in browser.requests)
+    assert [line for line in browser.console if line.startswith("error")] == []
+    if width == 390:  # the phone: the stage columns are there, and the search box
+        assert b"ApprovalMax" in browser.received and b"search items" in browser.received
+
+
+def test_the_browser_check_catches_a_page_that_asks_elsewhere(tmp_path: Path) -> None:
+    """textual-serve's stock page asks Google for a font: the route sees it (and stops it)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    page = tmp_path / "stock.html"
+    page.write_text(
+        '<html><head><link rel="stylesheet" href="https://fonts.googleapis.com/css?family=Roboto%20Mono">'
+        "</head><body>stock</body></html>",
+        encoding="utf-8",
+    )
+    with sync_api.sync_playwright() as playwright:
+        browser = Browser(playwright, 800)
+        try:
+            browser.page.goto(page.as_uri())
+            browser.page.wait_for_timeout(500)
+        finally:
+            browser.close()
+    assert browser.stopped == ["https://fonts.googleapis.com/css?family=Roboto%20Mono"]
