@@ -1,8 +1,11 @@
 """How the terminal UI copes with a big organisation (20,000 items).
 
-Prints the time from starting the app to the first full render of the diagnosis (fetch from the
-in-process sandbox, lineage, rules, plan, table), and the time to apply a filter (a search, a
-kind, problems only). Targets: first render under 1.5 s, a filter under 0.2 s.
+Prints, from starting the app: the first frame (the screen and its system cards), every system
+read (the fetch from the in-process sandbox), the first render of the diagnosis (the systems,
+the verdict and the plan, shown as soon as they are known), and the table filled after them;
+with the fetch and the diagnosis apart, so what the screen itself costs is plain. Then the time
+to apply a filter (a search, a kind, problems only). Targets: first render of the diagnosis
+within 1 s, a filter within 0.2 s.
 
     python bench/tui_bench.py [--items 20000]
 """
@@ -22,7 +25,7 @@ from troubleshooter.sandbox.connect import sandbox_connections
 from troubleshooter.sandbox.scenario import parse_scenario
 from troubleshooter.sources.http import HttpSettings
 from troubleshooter.tui.app import TroubleshooterApp
-from troubleshooter.tui.widgets import ItemsTable
+from troubleshooter.tui.widgets import ItemsTable, SystemCard
 
 
 def big_scenario(items: int) -> dict[str, object]:
@@ -64,37 +67,60 @@ async def measure(items: int, rounds: int) -> None:
     )
     app = TroubleshooterApp(Session([source], Library.load()))
     started = time.perf_counter()
+    marks: dict[str, float] = {}
+
+    def mark(name: str) -> None:
+        marks.setdefault(name, time.perf_counter() - started)
+
     async with app.run_test(size=(160, 45)) as pilot:
-        while app.diagnosis is None or app.query_one(ItemsTable).row_count == 0:
-            await asyncio.sleep(0.005)
+        main = app.main
+        while True:
+            cards = list(main.query(SystemCard)) if main.is_mounted else []
+            if cards:
+                mark("first frame")
+            if cards and not any("fetching" in card.classes for card in cards):
+                mark("every system read")
+            verdict = str(main.query_one("#verdict").render()) if cards else ""
+            if app.diagnosis is not None and app.diagnosis.organisation.name in verdict:
+                mark("first render of the diagnosis")
+            if app.diagnosis is not None and main.query_one(ItemsTable).row_count:
+                mark("table filled")
+                break
+            await asyncio.sleep(0.002)
         await pilot.pause()
-        first_render = time.perf_counter() - started
         assert app.diagnosis is not None
         total = len(app.diagnosis.items)
         timings: dict[str, list[float]] = {"search": [], "kind": [], "problems only": []}
+        filters = main.filters
         for _ in range(rounds):
             for name, change in (
-                ("search", lambda: setattr(app.filters, "text", "supplier 01")),
-                ("kind", lambda: setattr(app.filters, "kind", "account")),
-                ("problems only", lambda: setattr(app.filters, "problems_only", True)),
+                ("search", lambda: setattr(filters, "text", "supplier 01")),
+                ("kind", lambda: setattr(filters, "kind", "account")),
+                ("problems only", lambda: setattr(filters, "problems_only", True)),
             ):
                 change()
                 began = time.perf_counter()
-                app.apply_filters()
+                main.apply_filters()  # the selection runs in a thread; then the table is drawn
+                await app.workers.wait_for_complete()
                 await pilot.pause()
                 timings[name].append(time.perf_counter() - began)
-                app.filters.text, app.filters.kind, app.filters.problems_only = "", "all", False
-                app.apply_filters()
+                filters.text, filters.kind, filters.problems_only = "", "all", False
+                main.apply_filters()
+                await app.workers.wait_for_complete()
                 await pilot.pause()
     spent = app.session.timings
     print(f"items in the diagnosis: {total}")
+    for name, seconds in marks.items():
+        print(f"  {name:<32} {seconds:5.2f} s after the start")
+    first = marks["first render of the diagnosis"]
+    screen = first - spent["fetch"] - spent["diagnose"]
     print(
-        f"  of which: fetch {spent['fetch']:.2f} s (clients and the in-process sandbox), "
-        f"diagnose {spent['diagnose']:.2f} s (lineage, rules, plan), "
-        f"the rest drawing the screen"
+        f"  of the first render: fetch {spent['fetch']:.2f} s (clients and the in-process "
+        f"sandbox), diagnose {spent['diagnose']:.2f} s (lineage, rules, plan), the screen "
+        f"{screen:.2f} s (starting the app, the cards, the verdict and the plan)"
     )
-    met = "met" if first_render < 1.5 else "NOT met"
-    print(f"time to first render:   {first_render:.2f} s   (target < 1.5 s: {met})")
+    met = "met" if first <= 1.0 else "NOT met"
+    print(f"time to first render:   {first:.2f} s   (target <= 1 s: {met})")
     worst = 0.0
     for name, values in timings.items():
         median = statistics.median(values)

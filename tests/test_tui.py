@@ -62,8 +62,12 @@ def blind(tmp_path: Path, name: str = "Blind Co") -> Path:
 
 
 async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause(0.3)  # and the detail pane, which follows the cursor a moment later
+    """Until the check, the table (filled by a worker the check's result starts) and the
+    detail pane (which follows the cursor a moment later) are done."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause(0.2)
+    await pilot.wait_for_scheduled_animations()
 
 
 def text_of(app: TroubleshooterApp, selector: str) -> str:
@@ -93,16 +97,18 @@ async def test_filters_and_search() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("p")
+        await settle(pilot)  # the selection is made in a thread
         assert app.screen.query_one("#problems", Checkbox).value is True
         assert text_of(app, "#count") == "5 of 79 items · problems only"
         await pilot.press("p", "slash")
         await pilot.press(*"wellbeing")
+        await settle(pilot)
         assert text_of(app, "#count") == "1 of 79 items · “wellbeing”"
         await pilot.press("escape")
         assert app.focused is app.screen.query_one(ItemsTable)
         app.screen.query_one("#search", Input).value = ""
         await pilot.press("t", "t", "t", "t", "t")  # every kind, accounts, …, tax rates
-        await pilot.pause()
+        await settle(pilot)
         assert text_of(app, "#count") == "5 of 79 items · tax rates"
         table = app.screen.query_one(ItemsTable)
         assert all(
@@ -334,7 +340,7 @@ async def test_answering_a_question_updates_the_diagnosis_and_keeps_it(tmp_path:
         )
         card.query_one(Select).value = "connected"
         card.query_one(Button).press()
-        await settle(pilot)  # the diagnosis is made again in a worker
+        await settle(pilot)  # the diagnosis is made again in a worker, the cards anew
         assert app.session.answers == {"approvalmax.xero_connection": "connected"}
         assert len(app.diagnosis.questions) == before - 1
         assert store.load(app.diagnosis.organisation) == app.session.answers  # kept

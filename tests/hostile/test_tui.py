@@ -72,8 +72,12 @@ def make_app(*sources: Source) -> TroubleshooterApp:
 
 
 async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause(0.3)
+    """Until the check, the table (filled by a worker the check's result starts) and the
+    detail pane (which follows the cursor a moment later) are done."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause(0.2)
+    await pilot.wait_for_scheduled_animations()
 
 
 def written(tmp_path: Path) -> list[str]:

@@ -93,7 +93,10 @@ class TroubleshooterApp(App[None]):
                 self.post_message(SystemProgress(stage, "reading", text))
 
         try:
-            await self.session.fetch(progress)
+            # The read runs on an event loop of its own, in a thread: parsing pages (and, for a
+            # scenario, the in-process sandbox serving them) is CPU work that would otherwise
+            # hold up this loop, and with it every key and every frame.
+            await asyncio.to_thread(asyncio.run, self.session.fetch(progress))
             self.post_message(Diagnosing())
             # Lineage and rules are CPU work: a thread keeps the screen alive meanwhile.
             diagnosis = await asyncio.to_thread(self.session.diagnose)

@@ -3,8 +3,11 @@ stage; the selected item's story beside the table (under it below 120 columns)."
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
+
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -22,7 +25,7 @@ from troubleshooter.tui.text import (
     step_heading,
     wait_line,
 )
-from troubleshooter.tui.widgets import DetailPane, Filters, ItemsTable, SystemCard
+from troubleshooter.tui.widgets import DetailPane, Filters, ItemsTable, SystemCard, select
 from troubleshooter.wording import KINDS, plural, snapshot_banner, verdict, zone_of
 
 DETAIL_DELAY = 0.12  # seconds the detail pane waits for the cursor or the filter to settle
@@ -150,15 +153,28 @@ class MainScreen(Screen[None]):
     # -- the items table --
 
     def apply_filters(self) -> None:
+        """Fills the table for the filters, the selection made in a thread: 20,000 items take
+        a moment to search, and the keys (typing in the search box) must not wait for it."""
+        if self.host.diagnosis is not None:
+            self._filter(replace(self.filters))
+
+    # Textual describes a worker by the repr of its arguments: the diagnosis is not one of them
+    # (the repr of 20,000 items took 0.4 s).
+    @work(exclusive=True, group="filter")
+    async def _filter(self, filters: Filters) -> None:
         diagnosis = self.host.diagnosis
         if diagnosis is None:
             return
+        selection = await asyncio.to_thread(select, diagnosis, filters)
+        if diagnosis is not self.host.diagnosis:
+            return  # a newer diagnosis is on its way to the table
         table = self.query_one(ItemsTable)
-        shown, matching = table.show(diagnosis, self.filters)
-        total = len(diagnosis.items)
-        text = count_line(matching, total, shown, self.filters.describe())
+        table.show(selection)
+        text = count_line(
+            len(selection.matching), len(diagnosis.items), selection.shown, filters.describe()
+        )
         self.query_one("#count", Static).update(literal(text))
-        self.show_detail(table.cursor_row if shown else None)
+        self.show_detail(table.cursor_row if selection.shown else None)
 
     @on(Input.Changed, "#search")
     def search_changed(self, event: Input.Changed) -> None:

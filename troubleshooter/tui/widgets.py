@@ -76,6 +76,33 @@ class Filters:
 
 
 @dataclass(frozen=True)
+class Selection:
+    """The items that pass the filters, problems first, and which items have findings."""
+
+    matching: list[ItemTrace]
+    flagged: set[str]
+
+    @property
+    def shown(self) -> int:
+        return min(len(self.matching), MAX_ROWS)
+
+
+def select(diagnosis: Diagnosis, filters: Filters) -> Selection:
+    """The items that pass the filters: pure, so that it can run away from the screen."""
+    flagged = {f.key for f in diagnosis.findings if f.key}
+    wanted = matcher(filters.text)  # the same search as --item and the find screen
+    matching = [
+        t
+        for t in diagnosis.items
+        if (filters.kind == "all" or t.kind.value == filters.kind)
+        and (not filters.problems_only or t.key in flagged)
+        and wanted(t)
+    ]
+    matching.sort(key=lambda t: t.key not in flagged)  # problems first, stable otherwise
+    return Selection(matching, flagged)
+
+
+@dataclass(frozen=True)
 class Columns:
     """How the table fits its width: the stage columns always, with their names; words
     beside the marks where there is room, symbols alone where there is not (the words are in
@@ -116,22 +143,11 @@ class ItemsTable(DataTable[Text]):
         if self.size.width and Columns.for_width(self.size.width) != self._columns:
             self._draw()
 
-    def show(self, diagnosis: Diagnosis, filters: Filters) -> tuple[int, int]:
-        """Shows the items that pass the filters; returns (shown, matching)."""
-        flagged = {f.key for f in diagnosis.findings if f.key}
-        wanted = matcher(filters.text)  # the same search as --item and the find screen
-        matching = [
-            t
-            for t in diagnosis.items
-            if (filters.kind == "all" or t.kind.value == filters.kind)
-            and (not filters.problems_only or t.key in flagged)
-            and wanted(t)
-        ]
-        matching.sort(key=lambda t: t.key not in flagged)  # problems first, stable otherwise
-        self._traces = matching[:MAX_ROWS]
-        self._flagged = flagged
+    def show(self, selection: Selection) -> None:
+        """Shows the first rows of a selection (made with `select`, in any thread)."""
+        self._traces = selection.matching[:MAX_ROWS]
+        self._flagged = selection.flagged
         self._draw()
-        return len(self._traces), len(matching)
 
     def _draw(self) -> None:
         columns = Columns.for_width(self.size.width or 80)
