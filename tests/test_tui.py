@@ -265,6 +265,8 @@ async def test_help_lists_every_key_of_the_screen_it_came_from() -> None:
                 continue
             assert binding.description in does, binding
         assert {"Next row", "Previous row", "Next field", "Help"} <= does
+        keys_of = {r.does: r.keys for r in rows}
+        assert keys_of["Open the item's story"] == "⏎" and keys_of["Back to the list"] == "esc"
         keys = {r.does: r.keys for r in rows}
         assert set(keys["Next row"].split(" / ")) == {"j", "↓"}
         assert set(keys["Previous row"].split(" / ")) == {"k", "↑"}

@@ -18,6 +18,8 @@ STOCK_WORDS = {
     "scroll_top": "First row",
     "scroll_bottom": "Last row",
     "submit": "Search, or pick",
+    "select_cursor": "Open the item's story",
+    "select": "Open the highlighted one",
     "app.focus_next": "Next field",
     "app.focus_previous": "Previous field",
     "command_palette": "Command palette: every command, searchable",
@@ -25,7 +27,7 @@ STOCK_WORDS = {
 }
 # Actions Textual binds that would only confuse in help (or are said otherwise).
 SKIPPED = {"help_quit", "screen.copy_text", "cursor_left", "cursor_right", "scroll_home",
-           "scroll_end", "select_cursor", "page_left", "page_right"}  # fmt: skip
+           "scroll_end", "page_left", "page_right"}  # fmt: skip
 
 
 @dataclass(frozen=True)
