@@ -268,12 +268,12 @@ async def test_a_second_read_asks_only_for_what_changed(tmp_path, offset) -> Non
     cache = FetchCache(tmp_path / "cache", clock=host)
     first_sandbox = Sandbox(s)
     async with xero_http(first_sandbox) as http:
-        first = await XeroClient(http, s.tenant_id, cache=cache).snapshot()
+        first = await XeroClient(http, s.tenant_id, cache=cache, contacts_page_size=100).snapshot()
         first_bytes = http.bytes_received
     host.now += timedelta(minutes=5)
     second_sandbox = Sandbox(later)
     async with xero_http(second_sandbox) as http:
-        client = XeroClient(http, s.tenant_id, cache=cache)
+        client = XeroClient(http, s.tenant_id, cache=cache, contacts_page_size=100)
         second = await client.snapshot()
         second_bytes = http.bytes_received
     assert len(second.items[ItemKind.SUPPLIER]) == len(first.items[ItemKind.SUPPLIER]) + 1
@@ -305,11 +305,11 @@ async def test_a_cache_too_old_on_the_host_clock_is_read_whole(tmp_path, host_mo
     host = HostClock(datetime(2031, 1, 1, tzinfo=UTC))
     cache = FetchCache(tmp_path / "cache", clock=host)
     async with xero_http(Sandbox(s)) as http:
-        await XeroClient(http, s.tenant_id, cache=cache).snapshot()
+        await XeroClient(http, s.tenant_id, cache=cache, contacts_page_size=100).snapshot()
     host.now += host_moves
     second_sandbox = Sandbox(later)
     async with xero_http(second_sandbox) as http:
-        client = XeroClient(http, s.tenant_id, cache=cache)
+        client = XeroClient(http, s.tenant_id, cache=cache, contacts_page_size=100)
         await client.snapshot()
     assert client.incremental == {}
     assert _modified_since(second_sandbox) == set()
@@ -350,21 +350,21 @@ async def test_the_minute_limits_wait_instead_of_refusing() -> None:
         slept.append(seconds)
         now[0] += seconds
 
-    import troubleshooter.sources.ratelimit as ratelimit
+    def clock() -> float:
+        return now[0]
 
-    app = RateLimiter("app", per_minute=3, in_flight=100, clock=lambda: now[0])
-    org = RateLimiter("org", per_minute=10, in_flight=5, clock=lambda: now[0], parent=app)
-    original = ratelimit.asyncio.sleep
-    ratelimit.asyncio.sleep = fake_sleep  # type: ignore[assignment]
-    try:
-        for _ in range(4):
-            await org.acquire()
-            org.release()
-    finally:
-        ratelimit.asyncio.sleep = original  # type: ignore[assignment]
+    app = RateLimiter("app", per_minute=3, in_flight=100, clock=clock, sleep=fake_sleep)
+    org = RateLimiter("org", per_minute=10, in_flight=5, clock=clock, parent=app, sleep=fake_sleep)
+    for _ in range(4):
+        await org.acquire()
+        org.release()
     assert slept == [60.0]  # the fourth waited for the app's minute to free a place
-    org.observe(minute_remaining=0, day_remaining=None)  # Xero says: the minute is spent
-    assert org._minute_spent_until == now[0] + 60
+    # Xero says the minute is spent: requests this client did not send hold most of it.
+    await org.acquire()
+    org.observe(minute_remaining=0, day_remaining=None)
+    org.release()
+    assert org.taken() == 10  # its own two of this minute, and eight others'
+    assert org.minute_wait(1) == 60.0
     org.observe(minute_remaining=5, day_remaining=0)
     with pytest.raises(SourceError, match="daily limit"):
         await org.acquire()

@@ -170,6 +170,12 @@ class StageSnapshot(_Model):
         default_factory=dict, description="Per kind; a kind that is absent here is unknown."
     )
     kind_errors: dict[ItemKind, str] = Field(default_factory=dict)
+    partial: dict[ItemKind, str] = Field(
+        default_factory=dict,
+        description="Kinds read only in part (a focused run asks Xero for the contacts it "
+        "names), with what was read: an item of such a kind that is not here is unknown at "
+        "this stage, not missing.",
+    )
     # ApprovalMax
     xero_connection: XeroConnection | None = None
     last_sync: dict[str, datetime] = Field(

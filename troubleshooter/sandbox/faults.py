@@ -239,15 +239,17 @@ async def _rewritten(
     headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
     if start.get("status") == 200:
         data = json.loads(body)
-        rewrite(misbehaviour, data, page)
+        size = _query_int(scope, "pageSize") or _query_int(scope, "page_size") or 100
+        rewrite(misbehaviour, data, page, size)
         body = json.dumps(data).encode()
     headers.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": start["status"], "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
-def rewrite(misbehaviour: str, data: Any, page: int | None) -> None:
-    """Breaks a Xero or adapter answer in place, as `misbehave` says."""
+def rewrite(misbehaviour: str, data: Any, page: int | None, size: int = 100) -> None:
+    """Breaks a Xero or adapter answer in place, as `misbehave` says (`size`: the page size
+    asked for)."""
     if not isinstance(data, dict):
         return
     rows_key = next((k for k in ("Contacts", "items") if isinstance(data.get(k), list)), None)
@@ -263,9 +265,8 @@ def rewrite(misbehaviour: str, data: Any, page: int | None) -> None:
         data.pop("pagination", None)
         if "page_count" in data:
             data["page_count"] = HUGE_PAGE_COUNT
-        if rows_key is not None and data[rows_key]:
-            template = data[rows_key][0]
-            size = _page_size(data, len(data[rows_key]))
+        if rows_key is not None:
+            template = data[rows_key][0] if data[rows_key] else _TEMPLATES[rows_key]
             data[rows_key] = [_fresh(template, page or 1, n) for n in range(size)]
     elif misbehaviour == "repeated_page":
         # The rows of page 1, under the page number asked for.
@@ -282,11 +283,10 @@ def rewrite(misbehaviour: str, data: Any, page: int | None) -> None:
         _strip_zones(data)
 
 
-def _page_size(data: dict[str, Any], fallback: int) -> int:
-    pagination = data.get("pagination")
-    if isinstance(pagination, dict) and isinstance(pagination.get("pageSize"), int):
-        return int(pagination["pageSize"])
-    return max(fallback, 1)
+_TEMPLATES: dict[str, dict[str, Any]] = {
+    "Contacts": {"ContactID": "", "Name": "", "ContactStatus": "ACTIVE", "IsSupplier": True},
+    "items": {"xero_id": "", "name": ""},
+}
 
 
 def _fresh(template: dict[str, Any], page: int, number: int) -> dict[str, Any]:
