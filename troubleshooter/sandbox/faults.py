@@ -16,12 +16,12 @@ import asyncio
 import json
 import math
 from collections import defaultdict, deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlencode
 
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from troubleshooter.sandbox.scenario import Fault, RateLimits
@@ -181,7 +181,7 @@ class FaultPlayer:
         if fault.drop:
             raise SandboxConnectionDropped(f"sandbox fault: {system} dropped the connection")
         if fault.misbehave == "endless_body":
-            await _endless(scope, send)
+            await _endless(scope, receive, send)
             return
         if fault.misbehave is not None:
             await _rewritten(fault.misbehave, scope, receive, send, app)
@@ -204,18 +204,17 @@ class FaultPlayer:
         await response(scope, receive, send)
 
 
-async def _endless(scope: Scope, send: Send) -> None:
-    """A 200 whose JSON body never ends: the start of a list, then rows for ever."""
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [(b"content-type", b"application/json")],
-        }
-    )
-    await send({"type": "http.response.body", "body": b'{"items": [', "more_body": True})
-    while True:  # the client's body cap (or its hanging up) ends it
-        await send({"type": "http.response.body", "body": _ENDLESS_CHUNK, "more_body": True})
+async def _endless(scope: Scope, receive: Receive, send: Send) -> None:
+    """A 200 whose JSON body never ends: the start of a list, then rows for ever, until the
+    client hangs up (a streaming response stops when the client disconnects)."""
+
+    async def rows() -> AsyncIterator[bytes]:
+        yield b'{"items": ['
+        while True:
+            yield _ENDLESS_CHUNK
+            await asyncio.sleep(0)  # let the server notice a client that hung up
+
+    await StreamingResponse(rows(), media_type="application/json")(scope, receive, send)
 
 
 async def _rewritten(

@@ -286,8 +286,10 @@ class JsonClient:
 
 
 def _size(count: int) -> str:
-    mib = count / (1024 * 1024)
-    return f"{mib:g} MiB" if mib >= 1 else f"{count:,} bytes"
+    for unit, scale in (("MiB", 1024 * 1024), ("KiB", 1024)):
+        if count >= scale:
+            return f"{count / scale:.4g} {unit}"
+    return f"{count:,} bytes"
 
 
 def _limit_problem(response: httpx.Response) -> str:
