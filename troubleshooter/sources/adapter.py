@@ -119,9 +119,10 @@ class StageAdapterClient:
     async def items(self, kind: ItemKind) -> list[Item]:
         path = f"/v1/items/{kind.value}"
         check = PageCheck(self.system, path, self.http.settings.max_pages)
+        once = _OnceEach(check)
         what = kind.label + "s"
 
-        async def page(number: int) -> AdapterPage:
+        async def page(number: int) -> tuple[AdapterPage, list[Item]]:
             body = await self.http.get_json(
                 path, params={"page": number, "page_size": self.page_size}
             )
@@ -132,38 +133,26 @@ class StageAdapterClient:
                 )
             check.numbered(number, parsed.page)
             check.add(number, [row.identity() for row in parsed.items])
+            once.add(parsed.items)
+            # Items are made as each page comes in, while the others are still on their way.
+            items = [_item(kind, row) for row in parsed.items]
             if self.progress is not None:
                 self.progress(what, check.pages_read, known)
-            return parsed
+            return parsed, items
 
         known: int | None = None
-        first = await page(1)
+        first, first_items = await page(1)
         known = check.page_count(first.page_count)
-        pages = [first, *await asyncio.gather(*(page(n) for n in range(2, known + 1)))]
-        for later in pages[1:]:
+        rest = await asyncio.gather(*(page(n) for n in range(2, known + 1)))
+        for later, _ in rest:
             if later.page_count != first.page_count:
                 raise check.fail(
                     f"page {later.page} says {later.page_count} pages, page 1 said "
                     f"{first.page_count} (the list changed while it was read, or the adapter "
                     "is broken)"
                 )
-        rows = [row for p in pages for row in p.items]
-        _check_once_each(check, rows, first.item_count)
-        return [
-            Item(
-                kind=kind,
-                xero_id=row.xero_id,
-                code=row.code or None,
-                name=row.name,
-                status=row.status or Status.ACTIVE,
-                parent_id=row.parent_id,
-                parent_name=row.parent_name,
-                visible=row.visible is not False,
-                is_supplier=row.is_supplier,
-                synced_at=row.synced_at,
-            )
-            for row in rows
-        ]
+        once.count(first.item_count)
+        return [*first_items, *(item for _, items in rest for item in items)]
 
     async def snapshot(self) -> StageSnapshot:
         state = await self.state()
@@ -194,22 +183,55 @@ class StageAdapterClient:
         )
 
 
-def _check_once_each(check: PageCheck, rows: list[AdapterItem], item_count: int | None) -> None:
+def _item(kind: ItemKind, row: AdapterItem) -> Item:
+    return Item(
+        kind=kind,
+        xero_id=row.xero_id,
+        code=row.code or None,
+        name=row.name,
+        status=row.status or Status.ACTIVE,
+        parent_id=row.parent_id,
+        parent_name=row.parent_name,
+        visible=row.visible is not False,
+        is_supplier=row.is_supplier,
+        synced_at=row.synced_at,
+    )
+
+
+class _OnceEach:
     """Each item once, and as many as the adapter says: a row sent twice would otherwise be
     one more item, missing everywhere else."""
-    seen_rows: set[tuple[Any, ...]] = set()
-    seen_ids: set[str] = set()
-    for row in rows:
-        whole = tuple(row.model_dump().values())
-        if whole in seen_rows:
-            raise check.fail(f"the row for {row.name!r} is sent twice")
-        seen_rows.add(whole)
-        if row.xero_id:
-            key = row.xero_id.lower()
-            if key in seen_ids:
-                raise check.fail(f"two rows carry the Xero id {row.xero_id!r}")
-            seen_ids.add(key)
-    if item_count is not None and item_count != len(rows):
-        raise check.fail(
-            f"the list says it holds {item_count:,} items; its pages hold {len(rows):,}"
-        )
+
+    def __init__(self, check: PageCheck) -> None:
+        self.check = check
+        self._rows: set[tuple[Any, ...]] = set()
+        self._ids: set[str] = set()
+
+    def add(self, rows: list[AdapterItem]) -> None:
+        for row in rows:
+            whole = (
+                row.xero_id,
+                row.code,
+                row.name,
+                row.status,
+                row.parent_id,
+                row.parent_name,
+                row.visible,
+                row.is_supplier,
+                row.synced_at,
+            )
+            if whole in self._rows:
+                raise self.check.fail(f"the row for {row.name[:80]!r} is sent twice")
+            self._rows.add(whole)
+            if row.xero_id:
+                key = row.xero_id.lower()
+                if key in self._ids:
+                    raise self.check.fail(f"two rows carry the Xero id {row.xero_id[:80]!r}")
+                self._ids.add(key)
+
+    def count(self, item_count: int | None) -> None:
+        held = len(self._rows)
+        if item_count is not None and item_count != held:
+            raise self.check.fail(
+                f"the list says it holds {item_count:,} items; its pages hold {held:,}"
+            )

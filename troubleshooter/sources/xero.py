@@ -240,11 +240,14 @@ class XeroClient:
         id_field: str,
         query: dict[str, str | int | bool],
         since: datetime | None = None,
+        on_page: Callable[[list[dict[str, Any]]], None] | None = None,
     ) -> tuple[list[dict[str, Any]], datetime | None]:
         """Every page of a paged list. The first page says how many there are (the rest are
         fetched concurrently within the client's in-flight cap); without a `pagination` block
         the pages are walked one by one while they come back full. Rows are kept once per id
-        (a row that moved between pages while they were read is not counted twice)."""
+        (a row that moved between pages while they were read is not counted twice).
+        `on_page` sees each page's rows as it comes in (parsing them while the others are
+        still on their way)."""
         asked = self.contacts_page_size
         check = PageCheck("Xero", resource, self.http.settings.max_pages)
         what = resource.lower()
@@ -257,6 +260,8 @@ class XeroClient:
             if isinstance(block, dict):
                 check.numbered(number, _parse(XeroPagination, block, resource).page)
             check.add(number, [str(row.get(id_field, "")) for row in rows if isinstance(row, dict)])
+            if on_page is not None:
+                on_page(rows)
             if self.progress is not None:
                 self.progress(what, check.pages_read, known)
             return rows
@@ -272,10 +277,13 @@ class XeroClient:
             check.numbered(1, pagination.page)
             known = check.page_count(pagination.page_count)
         check.add(1, [str(row.get(id_field, "")) for row in rows if isinstance(row, dict)])
+        if pagination is not None:
+            _check_pages_add_up(check, pagination, asked)
+        if on_page is not None:
+            on_page(rows)
         if self.progress is not None:
             self.progress(what, 1, known)
         if pagination is not None:
-            _check_pages_add_up(check, pagination, asked)
             for more in await asyncio.gather(*(page(n) for n in range(2, known + 1))):  # type: ignore[operator]
                 rows.extend(more)
         elif rows:
@@ -298,6 +306,7 @@ class XeroClient:
         key: str,
         id_field: str,
         query: dict[str, str | int | bool] | None = None,
+        on_page: Callable[[list[dict[str, Any]]], None] | None = None,
     ) -> list[dict[str, Any]]:
         """A list read whole, or, with a fresh cache, only what changed since (merged in).
         Paged when `query` is given. A cache that cannot be saved costs the next run time, not
@@ -309,7 +318,7 @@ class XeroClient:
         if query is None:
             rows, started = await self._rows(resource, key, since)
         else:
-            rows, started = await self._paged(resource, key, id_field, query, since)
+            rows, started = await self._paged(resource, key, id_field, query, since, on_page)
         if entry is not None:
             self.incremental[resource] = len(rows)
             merged = {row.get(id_field): row for row in entry.rows}
@@ -373,16 +382,17 @@ class XeroClient:
         """Every contact, archived ones included; with `focus`, only those Xero's search finds
         (never cached: a part of the list is not the list)."""
         query: dict[str, str | int | bool] = {"includeArchived": True, "summaryOnly": True}
+        parsed = _ContactItems()
         if focus is None:
-            raw = await self._cached_rows("Contacts", "Contacts", "ContactID", query)
+            raw = await self._cached_rows("Contacts", "Contacts", "ContactID", query, parsed.add)
         else:
             contact_id = _contact_key(focus)
             if contact_id is not None:
                 query["IDs"] = contact_id
             else:
                 query["searchTerm"] = normalise_name(focus)
-            raw, _ = await self._paged("Contacts", "Contacts", "ContactID", query)
-        return self._contact_items(raw)
+            raw, _ = await self._paged("Contacts", "Contacts", "ContactID", query, None, parsed.add)
+        return parsed.items(raw)
 
     async def contacts_by_ids(self, ids: list[str]) -> list[Item]:
         """The contacts with these ids (a focused run's second look), a few dozen a request."""
@@ -396,23 +406,7 @@ class XeroClient:
             }
             rows, _ = await self._paged("Contacts", "Contacts", "ContactID", query)
             raw.extend(rows)
-        return self._contact_items(raw)
-
-    def _contact_items(self, raw: list[dict[str, Any]]) -> list[Item]:
-        with collector_paused():  # tens of thousands of small objects at once
-            rows = [_parse(XeroContact, row, "Contacts") for row in raw]
-        return [
-            Item(
-                kind=ItemKind.SUPPLIER,
-                xero_id=row.contact_id,
-                name=row.name,
-                status=row.status,
-                is_supplier=row.is_supplier,
-                updated_at=row.updated,
-                email=row.email or None,
-            )
-            for row in rows
-        ]
+        return _ContactItems().items(raw)
 
     async def tax_rates(self) -> list[Item]:
         rows, _ = await self._list("TaxRates", "TaxRates", XeroTaxRate)
@@ -471,6 +465,45 @@ class XeroClient:
             kind_errors=kind_errors,
             partial=partial,
         )
+
+
+class _ContactItems:
+    """Contacts made into items page by page, as the pages come in (the parsing overlaps the
+    wait for the other pages); rows that came from the cache are made at the end."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, Item] = {}
+
+    def add(self, rows: list[dict[str, Any]]) -> None:
+        with collector_paused():  # tens of thousands of small objects at once
+            for row in rows:
+                item = _contact_item(row)
+                self._by_id[item.xero_id or ""] = item
+
+    def items(self, raw: list[dict[str, Any]]) -> list[Item]:
+        out = []
+        with collector_paused():
+            for row in raw:
+                known = (
+                    self._by_id.get(str(row.get("ContactID", "")))
+                    if isinstance(row, dict)
+                    else None
+                )
+                out.append(known if known is not None else _contact_item(row))
+        return out
+
+
+def _contact_item(row: Any) -> Item:
+    contact = _parse(XeroContact, row, "Contacts")
+    return Item(
+        kind=ItemKind.SUPPLIER,
+        xero_id=contact.contact_id,
+        name=contact.name,
+        status=contact.status,
+        is_supplier=contact.is_supplier,
+        updated_at=contact.updated,
+        email=contact.email or None,
+    )
 
 
 def focused_read(focus: str) -> str:
