@@ -679,3 +679,20 @@ async def test_a_wait_for_the_minute_is_an_event_with_its_length() -> None:
     assert describe(FetchEvent(Stage.DEXT, "failed", error="Dext adapter: \x1b[2J")) == (
         "Dext: failed: Dext adapter: \\x1b[2J"
     )
+
+
+async def test_requests_waiting_together_are_told_once() -> None:
+    from troubleshooter.sources.ratelimit import RateLimiter
+
+    time = FakeTime()
+    limiter = RateLimiter("Xero", per_minute=3, in_flight=5, clock=time, sleep=time.sleep)
+    told: list[float] = []
+    limiter.on_wait = told.append
+
+    async def one() -> None:
+        await limiter.acquire()
+        limiter.release()
+
+    await asyncio.gather(*(one() for _ in range(5)))
+    assert told == [60.0]  # two waited for the same minute: one event
+    assert limiter.taken() == 2  # the first three's minute is over; the two sent since hold it

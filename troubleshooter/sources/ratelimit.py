@@ -68,7 +68,8 @@ class RateLimiter:
         self._day_left: int | None = None
         self.day_spent: str | None = None
         self.waited = 0.0
-        self.on_wait: Callable[[float], None] | None = None  # told before each wait, in seconds
+        self.on_wait: Callable[[float], None] | None = None  # told of each wait, in seconds
+        self._announced = float("-inf")  # until when the current wait was told
 
     async def acquire(self) -> None:
         await self._slots.acquire()
@@ -181,7 +182,8 @@ class RateLimiter:
                         self._spend_day()  # this one goes; the next would be refused
                 return
             self.waited += wait
-            if self.on_wait is not None:
+            if self.on_wait is not None and now + wait > self._announced + 1:
+                self._announced = now + wait  # requests waiting together are told once
                 self.on_wait(wait)
             await self._sleep(wait)
 
