@@ -696,3 +696,48 @@ async def test_requests_waiting_together_are_told_once() -> None:
     await asyncio.gather(*(one() for _ in range(5)))
     assert told == [60.0]  # two waited for the same minute: one event
     assert limiter.taken() == 2  # the first three's minute is over; the two sent since hold it
+
+
+async def test_a_failed_second_look_makes_xero_s_contacts_unknown() -> None:
+    s = scenario(
+        """
+        xero:
+          contacts:
+            - {name: Kaimai Oat Milk Company, is_supplier: true, updated: -2h, before: {name: Kaimai Oats}}
+        approvalmax: {last_sync: -3h}
+        dext: {last_pull: -6h}
+        faults:
+          - {system: xero, path: /api.xro/2.0/Contacts, times: 1, status: 200}
+          - {system: xero, path: /api.xro/2.0/Contacts, status: 500}
+        """
+    )
+    s.faults[0] = s.faults[0].model_copy(update={"status": None})  # the search itself is fine
+    snapshots = await fetch_snapshots(
+        sandbox_connections(Sandbox(s), settings=FAST), focus="Kaimai Oats"
+    )
+    xero = snapshots[Stage.XERO]
+    assert not xero.knows(ItemKind.SUPPLIER) and ItemKind.SUPPLIER not in xero.partial
+    assert "answered 500" in xero.kind_errors[ItemKind.SUPPLIER]
+    assert "looking up by id" in xero.kind_errors[ItemKind.SUPPLIER]
+
+
+def test_estimates_come_from_the_pace_and_the_minute() -> None:
+    from troubleshooter.sources.fetch import FetchEvent, _Reporter
+    from troubleshooter.sources.ratelimit import RateLimiter
+
+    time = FakeTime()
+    events: list[FetchEvent] = []
+    report = _Reporter(None, events.append, clock=time)
+    limiter = RateLimiter("Xero", per_minute=60, clock=time, sleep=time.sleep)
+    page = report.pages(Stage.XERO, limiter)
+    page("contacts", 1, 50)
+    time.now += 2.0
+    page("contacts", 2, 50)  # one page in 2 s: 48 pages left, about 96 s at that pace
+    assert events[0].estimate == 0.0 and events[1].estimate == pytest.approx(96.0)
+    for _ in range(60):  # now the minute is full: the rest wait for it whatever the pace
+        limiter._sending += 1
+        limiter.release()
+    time.now += 0.5
+    page("contacts", 3, 50)  # pace: 47 pages at 1.25 s; the minute: places free in 59.5 s
+    assert events[2].estimate == pytest.approx(59.5)
+    assert limiter.minute_wait(1) == pytest.approx(59.5)

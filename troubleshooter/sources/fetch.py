@@ -25,7 +25,7 @@ from typing import Literal
 
 import httpx
 
-from troubleshooter.errors import SourceError, TroubleshooterError
+from troubleshooter.errors import TroubleshooterError
 from troubleshooter.infra.safetext import visible
 from troubleshooter.model import ItemKind, Provenance, Stage, StageSnapshot, normalise_name
 from troubleshooter.sources.adapter import StageAdapterClient
@@ -346,11 +346,12 @@ async def _second_look(
         return
     try:
         found = await client.contacts_by_ids(ids)
-    except SourceError as exc:
+    except Exception as exc:  # the run goes on: Xero's contacts become unknown, with why
+        reason = str(_failed(Stage.XERO, Provenance.API, exc).error)
         xero.items.pop(ItemKind.SUPPLIER, None)
         xero.partial.pop(ItemKind.SUPPLIER, None)
         xero.kind_errors[ItemKind.SUPPLIER] = (
-            f"{exc} (looking up by id the contacts ApprovalMax or Dext hold under that name)"
+            f"{reason} (looking up by id the contacts ApprovalMax or Dext hold under that name)"
         )
         return
     xero.items[ItemKind.SUPPLIER].extend(found)
