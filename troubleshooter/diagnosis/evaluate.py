@@ -24,7 +24,7 @@ def _format_value(value: Any, zone: tzinfo | None = None) -> str:
     if isinstance(value, datetime):
         return when(value, zone)
     if value is None:
-        return "unknown"
+        return "not known"
     return str(value)
 
 

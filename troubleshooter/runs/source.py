@@ -26,7 +26,7 @@ from troubleshooter.diagnosis.diagnose import Library, diagnose_snapshots, syste
 from troubleshooter.errors import ConfigError
 from troubleshooter.infra.gcpause import collector_paused
 from troubleshooter.infra.resources import demo_scenario
-from troubleshooter.model import Diagnosis, Stage, StageSnapshot
+from troubleshooter.model import STAGES, Diagnosis, OrganisationRef, Stage, StageSnapshot
 from troubleshooter.runs.bundle import Bundle, diagnose_bundle, load_bundle
 from troubleshooter.sandbox.app import Sandbox
 from troubleshooter.sandbox.connect import sandbox_connections
@@ -182,6 +182,17 @@ class Reading:
             )
         assert self.snapshots is not None
         return diagnose_snapshots(self.snapshots, library, answers=answers, focus=focus)
+
+    @property
+    def organisation(self) -> OrganisationRef | None:
+        """The organisation the read was about, where a system (or the bundle) says."""
+        if self.bundle is not None:
+            return self.bundle.organisation
+        assert self.snapshots is not None
+        for stage in STAGES:
+            if (organisation := self.snapshots[stage].organisation) is not None:
+                return organisation
+        return None
 
     def clock(self) -> datetime:
         """The systems' clock, as the diagnosis uses it (relative answers like -2h count
