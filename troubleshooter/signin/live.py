@@ -249,7 +249,7 @@ def live_connections(
     if xero is None and approvalmax is None and not adapters:
         raise ConfigError(
             "nothing is connected yet: to be guided through one item without connecting "
-            "anything, run `troubleshooter check \"NAME\"`; to connect Xero, run "
+            'anything, run `troubleshooter check "NAME"`; to connect Xero, run '
             "`troubleshooter connect xero` (see `troubleshooter help connecting`); or try "
             "`troubleshooter diagnose --demo`"
         )
