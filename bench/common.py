@@ -35,7 +35,7 @@ def write_scenario(scenario: dict[str, object], path: Path, delay: float) -> Pat
 
 @contextmanager
 def served(scenario_path: Path) -> Iterator[str]:
-    """`troubleshooter sandbox serve` in its own process; yields its base URL."""
+    """`troubleshooter sandbox start` in its own process; yields its base URL."""
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -43,7 +43,7 @@ def served(scenario_path: Path) -> Iterator[str]:
             "-m",
             "troubleshooter",
             "sandbox",
-            "serve",
+            "start",
             "--scenario",
             str(scenario_path),
             "--port",

@@ -14,7 +14,8 @@ import time
 
 from troubleshooter.diagnosis.diagnose import Library
 from troubleshooter.infra import aio
-from troubleshooter.runs.practice import OrganisationRun, diagnose_practice
+from troubleshooter.runs.practice import diagnose_practice
+from troubleshooter.runs.source import Source, SourceKind
 from troubleshooter.sandbox.app import Sandbox
 from troubleshooter.sandbox.connect import sandbox_connections
 from troubleshooter.sandbox.generate import practice
@@ -40,7 +41,9 @@ def main() -> None:
         scenarios.append(parse_scenario(raw))
     sandboxes = [Sandbox(s) for s in scenarios]
     runs = [
-        OrganisationRun(s.organisation.name, lambda sb=sb: sandbox_connections(sb))
+        Source(
+            s.organisation.name, SourceKind.SCENARIO, connect=lambda sb=sb: sandbox_connections(sb)
+        )
         for s, sb in zip(scenarios, sandboxes, strict=True)
     ]
     library = Library.load()

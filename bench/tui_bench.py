@@ -15,7 +15,8 @@ import statistics
 import time
 
 from troubleshooter.diagnosis.diagnose import Library
-from troubleshooter.runs.session import Session, Source
+from troubleshooter.runs.session import Session
+from troubleshooter.runs.source import Source, SourceKind
 from troubleshooter.sandbox.app import Sandbox
 from troubleshooter.sandbox.connect import sandbox_connections
 from troubleshooter.sandbox.scenario import parse_scenario
@@ -56,6 +57,7 @@ async def measure(items: int, rounds: int) -> None:
     settings = HttpSettings(max_in_flight=5)
     source = Source(
         "big",
+        SourceKind.SCENARIO,
         connect=lambda: sandbox_connections(
             Sandbox(scenario), settings=settings, contacts_page_size=1000
         ),

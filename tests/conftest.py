@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from troubleshooter.diagnosis.diagnose import Library, diagnose
+from troubleshooter.diagnosis.diagnose import Library
 from troubleshooter.infra.resources import demo_scenario
 from troubleshooter.model import Diagnosis
+from troubleshooter.runs.source import diagnose
 from troubleshooter.sandbox.app import Sandbox
 from troubleshooter.sandbox.connect import sandbox_connections
 from troubleshooter.sandbox.scenario import Scenario, load_scenario, scenario_from_text
@@ -23,6 +24,19 @@ from troubleshooter.sources.http import HttpSettings
 
 # Fast retries: tests must not sleep for real backoff.
 FAST = HttpSettings(timeout=2.0, attempts=3, backoff=0.001, max_backoff=0.002, max_retry_after=5)
+
+
+@pytest.fixture(autouse=True)
+def _this_machine_left_alone(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No test reads or writes this machine's real settings, sign-ins or cache (and none
+    finds something connected there): each has its own empty ones, which the processes a test
+    starts inherit."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("TROUBLESHOOTER_CONFIG", str(home / "config.yaml"))
+    monkeypatch.setenv("TROUBLESHOOTER_DATA", str(home / "data"))
+    monkeypatch.setenv("TROUBLESHOOTER_TOKEN_STORE", "file")
 
 
 @pytest.fixture(scope="session")

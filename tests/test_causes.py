@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 from conftest import FAST
 
-from troubleshooter.cli import exit_code_for
-from troubleshooter.diagnosis.diagnose import Library, diagnose
+from troubleshooter.diagnosis.diagnose import Library, exit_code_for
 from troubleshooter.errors import ExitCode
 from troubleshooter.infra.yamlfile import load_yaml
 from troubleshooter.model import DOWNSTREAM, Diagnosis, Mark, Stage
+from troubleshooter.runs.source import diagnose
 from troubleshooter.sandbox.app import Sandbox
 from troubleshooter.sandbox.connect import sandbox_connections
 from troubleshooter.sandbox.scenario import parse_scenario

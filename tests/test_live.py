@@ -14,10 +14,11 @@ import httpx
 import pytest
 from conftest import FAST, free_port, scenario
 
-from troubleshooter.diagnosis.diagnose import Library, diagnose
+from troubleshooter.diagnosis.diagnose import Library
 from troubleshooter.errors import ConfigError, SourceError
 from troubleshooter.infra import aio
-from troubleshooter.model import Mark, Stage
+from troubleshooter.model import Mark, Provenance, Stage
+from troubleshooter.runs.source import diagnose
 from troubleshooter.sandbox.app import Sandbox
 from troubleshooter.sandbox.connect import IN_PROCESS_BASE, SandboxTransport, sandbox_connections
 from troubleshooter.sandbox.identity import SANDBOX_CLIENT_SECRET
@@ -279,10 +280,16 @@ def test_fault_matrix(system: str, fault: str, library: Library) -> None:
     assert status_of in result.failed_systems
     error = status_of.error or " ".join(status_of.kind_errors.values())
     assert label in error and expected in error
-    # A failure is never reported as "missing": everything at that stage is unknown.
+    # A failure is never reported as "missing": everything at that stage is unknown, unless
+    # the chain tells (Dext cannot have what ApprovalMax lacks), and then it says so.
     assert result.items
-    assert all(i.stages[stage] is Mark.UNKNOWN for i in result.items)
-    assert not [f for f in result.findings if f.stage is stage]
+    inferred = {
+        i.key
+        for i in result.items
+        if (detail := i.detail.get(stage)) is not None and detail.provenance is Provenance.INFERRED
+    }
+    assert all(i.stages[stage] is Mark.UNKNOWN or i.key in inferred for i in result.items)
+    assert not [f for f in result.findings if f.stage is stage and f.key not in inferred]
 
 
 def test_minute_limit_is_respected_before_xero_refuses(library: Library) -> None:
@@ -339,11 +346,11 @@ def test_a_practice_run_over_the_signed_in_organisations(
     tmp_path: Path, demo: Scenario, library: Library
 ) -> None:
     from troubleshooter.runs.practice import diagnose_practice
-    from troubleshooter.signin.live import practice_runs
+    from troubleshooter.runs.source import live_organisations
 
     sandbox, settings, store = signed_in(tmp_path, demo)
-    runs = aio.run(practice_runs(settings, store, transport=SandboxTransport(sandbox)))
-    assert [r.label for r in runs] == [demo.organisation.name]
-    summary = aio.run(diagnose_practice(runs, library))
+    sources = aio.run(live_organisations(settings, store, transport=SandboxTransport(sandbox)))
+    assert [s.label for s in sources] == [demo.organisation.name]
+    summary = aio.run(diagnose_practice(sources, library))
     [line] = summary.organisations
     assert line.with_findings == 5 and line.first_action and not line.failed_systems

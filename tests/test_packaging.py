@@ -1,4 +1,4 @@
-"""A non-editable install finds the bundled rules, knowledge and demo scenario."""
+"""A non-editable install finds the bundled rules, knowledge, guides and demo scenario."""
 
 from __future__ import annotations
 
@@ -39,9 +39,11 @@ def test_the_wheel_carries_the_data(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     rules = {p.name for p in (ROOT / "rules").glob("*.yaml")}
     articles = {p.name for p in (ROOT / "knowledge").glob("*.md")}
-    assert rules and articles
+    guides = {p.name for p in (ROOT / "docs").glob("*.md")}
+    assert rules and articles and "connecting.md" in guides
     assert {f"troubleshooter/_data/rules/{n}" for n in rules} <= names
     assert {f"troubleshooter/_data/knowledge/{n}" for n in articles} <= names
+    assert {f"troubleshooter/_data/docs/{n}" for n in guides} <= names  # `troubleshooter help`
     assert "troubleshooter/sandbox/scenarios/demo.yaml" in names
     assert "troubleshooter/sources/stage_adapter.openapi.yaml" in names
     assert "troubleshooter/tui/app.tcss" in names  # the TUI's styles
@@ -72,3 +74,25 @@ def test_the_installed_layout_diagnoses_the_demo(wheel: Path, tmp_path: Path) ->
     )
     assert proc.returncode == 1, proc.stderr
     assert "Sync to ApprovalMax first" in proc.stdout
+
+
+def test_the_installed_tool_prints_its_guides(wheel: Path, tmp_path: Path) -> None:
+    """`troubleshooter help connecting`, from the unpacked wheel alone: the messages that send
+    a person there point to something they have."""
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    code = (
+        "import sys; from troubleshooter.cli import main;"
+        "sys.argv=['troubleshooter','help','connecting']; main()"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == (ROOT / "docs" / "connecting.md").read_text(encoding="utf-8")

@@ -31,7 +31,7 @@ def test_all_organisations_from_a_folder(tmp_path: Path) -> None:
     assert made.exit_code == 0 and len(list(folder.glob("*.yaml"))) == 6
     (folder / "client-006.yaml").write_text("clock: [broken\n", encoding="utf-8")
     result = runner.invoke(
-        main, ["diagnose", "--all-organisations", "--sandbox", str(folder), "--format", "json"]
+        main, ["diagnose", "--all-organisations", "--scenario", str(folder), "--format", "json"]
     )
     data = json.loads(result.stdout)
     names = [o["name"] for o in data["organisations"]]
@@ -41,14 +41,14 @@ def test_all_organisations_from_a_folder(tmp_path: Path) -> None:
     assert result.exit_code == max(o["exit_code"] for o in data["organisations"])
     for fmt in ("text", "md", "html"):
         rendered = runner.invoke(
-            main, ["diagnose", "--all-organisations", "--sandbox", str(folder), "--format", fmt]
+            main, ["diagnose", "--all-organisations", "--scenario", str(folder), "--format", fmt]
         ).stdout
         assert "client-006" in rendered and "Client 001 Ltd" in rendered
     assert "Diagnosing organisations" in result.stderr  # the progress bar, on stderr
 
 
 def test_a_folder_without_the_flag_is_explained(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["diagnose", "--sandbox", str(tmp_path)])
+    result = CliRunner().invoke(main, ["diagnose", "--scenario", str(tmp_path)])
     assert result.exit_code == 2 and "--all-organisations" in result.stderr
 
 

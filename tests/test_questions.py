@@ -8,10 +8,11 @@ from collections.abc import Mapping
 import pytest
 from conftest import FAST, scenario
 
-from troubleshooter.diagnosis.diagnose import Library, diagnose
+from troubleshooter.diagnosis.diagnose import Library
 from troubleshooter.diagnosis.paste import match_pasted, parse_line, parse_pasted
 from troubleshooter.errors import ConfigError
 from troubleshooter.model import Diagnosis, Item, ItemKind, Mark, Provenance, Stage
+from troubleshooter.runs.source import diagnose
 from troubleshooter.sandbox.app import Sandbox
 from troubleshooter.sandbox.connect import sandbox_connections
 from troubleshooter.sandbox.scenario import Scenario
@@ -135,13 +136,15 @@ def test_without_access_the_tool_asks_instead_of_guessing(library: Library) -> N
         "approvalmax.xero_connection",
         "approvalmax.last_sync.accounts",
         "approvalmax.list.account",
-        "dext.integration",
-        "dext.linked",
+        "dext.connection",
         "dext.last_pull",
         "dext.list.tracking_option",
     } <= ids
-    question = next(q for q in blind.questions if q.id == "dext.integration")
-    assert question.choices == ["approvalmax", "xero_direct", "none"]
+    # One question settles both where Dext takes its lists from and which organisation.
+    assert "dext.integration" not in ids and "dext.linked" not in ids
+    question = next(q for q in blind.questions if q.id == "dext.connection")
+    assert question.choices == ["this", "other", "xero", "none"]
+    assert question.options[0].says == "ApprovalMax for Xero, for Test Org Ltd"
     assert "Business settings" in question.where
 
 
@@ -154,8 +157,7 @@ def test_answering_the_questions_gives_the_same_diagnosis_as_full_access(library
     blind = run_with(blind_scenario, library)
     answers = {
         "approvalmax.xero_connection": "connected",
-        "dext.integration": "approvalmax",
-        "dext.linked": "yes",
+        "dext.connection": "ApprovalMax for Xero",
         "dext.last_pull": full_scenario.dext_last_pull.isoformat(),
     }
     for sync_type in ("accounts", "tracking_categories", "contacts", "tax_rates"):
@@ -183,10 +185,11 @@ def test_answering_the_questions_gives_the_same_diagnosis_as_full_access(library
 
 def test_a_focused_run_asks_about_the_item_itself(library: Library) -> None:
     blind = run_with(scenario(NO_ACCESS.replace("ACCESS", "none")), library, focus="429")
-    ids = {q.id for q in blind.questions}
-    key = blind.items[0].key
-    assert f"approvalmax.has.{key}" in ids and f"dext.has.{key}" in ids
+    ids = [q.id for q in blind.questions]
+    # Ids people type: the item's code, never an internal key; the best question first.
+    assert ids[0] == "approvalmax.has.429" and "dext.has.429" in ids
     assert not any(".list." in i for i in ids)
+    key = "429"
     answers = {
         f"approvalmax.has.{key}": "no",
         f"dext.has.{key}": "no",
@@ -208,11 +211,12 @@ def test_a_focused_run_asks_about_the_item_itself(library: Library) -> None:
     [
         (
             {"approvalmax.xero_connection": "maybe"},
-            "answer one of: connected, disconnected, expired",
+            "Answer one of: Connected \\(no RECONNECT button\\); Disconnected",
         ),
-        ({"dext.linked": "perhaps"}, "answer yes or no"),
-        ({"dext.last_pull": "yesterday"}, "write a time with its zone"),
-        ({"dext.last_pull": "2026-11-25T09:00"}, "add the time zone"),
+        ({"approvalmax.has.429": "perhaps"}, "Answer yes or no."),
+        ({"dext.last_pull": "yesterday"}, "Write a time such as 13:00"),
+        ({"dext.last_pull": "tomorrow 09:00"}, "Write a time such as 13:00"),
+        ({"dext.last_pull": "+1d"}, "That is in the future"),
         ({"approvalmax.last_sync.invoices": "-1h"}, "no such question"),
         ({"nonsense": "1"}, "no such question"),
     ],
@@ -244,5 +248,5 @@ def test_focus_explains_what_a_whole_organisation_run_only_counts(library: Libra
         "reconnect_dext",
     ]
     assert [i.name for i in focused.items] == ["Old Stock"] and focused.focus == "old stock"
-    with pytest.raises(ConfigError, match="did you mean 'old stock'"):
+    with pytest.raises(ConfigError, match="did you mean 'Old Stock'"):
         run_with(scenario(text), library, focus="old stok")

@@ -12,10 +12,11 @@ import jsonschema
 import pytest
 from conftest import FAST, scenario
 
-from troubleshooter.diagnosis.diagnose import Library, diagnose
+from troubleshooter.diagnosis.diagnose import Library
 from troubleshooter.model import Diagnosis
 from troubleshooter.report import FORMATS, export, md, report_json_schema
 from troubleshooter.runs.bundle import bundle_json, collect, diagnose_bundle, load_bundle
+from troubleshooter.runs.source import diagnose
 from troubleshooter.sandbox.app import Sandbox
 from troubleshooter.sandbox.connect import sandbox_connections
 from troubleshooter.sandbox.scenario import Scenario
@@ -177,3 +178,47 @@ def test_markdown_has_no_raw_html_and_html_makes_no_requests(
 )
 def test_markdown_escaping(value: str, expected: str) -> None:
     assert md(value) == expected
+
+
+HOSTILE_NAMES = r"""
+xero:
+  accounts:
+    - {code: '401', name: "Evil\x1b[2J\x1b]0;pwned\x07 Co", created: -30m}
+    - {code: '402', name: "Left \u202eright\u202c end", created: -30m}
+    - {code: '403', name: "Two\nlines", created: -30m}
+approvalmax: {last_sync: -1h}
+"""
+
+
+@pytest.mark.parametrize("fmt", ["text", "md", "html"])
+def test_control_and_bidi_characters_in_names_are_shown_escaped(fmt: str, library: Library) -> None:
+    result, _ = diagnosed(scenario(HOSTILE_NAMES), library)
+    out = export(result, fmt)
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", out), fmt
+    shown = "Evil\\x1b[2J\\x1b]0;pwned\\x07 Co"
+    assert (md("Evil\x1b[2J\x1b]0;pwned\x07 Co") if fmt == "md" else shown) in out
+    assert ("\\\\u202eright" if fmt == "md" else "\\u202eright") in out
+    if fmt != "html":  # a name cannot start a line of its own (a forged step or heading)
+        assert not any(line.startswith("lines") for line in out.splitlines())
+
+
+def test_markdown_lists_the_items_with_findings_and_counts_the_rest(
+    demo: Scenario, library: Library
+) -> None:
+    result, _ = diagnosed(demo, library)
+    lean = export(result, "md")
+    full = export(result, "md", all_items=True)
+    assert "| 429 | Staff Wellbeing ⚠ |" in lean and "| 200 | Sales - Cafe |" not in lean
+    assert "…and 36 more without findings." in lean
+    assert "| 200 | Sales - Cafe |" in full and "more without findings" not in full
+    assert len(lean) < len(full) * 0.7
+
+
+def test_customer_reports_carry_no_flags_or_rule_ids(demo: Scenario, library: Library) -> None:
+    result, _ = diagnosed(scenario("dext: {access: none}\napprovalmax: {access: none}\n"), library)
+    assert result.questions  # there is something to ask
+    for fmt in ("md", "html"):
+        out = export(result, fmt)
+        assert "--answer" not in out and "--item" not in out, fmt
+        assert not any(q.id in out for q in result.questions), fmt
+    assert "--answer" in export(result, "text")  # agents keep the hint

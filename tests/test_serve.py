@@ -13,7 +13,7 @@ from conftest import free_port
 def test_serve_answers_on_localhost() -> None:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "troubleshooter", "serve", "--port", str(port)],
+        [sys.executable, "-m", "troubleshooter", "serve", "--demo", "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import IntEnum
 
 
@@ -42,7 +43,20 @@ class ScenarioError(TroubleshooterError):
 
 
 class RuleLoadError(TroubleshooterError):
-    """A rule, action or knowledge file that does not fit its format."""
+    """A rule, action or knowledge file that does not fit its format. `problems` holds every
+    problem found ("file:line: what"), so that a person can fix them all in one go."""
+
+    def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.problems = list(problems) or [message]
+
+    @classmethod
+    def listing(cls, problems: Sequence[str], where: str = "the rules") -> RuleLoadError:
+        """One error for all the problems: the problem itself when there is one."""
+        if len(problems) == 1:
+            return cls(problems[0])
+        listed = "\n".join(f"  {problem}" for problem in problems)
+        return cls(f"{len(problems)} problems in {where}:\n{listed}", problems)
 
 
 class ConfigError(TroubleshooterError):

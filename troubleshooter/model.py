@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = 1
 
@@ -57,6 +57,8 @@ class Provenance(StrEnum):
     ANSWER = "answer"
     SNAPSHOT = "snapshot"
     SANDBOX = "sandbox"
+    INFERRED = "inferred"  # follows from other facts along the chain (it says which)
+    ASSUMED = "assumed"  # the normal setup, taken until a person's answer says otherwise
 
 
 class Mark(StrEnum):
@@ -152,6 +154,11 @@ class OrganisationRef(_Model):
     id: str | None = None
     name: str
     short_code: str | None = None
+    timezone: str | None = Field(
+        default=None,
+        description="The organisation's IANA time zone (from Xero's Organisation.Timezone), "
+        "in which times are shown to people; JSON stays UTC.",
+    )
 
 
 class StageSnapshot(_Model):
@@ -210,6 +217,9 @@ class StageDetail(_Model):
     since: datetime | None = None
     provenance: Provenance | None = None
     confidence: float | None = None
+    because: str | None = Field(
+        default=None, description="For an inferred or assumed mark: what it follows from."
+    )
 
 
 class ItemTrace(_Model):
@@ -295,18 +305,55 @@ class Finding(_Model):
     )
 
 
+class QuestionOption(_Model):
+    """One answer a question offers: what to type (`value`, or any of `words`) and how it
+    reads."""
+
+    value: str
+    says: str
+    words: list[str] = Field(default_factory=list)
+
+
 class Question(_Model):
-    """Something the tool cannot see, asked in plain words, with the fact the answer sets."""
+    """Something the tool cannot see, asked in plain words, with the fact the answer sets.
+    Open questions come best first: the one whose answer can change the plan most."""
 
     id: str
     text: str
     where: str = Field(description="Where to look to answer it.")
     type: Literal["yes_no", "choice", "datetime", "list"]
     choices: list[str] = Field(default_factory=list)
+    options: list[QuestionOption] = Field(
+        default_factory=list, description="For a choice: each answer in the vendors' words."
+    )
     sets: str = Field(description="The fact the answer sets.")
     stage: Stage | None = None
     kind: ItemKind | None = None
     key: str | None = Field(default=None, description="For a question about one item.")
+    checks: str | None = Field(
+        default=None, description="The assumption it would check, where the plan rests on one."
+    )
+
+
+class Assumption(_Model):
+    """Something the plan takes to be so until a person says otherwise: the normal setup of
+    the chain (ApprovalMax connected to Xero, Dext taking its lists from it), or, in a focused
+    run, that the item is not in Dext (the reason for asking)."""
+
+    fact: str
+    value: str
+    text: str = Field(description="The assumption in plain words.")
+    question: str | None = Field(default=None, description="The question that would check it.")
+    key: str | None = Field(default=None, description="For an assumption about one item.")
+
+
+class Gate(_Model):
+    """A check a step waits on: do the step if the check comes out as `answers` say."""
+
+    question: str = Field(description="The open question whose answer settles it.")
+    check: str = Field(description="What to look at, in plain words.")
+    answers: list[str] = Field(description="The answers for which the step applies.")
+    reading: str = Field(description='How the condition reads: "If it is not there".')
 
 
 class PlanStep(_Model):
@@ -317,6 +364,14 @@ class PlanStep(_Model):
     items: list[str] = Field(description="Keys of the items this step fixes.")
     expected_by: datetime | None = None
     expected_note: str | None = None
+    gate: Gate | None = Field(
+        default=None, description="A check the step waits on; None: do it as it stands."
+    )
+    wait: bool = Field(
+        default=False,
+        description="Not a fix: the chain's own clocks bring everything in time (waiting is a "
+        "choice).",
+    )
 
 
 class SystemStatus(_Model):
@@ -362,6 +417,20 @@ class Summary(_Model):
         description="Causes that are normal in a whole-organisation run, counted per rule "
         "(ask about one item with --item to have them explained).",
     )
+    stopped: int = Field(
+        default=0,
+        description="Items with findings, or known to be missing where they should be.",
+    )
+    missing: int = Field(
+        default=0,
+        description="Items known (from a system, a person, or the chain) not to be at a stage "
+        "Xero's state says they should reach.",
+    )
+    unverified: int = Field(
+        default=0,
+        description="Items not known to be at a stage they should reach: unknown there, or "
+        "missing only by assumption.",
+    )
 
 
 class ArticleRef(_Model):
@@ -376,13 +445,13 @@ class ArticleRef(_Model):
 class SnapshotInfo(_Model):
     """Where a diagnosis of a saved bundle came from."""
 
-    collected_at: datetime = Field(description="The systems' clock when it was collected.")
+    collected_at: AwareDatetime = Field(description="The systems' clock when it was collected.")
     tool_version: str
     source: str | None = None
-    diagnosed_at: datetime = Field(
+    diagnosed_at: AwareDatetime = Field(
         description="This machine's clock when the snapshot was diagnosed again."
     )
-    collected_on_host: datetime | None = Field(
+    collected_on_host: AwareDatetime | None = Field(
         default=None,
         description="The collecting machine's clock when it was collected (bundles from before "
         "this field: unknown).",
@@ -398,13 +467,16 @@ class SnapshotInfo(_Model):
 
 class Diagnosis(_Model):
     schema_version: int = SCHEMA_VERSION
-    generated_at: datetime
+    generated_at: AwareDatetime
     organisation: OrganisationRef
     systems: list[SystemStatus]
     items: list[ItemTrace]
     findings: list[Finding]
     plan: list[PlanStep]
     questions: list[Question] = Field(default_factory=list)
+    assumptions: list[Assumption] = Field(
+        default_factory=list, description="What the plan takes to be so until answered."
+    )
     summary: Summary
     focus: str | None = Field(default=None, description="The --item text of a focused run.")
     articles: list[ArticleRef] = Field(

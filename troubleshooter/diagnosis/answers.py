@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from troubleshooter.diagnosis.paste import match_pasted, parse_pasted
-from troubleshooter.diagnosis.questions import QuestionSpec, spec_for
+from troubleshooter.diagnosis.questions import QuestionSpec, item_handle, spec_for
 from troubleshooter.errors import ConfigError
-from troubleshooter.infra.durations import parse_offset
+from troubleshooter.infra.files import read_text
+from troubleshooter.infra.timeparse import TimeError, parse_moment
 from troubleshooter.infra.yamlfile import load_yaml, yaml_error_text
 from troubleshooter.model import (
     ItemKind,
@@ -30,19 +31,26 @@ from troubleshooter.model import (
     StageSnapshot,
 )
 
-_YES = {"yes", "y", "true", "1"}
-_NO = {"no", "n", "false", "0"}
 
-# The facts an answer may set, and whether it is about an item's presence at a stage.
-SETTABLE = {
-    "approvalmax.xero_connection",
-    "approvalmax.last_sync",
-    "approvalmax",
-    "dext.integration",
-    "dext.linked_elsewhere",
-    "dext.last_pull",
-    "dext",
-}
+class Answers(dict[str, str]):
+    """Answers (`id → text`) that remember where each was written (`origin`: id → "FILE:LINE"),
+    so that a refused answer names its file and line."""
+
+    def __init__(self, *parts: Mapping[str, str]) -> None:
+        super().__init__()
+        self.origin: dict[str, str] = {}
+        for part in parts:
+            self.update(part)
+            known = getattr(part, "origin", {})
+            for qid in part:
+                if qid in known:
+                    self.origin[qid] = known[qid]
+                else:
+                    self.origin.pop(qid, None)
+
+    def __or__(self, other: Mapping[str, str]) -> Answers:  # type: ignore[override]
+        """`file_answers | command_line_answers` keeps where each came from."""
+        return Answers(self, other)
 
 
 @dataclass
@@ -72,125 +80,204 @@ def parse_answer_args(args: Iterable[str]) -> dict[str, str]:
         if value.startswith("@"):
             path = Path(value[1:])
             try:
-                value = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise ConfigError(f"--answer {qid}: cannot read {path} ({exc})") from None
+                value = read_text(path)  # bounded; a byte that is not UTF-8 is named by line
+            except OSError as exc:
+                raise ConfigError(
+                    f"--answer {qid}: cannot read {path} ({exc.strerror or exc})"
+                ) from None
         raw[qid.strip()] = value
     return raw
 
 
-def load_answers_file(path: Path) -> dict[str, str]:
+def load_answers_file(path: Path) -> Answers:
+    """An answers file: a YAML mapping of question id to answer. Every problem names the file
+    and line; a refused answer later names them too (`Answers.origin`)."""
     try:
-        data = load_yaml(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read it ({exc})") from None
+        data = load_yaml(read_text(path))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read it ({exc.strerror or exc})") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: {yaml_error_text(exc)}") from None
+    answers = Answers()
     if data is None:
-        return {}
+        return answers
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: an answers file is a mapping of question id to answer")
-    return {str(k): v if isinstance(v, str) else str(v) for k, v in data.items()}
+    lines = getattr(data, "key_lines", {})
+    for key, value in data.items():
+        where = f"{path}:{lines.get(str(key), 1)}"
+        if isinstance(value, dict | list):
+            raise ConfigError(
+                f"{where}: {key}: an answer is one value (a pasted list is text: use `|`)"
+            )
+        answers[str(key)] = value if isinstance(value, str) else str(value)
+        answers.origin[str(key)] = where
+    return answers
 
 
-def _parse_time(text: str, now: datetime) -> datetime:
-    text = text.strip()
-    if (delta := parse_offset(text)) is not None:
-        return now + delta
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(
-            "write a time with its zone, e.g. 2026-11-25T09:30+13:00, or how long ago, e.g. -2h"
-        ) from None
-    if moment.tzinfo is None:
-        raise ValueError("add the time zone, e.g. 2026-11-25T09:30+13:00 (or Z for UTC)")
-    return moment.astimezone(UTC)
+_YES = {"yes", "y", "yeah", "yep", "true", "1", "there", "found", "found it", "it is there"}
+_NO = {"no", "n", "nope", "false", "0", "not there", "missing", "can't find it", "cannot find it"}
 
 
-def _parse_value(spec: QuestionSpec, text: str, now: datetime) -> Any:
-    cleaned = text.strip()
+class AnswerError(ConfigError):
+    """Answers refused. `sentences` holds, per question id, the one plain sentence that says
+    what would be accepted (no internal ids), for a screen that shows it under the question."""
+
+    def __init__(self, message: str, sentences: dict[str, str]) -> None:
+        super().__init__(message)
+        self.sentences = sentences
+
+
+def _words(text: str) -> str:
+    return " ".join(text.casefold().replace("’", "'").split())
+
+
+def parse_yes_no(text: str) -> bool:
+    cleaned = _words(text).rstrip(".!")
+    if cleaned in _YES:
+        return True
+    if cleaned in _NO:
+        return False
+    raise ValueError("Answer yes or no.")
+
+
+def _choice(spec: QuestionSpec, text: str) -> str:
+    wanted = _words(text).rstrip(".!")
+    for option in spec.options:
+        says = {_words(option.value), _words(option.says), *(_words(w) for w in option.words)}
+        if wanted in says:
+            return option.value
+    for choice in spec.choices:
+        if wanted == _words(choice):
+            return choice
+    listed = [o.says for o in spec.options] or spec.choices
+    raise ValueError(f"Answer one of: {'; '.join(listed)}.")
+
+
+def _parse_value(spec: QuestionSpec, text: str, now: datetime, zone: tzinfo | None) -> Any:
     if spec.type == "yes_no":
-        if cleaned.casefold() in _YES:
-            return True
-        if cleaned.casefold() in _NO:
-            return False
-        raise ValueError("answer yes or no")
+        return parse_yes_no(text)
     if spec.type == "choice":
-        for choice in spec.choices:
-            if cleaned.casefold() == choice.casefold():
-                return choice
-        raise ValueError(f"answer one of: {', '.join(spec.choices)}")
+        return _choice(spec, text)
     if spec.type == "datetime":
-        return _parse_time(cleaned, now)
+        try:
+            return parse_moment(text, now, zone or UTC)
+        except TimeError as exc:
+            sentence = str(exc)
+            raise ValueError(sentence[:1].upper() + sentence[1:].rstrip(".") + ".") from None
     return text  # a pasted list, parsed against Xero's items when applied
 
 
-def read_answers(raw: Mapping[str, str], specs: list[QuestionSpec], now: datetime) -> AnswerSet:
-    """Checks every answer against its question; every problem is reported at once."""
+def read_answers(
+    raw: Mapping[str, str],
+    specs: list[QuestionSpec],
+    now: datetime,
+    zone: tzinfo | None = None,
+) -> AnswerSet:
+    """Checks every answer against its question; every problem is reported at once. Times
+    without a zone are the organisation's (`zone`); "2 hours ago" counts from `now`, the
+    systems' clock."""
     answers = AnswerSet()
     problems = []
+    sentences: dict[str, str] = {}
+    origin: Mapping[str, str] = getattr(raw, "origin", {})
     for qid, text in raw.items():
+        where = f"{origin[qid]}: " if qid in origin else ""
         try:
             spec, parts = spec_for(specs, qid)
         except KeyError:
-            problems.append(f"{qid}: no such question (the diagnosis lists the open ones)")
+            problems.append(f"{where}{qid}: no such question (the diagnosis lists the open ones)")
+            sentences[qid] = "There is no such question."
             continue
         try:
-            answers.answers.append(Answer(qid, spec, parts, _parse_value(spec, text, now)))
+            answers.answers.append(Answer(qid, spec, parts, _parse_value(spec, text, now, zone)))
         except ValueError as exc:
-            problems.append(f"{qid}: {exc}")
+            problems.append(f"{where}{qid}: {exc}")
+            sentences[qid] = str(exc)
     if problems:
-        raise ConfigError("answers: " + "; ".join(problems))
+        raise AnswerError("answers: " + "; ".join(problems), sentences)
     return answers
+
+
+def answer_facts(answer: Answer) -> dict[str, Any]:
+    """What an answer says, fact by fact: an option may set several facts; a yes or no about
+    an item's presence is its mark there."""
+    spec = answer.spec
+    if spec.type == "choice":
+        option = next((o for o in spec.options if o.value == answer.value), None)
+        if option is not None and option.sets:
+            return dict(option.sets)
+    if spec.type == "yes_no" and spec.sets in ("approvalmax", "dext"):
+        return {spec.sets: Mark.PRESENT.value if answer.value else Mark.MISSING.value}
+    return {spec.sets: answer.value}
 
 
 def _stage_of(fact: str) -> Stage:
     return Stage(fact.split(".")[0])
 
 
+def _set(snapshot: StageSnapshot, fact: str, value: Any, parts: dict[str, str]) -> None:
+    if fact == "approvalmax.xero_connection":
+        snapshot.xero_connection = value
+    elif fact == "approvalmax.last_sync":
+        snapshot.last_sync[parts["sync_type"]] = value
+    elif fact == "dext.integration":
+        snapshot.integration = value
+    elif fact == "dext.linked_elsewhere":
+        snapshot.linked_here = not value
+    elif fact == "dext.last_pull":
+        snapshot.last_pull = value
+    else:  # pragma: no cover - loading refuses questions that set anything else
+        raise ConfigError(f"answers cannot set {fact}")
+
+
 def apply_to_snapshots(answers: AnswerSet, snapshots: dict[Stage, StageSnapshot]) -> None:
     """Facts about the systems and pasted lists; per-item answers wait for the traces."""
     xero_items = [i for items in snapshots[Stage.XERO].items.values() for i in items]
     for answer in answers.answers:
-        fact = answer.spec.sets
         if answer.spec.per == "item":
             continue
-        snapshot = snapshots[_stage_of(fact)]
-        provenance = Provenance.ANSWER
-        if fact == "approvalmax.xero_connection":
-            snapshot.xero_connection = answer.value
-        elif fact == "approvalmax.last_sync":
-            snapshot.last_sync[answer.parts["sync_type"]] = answer.value
-        elif fact == "dext.integration":
-            snapshot.integration = answer.value
-        elif fact == "dext.linked_elsewhere":
-            snapshot.linked_here = answer.value
-        elif fact == "dext.last_pull":
-            snapshot.last_pull = answer.value
-        elif fact in ("approvalmax", "dext"):
+        if answer.spec.type == "list":
+            snapshot = snapshots[_stage_of(answer.spec.sets)]
             kind = ItemKind(answer.parts["kind"])
             pasted = parse_pasted(answer.value, kind)
             snapshot.items[kind] = match_pasted(pasted, xero_items, kind)
             snapshot.kind_errors.pop(kind, None)
-            provenance = Provenance.PASTED
-        else:  # pragma: no cover - the rules lint refuses questions that set anything else
-            raise ConfigError(f"{answer.id}: answers cannot set {fact}")
-        snapshot.answered[answer.id] = provenance
+            snapshot.answered[answer.id] = Provenance.PASTED
+            continue
+        for fact, value in answer_facts(answer).items():
+            snapshot = snapshots[_stage_of(fact)]
+            _set(snapshot, fact, value, answer.parts)
+            snapshot.answered[answer.id] = Provenance.ANSWER
+
+
+def find_trace(traces: list[ItemTrace], item: str, answer_id: str) -> ItemTrace:
+    """The item an answer's id names: by its key, or by its handle (its code, or its name as a
+    slug: `approvalmax.has.429`, `dext.has.kaimai-oat-milk-co`)."""
+    for trace in traces:
+        if trace.key == item:
+            return trace
+    named = [t for t in traces if item_handle(t) == item.casefold()]
+    if len(named) == 1:
+        return named[0]
+    if named:
+        raise ConfigError(
+            f"{answer_id}: {item!r} names several items; use the id the question shows"
+        )
+    raise ConfigError(f"{answer_id}: no item is called {item!r}")
 
 
 def apply_to_traces(answers: AnswerSet, traces: list[ItemTrace]) -> None:
     """ "Can you find it in ApprovalMax?" answers, one item at a time."""
-    by_key = {t.key: t for t in traces}
     for answer in answers.answers:
         if answer.spec.per != "item":
             continue
-        trace = by_key.get(answer.parts["item"])
-        if trace is None:
-            raise ConfigError(f"{answer.id}: no item has the key {answer.parts['item']!r}")
-        stage = _stage_of(answer.spec.sets)
-        trace.stages[stage] = Mark.PRESENT if answer.value else Mark.MISSING
-        if answer.value:
-            trace.detail[stage] = StageDetail(name=trace.name, provenance=Provenance.ANSWER)
-        else:
-            trace.detail.pop(stage, None)
+        trace = find_trace(traces, answer.parts["item"], answer.id)
+        for fact, value in answer_facts(answer).items():
+            stage = _stage_of(fact)
+            mark = Mark(value)
+            trace.stages[stage] = mark
+            if mark is Mark.MISSING:
+                trace.detail.pop(stage, None)
+            else:
+                trace.detail[stage] = StageDetail(name=trace.name, provenance=Provenance.ANSWER)

@@ -2,39 +2,59 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from troubleshooter.diagnosis.answers import apply_to_snapshots, apply_to_traces, read_answers
-from troubleshooter.diagnosis.engine import RuleSet, evaluate, load_rules
+from troubleshooter.diagnosis.answers import (
+    AnswerSet,
+    apply_to_snapshots,
+    apply_to_traces,
+    read_answers,
+)
+from troubleshooter.diagnosis.evaluate import Evaluation, evaluate
 from troubleshooter.diagnosis.facts import FactContext
+from troubleshooter.diagnosis.hypothesis import gate_on, merged_plan, rank
+from troubleshooter.diagnosis.inference import infer
 from troubleshooter.diagnosis.knowledge import KnowledgeBase, load_knowledge
 from troubleshooter.diagnosis.lineage import build_traces
 from troubleshooter.diagnosis.plan import build_plan
-from troubleshooter.diagnosis.questions import open_questions
+from troubleshooter.diagnosis.questions import (
+    QuestionSpec,
+    fill,
+    open_questions,
+    question_id,
+    spec_for,
+)
+from troubleshooter.diagnosis.questions import handles as question_handles
+from troubleshooter.diagnosis.ruleset import RuleSet, load_rules
+from troubleshooter.diagnosis.search import closest_names, search_items
 from troubleshooter.errors import ConfigError, ExitCode, RuleLoadError
 from troubleshooter.infra.gcpause import collector_paused
 from troubleshooter.infra.resources import data_dir
 from troubleshooter.model import (
     STAGES,
     ArticleRef,
+    Assumption,
     Diagnosis,
     Finding,
     ItemKind,
     ItemTrace,
+    Mark,
     OrganisationRef,
     PlanStep,
+    Provenance,
+    Question,
     QuietCause,
     Stage,
+    StageDetail,
     StageSnapshot,
     Summary,
     SystemStatus,
     normalise_name,
 )
-from troubleshooter.sources.fetch import Connections, Progress, fetch_snapshots
+from troubleshooter.wording import zone_of
 
 
 @dataclass(frozen=True)
@@ -60,18 +80,21 @@ class Library:
         return library
 
     def check_links(self) -> None:
-        for rule in self.rules.rules:
-            if rule.spec.article not in self.knowledge:
-                raise RuleLoadError(
-                    f"{rule.source}:{rule.line}: rule '{rule.id}' cites article "
-                    f"'{rule.spec.article}', which no knowledge folder holds"
-                )
-        for action in self.rules.actions.values():
-            if action.article and action.article not in self.knowledge:
-                raise RuleLoadError(
-                    f"action '{action.id}' cites article '{action.article}', "
-                    "which no knowledge folder holds"
-                )
+        """Every article a rule or an action cites exists; all that do not are listed at once."""
+        problems = [
+            f"{rule.source}:{rule.line}: rule '{rule.id}' cites article "
+            f"'{rule.spec.article}', which no knowledge folder holds"
+            for rule in self.rules.rules
+            if rule.spec.article not in self.knowledge
+        ]
+        problems += [
+            f"action '{action.id}' cites article '{action.article}', "
+            "which no knowledge folder holds"
+            for action in self.rules.actions.values()
+            if action.article and action.article not in self.knowledge
+        ]
+        if problems:
+            raise RuleLoadError.listing(problems)
 
     def cited(self, findings: list[Finding], plan: list[PlanStep]) -> list[ArticleRef]:
         """The articles the findings and the plan's actions cite, in that order."""
@@ -160,31 +183,19 @@ def _shallow(snapshot: StageSnapshot) -> StageSnapshot:
 
 
 def find_items(traces: list[ItemTrace], text: str) -> list[ItemTrace]:
-    """The items a person means by `text`: a code, a name, or part of one."""
-    wanted = normalise_name(text)
-    if not wanted:
+    """The items a person means by `text` (diagnosis/search.py); none is an error that offers
+    the nearest names and what to check."""
+    if not normalise_name(text):
         raise ConfigError("--item needs a code or (part of) a name")
-    by_key = [t for t in traces if t.key == text]
-    if by_key:
-        return by_key
-    by_code = [t for t in traces if t.code and t.code.casefold() == text.strip().casefold()]
-    if by_code:
-        return by_code
-
-    def names(trace: ItemTrace) -> list[str]:
-        found = [d.name for d in trace.detail.values() if d.name] or [trace.name]
-        if trace.parent:
-            found += [f"{trace.parent} / {n}" for n in found]
-        return [normalise_name(n) for n in found]
-
-    matches = [t for t in traces if any(wanted in n for n in names(t))]
-    if matches:
-        return matches
-    close = difflib.get_close_matches(
-        wanted, {n for t in traces for n in names(t)}, n=3, cutoff=0.6
-    )
+    found = search_items(traces, text)
+    if found:
+        return found
+    close = closest_names(traces, text)
     hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    raise ConfigError(f"no item in Xero, ApprovalMax or Dext matches {text!r}{hint}")
+    raise ConfigError(
+        f"no item in Xero, ApprovalMax or Dext matches {text!r}{hint} (check that it is the "
+        "right organisation, and that the item was saved in Xero)"
+    )
 
 
 def diagnose_snapshots(
@@ -195,11 +206,160 @@ def diagnose_snapshots(
     answers: Mapping[str, str] | None = None,
     focus: str | None = None,
 ) -> Diagnosis:
-    """Answers first (they fill in what the systems could not tell), then lineage, rules and
-    the plan; a focused run keeps to the items `focus` names and explains even the causes a
-    whole-organisation run only counts."""
+    """Answers first (they fill in what the systems could not tell), then lineage, what the
+    chain lets one infer, the rules and the plan; a focused run keeps to the items `focus`
+    names, explains even the causes a whole-organisation run only counts, ranks its questions
+    by how much their answers would change the plan, and gives a plan even while the cause is
+    not settled (steps that wait on a check)."""
     with collector_paused():
         return _diagnose_snapshots(snapshots, library, now, answers=answers, focus=focus)
+
+
+@dataclass
+class _Prepared:
+    """The snapshots and traces after the answers: the expensive part (lineage), done once."""
+
+    snapshots: dict[Stage, StageSnapshot]
+    traces: list[ItemTrace]
+    now: datetime
+    answered: set[str]
+    organisation: OrganisationRef
+
+
+@dataclass
+class _Reasoned:
+    evaluation: Evaluation
+    plan: list[PlanStep]
+    questions: list[Question]
+    assumptions: list[Assumption]
+
+
+def _answered(
+    snapshots: dict[Stage, StageSnapshot],
+    traces: list[ItemTrace] | None,
+    answer_set: AnswerSet,
+) -> tuple[dict[Stage, StageSnapshot], list[ItemTrace] | None]:
+    """The snapshots (shallow copies) and traces with the answers applied; the caller's stay
+    as they were. The items themselves are never changed, only which lists a snapshot holds."""
+    if answer_set.answers:
+        snapshots = {stage: _shallow(snap) for stage, snap in snapshots.items()}
+        apply_to_snapshots(answer_set, snapshots)
+        if traces is not None:
+            apply_to_traces(answer_set, traces)
+    return snapshots, traces
+
+
+def _assumptions(
+    specs: list[QuestionSpec], context: FactContext
+) -> tuple[dict[str, object], dict[str, str], list[tuple[str, QuestionSpec]]]:
+    """What the normal setup says of each organisation fact nobody could tell."""
+    known = context.known_organisation_facts()
+    assumed: dict[str, object] = {}
+    texts: dict[str, str] = {}
+    checks: list[tuple[str, QuestionSpec]] = []
+    for spec in specs:
+        for fact, value in spec.assume.items():
+            if known.get(fact) is None and fact not in assumed:
+                assumed[fact] = value
+                texts[fact] = spec.assumption or fact
+                checks.append((fact, spec))
+    return assumed, texts, checks
+
+
+def _premise(
+    specs: list[QuestionSpec], traces: list[ItemTrace], handles: dict[str, str]
+) -> list[tuple[Assumption, ItemTrace]]:
+    """In a focused run: what is taken of the item itself while unanswered (that it is not in
+    Dext: that is why the person asked)."""
+    made = []
+    for spec in specs:
+        if not spec.assume_in_focus:
+            continue
+        for trace in traces:
+            if trace.eligible is False:
+                continue
+            for fact, value in spec.assume_in_focus.items():
+                stage = Stage(fact)
+                if trace.stages[stage] is not Mark.UNKNOWN or stage in trace.blocked:
+                    continue
+                text = fill(spec.assumption or fact, {"name": trace.label})
+                mark = Mark(str(value))
+                trace.stages[stage] = mark
+                trace.detail[stage] = StageDetail(
+                    name=None if mark is Mark.MISSING else trace.name,
+                    provenance=Provenance.ASSUMED,
+                    because=text,
+                )
+                qid = question_id(spec, trace, handles.get(trace.key))
+                made.append((Assumption(fact=fact, value=mark.value, text=text, question=qid,
+                                        key=trace.key), trace))  # fmt: skip
+    return made
+
+
+def _reason(
+    prepared: _Prepared,
+    library: Library,
+    traces: list[ItemTrace],
+    *,
+    focused: bool,
+    handles: dict[str, str],
+) -> _Reasoned:
+    """Assumptions, inference and rules over `traces` (in a focused run, copies of the items
+    asked about: this part runs again for every answer tried)."""
+    specs = library.rules.questions
+    plain = FactContext(prepared.snapshots, prepared.now)
+    assumed, texts, checks = _assumptions(specs, plain)
+    context = FactContext(prepared.snapshots, prepared.now, assumed, texts)
+    organisation_facts = context.organisation_facts()
+    infer(library.rules.inferences, traces, context, organisation_facts)
+    premises = _premise(specs, traces, handles) if focused else []
+    keys = {t.key for t in traces} if focused else None
+    evaluation = evaluate(library.rules, traces, context, focus=keys)
+    zone = zone_of(prepared.organisation)
+    plan = build_plan(evaluation.findings, library.rules.actions, zone)
+    # Only what a rule (or an inference) looked at is something the plan rests on.
+    checks = [
+        (fact, spec) for fact, spec in checks if fact in evaluation.read | organisation_facts.read
+    ]
+    assumptions = [
+        Assumption(fact=fact, value=str(assumed[fact]).lower(), text=texts[fact], question=None)
+        for fact, _ in checks
+    ]
+    unknown = list(evaluation.unknown)
+    unknown += [(fact, None) for fact, _ in checks]
+    unknown += [(a.fact, trace) for a, trace in premises]
+    questions = open_questions(
+        specs,
+        unknown,
+        focused=focused,
+        organisation=(
+            prepared.snapshots[Stage.APPROVALMAX].organisation or prepared.organisation
+        ).name,
+        answered=prepared.answered,
+        handles=handles,
+    )
+    by_fact = {fact: texts[fact] for fact, _ in checks}
+    by_item = {(a.fact, a.key): a.text for a, _ in premises}
+    questions = [_with_check(q, specs, by_fact, by_item) for q in questions]
+    for assumption in assumptions:
+        assumption.question = next((q.id for q in questions if q.checks == assumption.text), None)
+    assumptions += [a for a, _ in premises]
+    return _Reasoned(evaluation, plan, questions, assumptions)
+
+
+def _with_check(
+    question: Question,
+    specs: list[QuestionSpec],
+    by_fact: dict[str, str],
+    by_item: dict[tuple[str, str | None], str],
+) -> Question:
+    spec, _ = spec_for(specs, question.id)
+    if question.key is not None and (spec.sets, question.key) in by_item:
+        return question.model_copy(update={"checks": by_item[(spec.sets, question.key)]})
+    texts = [by_fact[f] for f in spec.facts if f in by_fact]
+    if not texts:
+        return question
+    return question.model_copy(update={"checks": "; ".join(dict.fromkeys(texts))})
 
 
 def _diagnose_snapshots(
@@ -211,38 +371,131 @@ def _diagnose_snapshots(
     focus: str | None,
 ) -> Diagnosis:
     now = now or system_clock(snapshots)
-    answer_set = read_answers(answers or {}, library.rules.questions, now)
-    if answer_set.answers:
-        # Answers change what a snapshot says; the caller's snapshots stay as they were. The
-        # items themselves are never changed, only which lists a snapshot holds.
-        snapshots = {stage: _shallow(snap) for stage, snap in snapshots.items()}
-        apply_to_snapshots(answer_set, snapshots)
+    organisation = _organisation(snapshots)
+    zone = zone_of(organisation)
+    specs = library.rules.questions
+    answer_set = read_answers(answers or {}, specs, now, zone)
+    org_answers = AnswerSet([a for a in answer_set.answers if a.spec.per != "item"])
+    snapshots, _ = _answered(snapshots, None, org_answers)
     traces = build_traces(snapshots)
     apply_to_traces(answer_set, traces)
+    prepared = _Prepared(snapshots, traces, now, answer_set.ids, organisation)
     focused = find_items(traces, focus) if focus is not None else None
-    keys = {t.key for t in focused} if focused is not None else None
-    evaluation = evaluate(library.rules, traces, FactContext(snapshots, now), focus=keys)
-    findings = evaluation.findings
-    shown = focused if focused is not None else traces
+    if focused is None:
+        reasoned = _reason(prepared, library, traces, focused=False, handles={})
+        shown = traces
+    else:
+        handles = question_handles(focused)
+        shown = [t.model_copy(deep=True) for t in focused]
+        reasoned = _reason(prepared, library, shown, focused=True, handles=handles)
+        reasoned = _ranked(prepared, library, focused, handles, reasoned)
+    return _diagnosis(prepared, library, reasoned, shown, focus)
+
+
+def _ranked(
+    prepared: _Prepared,
+    library: Library,
+    focused: list[ItemTrace],
+    handles: dict[str, str],
+    reasoned: _Reasoned,
+) -> _Reasoned:
+    """A focused run's questions ranked by what their answers would change, and its plan made
+    whole where it waits on one."""
+    specs = library.rules.questions
+    zone = zone_of(prepared.organisation)
+
+    def plan_for(extra: dict[str, str]) -> list[PlanStep]:
+        try:
+            extra_set = read_answers(extra, specs, prepared.now, zone)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+        snapshots, _ = _answered(
+            prepared.snapshots,
+            None,
+            AnswerSet([a for a in extra_set.answers if a.spec.per != "item"]),
+        )
+        copies = [t.model_copy(deep=True) for t in focused]
+        apply_to_traces(extra_set, copies)
+        trial = _Prepared(
+            snapshots,
+            prepared.traces,
+            prepared.now,
+            prepared.answered | extra_set.ids,
+            prepared.organisation,
+        )
+        return _reason(trial, library, copies, focused=True, handles=handles).plan
+
+    if len(focused) > MAX_FOCUSED_FOR_RANKING:
+        return reasoned
+    ranked = rank(reasoned.questions, specs, reasoned.plan, plan_for, focused)
+    # A finding that calls the usual setup into doubt asks its question first.
+    doubted = [
+        asked
+        for finding in reasoned.evaluation.findings
+        for asked in library.rules.rule(finding.rule).spec.asks
+    ]
+    ranked.sort(key=lambda entry: entry.question.id not in doubted)
+    questions = [entry.question for entry in ranked]
+    plan = reasoned.plan
+    gate = gate_on(ranked)
+    if gate is not None:
+        trace = next((t for t in focused if t.key == gate.question.key), None)
+        values = {"name": f"{trace.code} {trace.label}" if trace and trace.code else
+                  (trace.label if trace else "")}  # fmt: skip
+        check = fill(gate.spec.check or gate.question.text, values)
+        plan = merged_plan(gate, library.rules.actions, check, gate.spec.readings)
+    return _Reasoned(reasoned.evaluation, plan, questions, reasoned.assumptions)
+
+
+MAX_FOCUSED_FOR_RANKING = 8  # a search that matched many items is ranked in the chain's order
+
+
+def _counts(shown: list[ItemTrace], with_findings: set[str]) -> tuple[int, int, int]:
+    """Items stopped (with findings, or known missing where they should be), items known not
+    to be where they should (from a system, a person or the chain), and items not known to be
+    there (unknown, or only assumed)."""
+    missing = unverified = stopped = 0
+    for trace in shown:
+        if trace.eligible is False:
+            continue
+        known_missing = seen_unknown = False
+        for stage in (Stage.APPROVALMAX, Stage.DEXT):
+            if stage in trace.blocked:
+                continue
+            mark = trace.stages[stage]
+            detail = trace.detail.get(stage)
+            assumed = detail is not None and detail.provenance is Provenance.ASSUMED
+            if mark is Mark.UNKNOWN or assumed:
+                seen_unknown = True
+            elif mark is Mark.MISSING:
+                known_missing = True
+        missing += known_missing
+        unverified += seen_unknown and not known_missing
+        stopped += known_missing or trace.key in with_findings
+    stopped += sum(1 for t in shown if t.eligible is False and t.key in with_findings)
+    return stopped, missing, unverified
+
+
+def _diagnosis(
+    prepared: _Prepared,
+    library: Library,
+    reasoned: _Reasoned,
+    shown: list[ItemTrace],
+    focus: str | None,
+) -> Diagnosis:
+    findings = reasoned.evaluation.findings
     keys_with_findings = {f.key for f in findings if f.key}
-    organisation = _organisation(snapshots)
-    questions = open_questions(
-        library.rules.questions,
-        evaluation.unknown,
-        focused=focus is not None,
-        organisation=(snapshots[Stage.APPROVALMAX].organisation or organisation).name,
-        answered=answer_set.ids,
-    )
-    plan = build_plan(findings, library.rules.actions)
+    stopped, missing, unverified = _counts(shown, keys_with_findings)
     return Diagnosis(
-        generated_at=now,
-        organisation=organisation,
-        articles=library.cited(findings, plan),
-        systems=[_system_status(snapshots[stage]) for stage in STAGES],
+        generated_at=prepared.now,
+        organisation=prepared.organisation,
+        articles=library.cited(findings, reasoned.plan),
+        systems=[_system_status(prepared.snapshots[stage]) for stage in STAGES],
         items=shown,
         findings=findings,
-        plan=plan,
-        questions=questions,
+        plan=reasoned.plan,
+        questions=reasoned.questions,
+        assumptions=reasoned.assumptions,
         focus=focus,
         summary=Summary(
             items=len(shown),
@@ -252,30 +505,24 @@ def _diagnose_snapshots(
             not_expected_downstream=sum(1 for t in shown if t.eligible is False),
             quiet=[
                 QuietCause(rule=rule_id, title=library.rules.rule(rule_id).spec.title, count=n)
-                for rule_id, n in evaluation.quiet.items()
+                for rule_id, n in reasoned.evaluation.quiet.items()
             ],
+            stopped=stopped,
+            missing=missing,
+            unverified=unverified,
         ),
     )
 
 
-async def diagnose(
-    connections: Connections,
-    library: Library,
-    progress: Progress | None = None,
-    *,
-    answers: Mapping[str, str] | None = None,
-    focus: str | None = None,
-) -> Diagnosis:
-    with collector_paused():  # a big organisation is many small objects; see gcpause.py
-        snapshots = await fetch_snapshots(connections, progress)
-    return diagnose_snapshots(snapshots, library, answers=answers, focus=focus)
-
-
 def exit_code_for(diagnosis: Diagnosis) -> ExitCode:
-    """3 when a system failed, 1 for findings, 3 when nothing was found but questions are
-    open (the tool could not see enough to say all is well), else 0."""
+    """The code a diagnosis ends with (ExitCode says what each means). An item known to be
+    missing is a finding even when its cause is not settled; questions still open, or items not
+    known to have arrived, make it incomplete: the tool could not see enough to say all is
+    well."""
     if diagnosis.failed_systems:
         return ExitCode.INCOMPLETE
-    if diagnosis.findings:
+    if diagnosis.findings or diagnosis.summary.missing:
         return ExitCode.FINDINGS
-    return ExitCode.INCOMPLETE if diagnosis.questions else ExitCode.OK
+    if diagnosis.questions or diagnosis.summary.unverified or diagnosis.plan:
+        return ExitCode.INCOMPLETE
+    return ExitCode.OK

@@ -1,4 +1,5 @@
-"""The facts rules can test: a closed, documented set. A fact whose value is None is unknown.
+"""How each fact is worked out. Which facts exist, what they mean and what values they take is
+the vocabulary (vocabulary.py); a fact whose value is None is unknown.
 
 Per item: its marks per stage, Xero's state of it, and the clocks of the stages it depends on.
 Organisation-wide: connection, integration and pull state. After the item rules have run, two
@@ -7,13 +8,15 @@ more organisation facts summarise their findings (for the "just wait" rule).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from troubleshooter.diagnosis.schedule import APPROVALMAX_PERIOD, DEXT_PERIOD, next_run
+from troubleshooter.diagnosis.vocabulary import ITEM_FACTS, Facts
 from troubleshooter.model import (
+    STAGES,
     SYNC_TYPE_OF_KIND,
     ItemKind,
     ItemTrace,
@@ -22,50 +25,10 @@ from troubleshooter.model import (
     StageSnapshot,
     normalise_name,
 )
+from troubleshooter.wording import zone_of
 
 # How late Dext's daily pull may be before we call it failing.
 DEXT_GRACE = timedelta(hours=3)
-
-Facts = Mapping[str, Any]
-
-# name → what it means (docs/rules.md and `rules lint` use these lists)
-ITEM_FACTS: dict[str, str] = {
-    "kind": "the item's kind",
-    "xero": "the item's mark in Xero: present, missing, archived or hidden",
-    "approvalmax": "the item's mark in ApprovalMax",
-    "dext": "the item's mark in Dext",
-    "xero.status": "Xero's status: ACTIVE, ARCHIVED, DELETED, …",
-    "xero.changed_at": "when the item last changed in Xero (UpdatedDateUTC; Xero gives it for "
-    "accounts and contacts only)",
-    "xero.has_code": "whether the item has an account code in Xero (accounts, bank accounts)",
-    "xero.is_supplier": "for a contact: whether Xero counts it as a supplier (it has a bill)",
-    "xero.category_status": "for a tracking option: its category's status in Xero",
-    "eligible.approvalmax": "whether Xero's state lets the item reach ApprovalMax at all",
-    "eligible.dext": "whether Xero's state lets the item reach Dext at all",
-    "renamed": "whether the item has another name at some stage",
-    "renamed.approvalmax": "whether ApprovalMax holds the item under another name than Xero",
-    "renamed.dext": "whether Dext holds the item under another name than Xero",
-    "approvalmax.last_sync": "ApprovalMax's last sync of this item's data type",
-    "approvalmax.next_sync": "ApprovalMax's next 2-hourly sync of this data type",
-    "dext.expected_by": "when Dext's daily pull would bring the item without action",
-}
-ORGANISATION_FACTS: dict[str, str] = {
-    "clock": "the time of the diagnosis",
-    "approvalmax.xero_connection": "ApprovalMax's connection to Xero: connected, disconnected "
-    "or expired",
-    "dext.integration": "where Dext takes its lists from: approvalmax, xero_direct or none",
-    "dext.linked_elsewhere": "whether Dext is linked to another ApprovalMax organisation (or "
-    "Dext account) than this one",
-    "dext.last_pull": "Dext's last pull of reference data",
-    "dext.next_pull": "Dext's next daily pull",
-    "dext.pull_overdue": "whether Dext's last pull is older than a day and a grace period",
-}
-FINDING_FACTS: dict[str, str] = {
-    "findings.all_timing": "whether every item finding will resolve itself with time (and there "
-    "is at least one)",
-    "findings.catch_up_by": "when every item with a timing finding will have arrived",
-}
-ALL_FACTS: dict[str, str] = {**ITEM_FACTS, **ORGANISATION_FACTS, **FINDING_FACTS}
 
 
 def _same_organisation(a: Any, b: Any) -> bool | None:
@@ -76,14 +39,66 @@ def _same_organisation(a: Any, b: Any) -> bool | None:
     return normalise_name(a.name) == normalise_name(b.name)
 
 
+class Reads(dict[str, Any]):
+    """Organisation facts that note which were read (`read`, shared between copies): an
+    assumption nobody's rule looked at is not one the plan rests on."""
+
+    def __init__(self, facts: Mapping[str, Any], read: set[str] | None = None) -> None:
+        super().__init__(facts)
+        self.read: set[str] = read if read is not None else set()
+
+    def __getitem__(self, name: str) -> Any:
+        self.read.add(name)
+        return super().__getitem__(name)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        self.read.add(name)
+        return super().get(name, default)
+
+    def with_facts(self, more: Mapping[str, Any]) -> Reads:
+        return Reads({**self, **more}, self.read)
+
+
 @dataclass(frozen=True)
 class FactContext:
-    """What every item's facts share: the snapshots and the clock."""
+    """What every item's facts share: the snapshots and the clock, and what is assumed while
+    unanswered (`assumed`: organisation fact → value; `assumption_texts`: fact → the words)."""
 
     snapshots: dict[Stage, StageSnapshot]
     now: datetime
+    assumed: Mapping[str, Any] = field(default_factory=dict)
+    assumption_texts: Mapping[str, str] = field(default_factory=dict)
 
-    def organisation_facts(self) -> dict[str, Any]:
+    def assumptions_used(self, facts: Iterable[str]) -> list[str]:
+        """The words of the assumptions among `facts` that stand in for an unknown value."""
+        real = self.known_organisation_facts()
+        texts = [
+            self.assumption_texts[name]
+            for name in facts
+            if name in self.assumed and real.get(name) is None and name in self.assumption_texts
+        ]
+        return list(dict.fromkeys(texts))
+
+    @property
+    def zone(self) -> tzinfo | None:
+        """The organisation's time zone, for the times in messages."""
+        for stage in STAGES:
+            organisation = self.snapshots[stage].organisation
+            if organisation is not None and organisation.timezone:
+                return zone_of(organisation)
+        return None
+
+    def organisation_facts(self) -> Reads:
+        """The organisation's facts, an assumption standing in where a fact is unknown; what
+        the rules read of them is noted (`Reads.read`)."""
+        facts = self.known_organisation_facts()
+        for name, value in self.assumed.items():
+            if facts.get(name) is None:
+                facts[name] = value
+        return Reads(facts)
+
+    def known_organisation_facts(self) -> dict[str, Any]:
+        """The organisation's facts as the systems and the person said (None: unknown)."""
         am = self.snapshots[Stage.APPROVALMAX]
         dext = self.snapshots[Stage.DEXT]
         linked_elsewhere: bool | None
@@ -220,17 +235,35 @@ _ITEM_FACT_FUNCTIONS: dict[str, Callable[[ItemFacts], Any]] = {
     "approvalmax.next_sync": ItemFacts._next_sync,
     "dext.expected_by": ItemFacts._expected_by,
 }
-assert set(_ITEM_FACT_FUNCTIONS) == set(ITEM_FACTS), "every documented item fact is computed"
+assert set(_ITEM_FACT_FUNCTIONS) == ITEM_FACTS, "every item fact in the vocabulary is computed"
 
 
-def finding_facts(timing: list[bool], expected: list[datetime | None]) -> dict[str, Any]:
+def finding_facts(
+    timing: list[bool], expected: list[datetime | None], all_known: bool = True
+) -> dict[str, Any]:
     """Facts about the item findings: `timing` says, per finding, whether its rule is one that
-    time resolves; `expected` when the chain would resolve it."""
+    time resolves; `expected` when the chain would resolve it; `all_known` whether every item
+    looked at is known at every stage it should reach."""
     all_timing = bool(timing) and all(timing)
     catch_up = None
     if all_timing and expected and all(e is not None for e in expected):
         catch_up = max(e for e in expected if e is not None)
-    return {"findings.all_timing": all_timing, "findings.catch_up_by": catch_up}
+    return {
+        "findings.all_timing": all_timing,
+        "findings.catch_up_by": catch_up,
+        "items.all_known": all_known,
+    }
+
+
+def unseen(trace: ItemTrace) -> bool:
+    """Whether the item should reach a stage whose mark is unknown there."""
+    return (
+        any(
+            trace.stages[stage] is Mark.UNKNOWN and stage not in trace.blocked
+            for stage in (Stage.APPROVALMAX, Stage.DEXT)
+        )
+        and trace.eligible is not False
+    )
 
 
 def _first_pull_after(

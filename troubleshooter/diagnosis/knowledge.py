@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from troubleshooter.errors import RuleLoadError
+from troubleshooter.infra.files import read_text
 from troubleshooter.infra.yamlfile import load_yaml, validation_problem, yaml_error_text
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(?P<meta>.*?)\n---\s*\n(?P<body>.*)\Z", re.DOTALL)
@@ -52,14 +53,15 @@ def parse_article(text: str, path: Path) -> Article:
     if not match:
         raise RuleLoadError(f"{path}: an article starts with front matter between --- lines")
     try:
-        meta_data = load_yaml(match["meta"])
+        # A new line first stands for the opening ---, so that lines count as in the file.
+        meta_data = load_yaml("\n" + match["meta"])
     except yaml.YAMLError as exc:
         raise RuleLoadError(f"{path}: front matter: {yaml_error_text(exc)}") from None
     try:
         meta = ArticleMeta.model_validate(meta_data)
     except ValidationError as exc:
         line, problem = validation_problem(exc, meta_data)
-        where = f"{path}:{line + 1}" if line else str(path)  # +1: the opening --- line
+        where = f"{path}:{line}" if line else str(path)
         raise RuleLoadError(f"{where}: front matter: {problem}") from None
     if meta.id != path.stem:
         raise RuleLoadError(f"{path}: the id '{meta.id}' should match the file name")
@@ -108,7 +110,11 @@ def load_knowledge(directories: Sequence[Path]) -> KnowledgeBase:
         if not directory.is_dir():
             raise RuleLoadError(f"{directory}: no such knowledge folder")
         for path in sorted(directory.glob("*.md")):
-            article = parse_article(path.read_text(encoding="utf-8"), path)
+            try:
+                text = read_text(path)
+            except OSError as exc:
+                raise RuleLoadError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+            article = parse_article(text, path)
             if article.id in seen:
                 raise RuleLoadError(f"{path}: article '{article.id}' also in {seen[article.id]}")
             seen[article.id] = path

@@ -7,13 +7,14 @@ never comes before one of an earlier phase.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from enum import IntEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from troubleshooter.model import Finding, PlanStep
+from troubleshooter.wording import when
 
 
 class Phase(IntEnum):
@@ -50,11 +51,9 @@ class Action(BaseModel):
         return value
 
 
-def _time(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
-
-
-def build_plan(findings: list[Finding], actions: dict[str, Action]) -> list[PlanStep]:
+def build_plan(
+    findings: list[Finding], actions: dict[str, Action], zone: tzinfo | None = None
+) -> list[PlanStep]:
     """One step per action, ordered by phase, then by the action's order, then first seen.
 
     A finding contributes to its own action's step and to each action it says must follow
@@ -77,7 +76,7 @@ def build_plan(findings: list[Finding], actions: dict[str, Action]) -> list[Plan
         expected = max(t for t in times if t) if times and all(times) else None
         note = None
         if action.anyway and expected:
-            note = action.anyway.replace("{time}", _time(expected))
+            note = action.anyway.replace("{time}", when(expected, zone))
         steps.append(
             PlanStep(
                 order=number,
@@ -87,6 +86,7 @@ def build_plan(findings: list[Finding], actions: dict[str, Action]) -> list[Plan
                 items=keys,
                 expected_by=expected,
                 expected_note=note,
+                wait=action.phase is Phase.WAIT,
             )
         )
     return steps

@@ -21,11 +21,35 @@ from troubleshooter.model import (
     ItemKind,
     ItemTrace,
     Question,
+    QuestionOption,
     Stage,
 )
+from troubleshooter.wording import KINDS
 
 Per = Literal["none", "sync_type", "kind", "item"]
 _PLACEHOLDERS = {"sync_type": "{sync_type}", "kind": "{kind}", "item": "{key}"}
+
+
+AnswerValue = str | bool
+
+
+class OptionSpec(BaseModel):
+    """One answer a choice offers, in the vendors' own words."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    value: str = Field(description="What the answer is called (what `--answer ID=` takes).")
+    says: str = Field(description="How it reads to a person; may name {organisation}.")
+    words: list[str] = Field(
+        default_factory=list, description="Other words a person may type for it."
+    )
+    sets: dict[str, AnswerValue] = Field(
+        default_factory=dict,
+        description="The facts this answer sets (default: the question's fact = `value`).",
+    )
+    kinds: list[ItemKind] = Field(
+        default_factory=list, description="Offered only for these kinds (default: every kind)."
+    )
 
 
 class QuestionSpec(BaseModel):
@@ -39,12 +63,54 @@ class QuestionSpec(BaseModel):
     per: Per = "none"
     type: Literal["yes_no", "choice", "datetime", "list"]
     choices: list[str] = Field(default_factory=list)
+    options: list[OptionSpec] = Field(
+        default_factory=list, description="For a choice: each answer with its words."
+    )
     stage: Stage | None = None
     text: str
     where: str
+    asked: bool = Field(
+        default=True,
+        description="False: answers are taken (older answer files use its id) but another "
+        "question asks for the same facts.",
+    )
+    assume: dict[str, AnswerValue] = Field(
+        default_factory=dict,
+        description="While unanswered, the plan takes these organisation facts to be so (the "
+        "normal setup), and says so.",
+    )
+    assume_in_focus: dict[str, AnswerValue] = Field(
+        default_factory=dict,
+        description="For a question about one item, in a focused run: what the plan takes to "
+        "be so while it is unanswered.",
+    )
+    assumption: str | None = Field(
+        default=None, description="What `assume` says, in plain words (may name {name})."
+    )
+    odds: dict[str, float] = Field(
+        default_factory=dict,
+        description="Likely answers (in the answer's own words) and how likely each is: the "
+        "questions whose answers would change the plan most are asked first.",
+    )
+    check: str | None = Field(
+        default=None,
+        description="A step waiting on this question says what to look at: may name {name}.",
+    )
+    readings: dict[str, str] = Field(
+        default_factory=dict,
+        description='How a step that waits on an answer reads: {no: "If it is not there"}.',
+    )
 
-    def concerns(self, fact: str) -> bool:
-        return fact == self.sets or fact in self.settles
+    @property
+    def facts(self) -> set[str]:
+        """Every fact an answer to it can set."""
+        found = {self.sets, *self.settles}
+        for option in self.options:
+            found |= set(option.sets)
+        return found
+
+    def option_values(self) -> list[str]:
+        return [o.value for o in self.options] or list(self.choices)
 
     def pattern(self) -> re.Pattern[str]:
         """Matches the ids of this family, capturing the part that varies."""
@@ -59,48 +125,86 @@ class QuestionSpec(BaseModel):
         return re.compile(f"^{escaped}$")
 
 
-def _label(kind: ItemKind) -> str:
-    return {
-        ItemKind.ACCOUNT: "accounts (Dext: Categories)",
-        ItemKind.BANK_ACCOUNT: "bank accounts (Dext: behind Payment methods)",
-        ItemKind.TRACKING_CATEGORY: "tracking categories (Dext: Projects)",
-        ItemKind.TRACKING_OPTION: "tracking options (Dext: the values of Projects)",
-        ItemKind.SUPPLIER: "suppliers",
-        ItemKind.TAX_RATE: "tax rates",
-    }[kind]
+_SLUG = re.compile(r"[^a-z0-9]+")
 
 
-def _instance(spec: QuestionSpec, trace: ItemTrace | None, organisation: str) -> Question | None:
+def item_handle(trace: ItemTrace) -> str:
+    """How a person names an item in an answer's id: its code, else its name as a slug
+    ("approvalmax.has.429", "dext.has.region-tauranga-pop-up"); never an internal id."""
+    if trace.code:
+        return _SLUG.sub("-", trace.code.casefold()).strip("-") or trace.key
+    return _SLUG.sub("-", trace.label.casefold()).strip("-")[:60] or trace.key
+
+
+def handles(traces: Iterable[ItemTrace]) -> dict[str, str]:
+    """Each item's handle, unique among `traces` (a clash keeps the item's key instead)."""
+    chosen: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    listed = list(traces)
+    for trace in listed:
+        handle = item_handle(trace)
+        seen[handle] = seen.get(handle, 0) + 1
+    for trace in listed:
+        handle = item_handle(trace)
+        chosen[trace.key] = handle if seen[handle] == 1 else trace.key
+    return chosen
+
+
+def fill(template: str, values: dict[str, str]) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+def template_values(
+    spec: QuestionSpec, trace: ItemTrace | None, organisation: str
+) -> dict[str, str]:
     values = {"organisation": organisation}
-    qid = spec.id
-    kind = key = None
-    if spec.per != "none":
-        if trace is None:
-            return None
-        kind = trace.kind
+    if trace is not None:
         if spec.per == "sync_type":
-            sync_type = SYNC_TYPE_OF_KIND[trace.kind]
-            qid = qid.replace("{sync_type}", sync_type)
-            values["sync_type"] = sync_type.replace("_", " ")
+            values["sync_type"] = SYNC_TYPE_OF_KIND[trace.kind].replace("_", " ")
         elif spec.per == "kind":
-            qid = qid.replace("{kind}", trace.kind.value)
-            values["kind"] = _label(trace.kind)
-        else:
-            key = trace.key
-            qid = qid.replace("{key}", trace.key)
+            values["kind"] = KINDS[trace.kind].listed
+        elif spec.per == "item":
             values |= {"kind": trace.kind.label, "name": _item_name(trace)}
-    text = re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), spec.text)
-    where = re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), spec.where)
+    return values
+
+
+def question_id(spec: QuestionSpec, trace: ItemTrace | None, handle: str | None = None) -> str:
+    if spec.per == "none" or trace is None:
+        return spec.id
+    if spec.per == "sync_type":
+        return spec.id.replace("{sync_type}", SYNC_TYPE_OF_KIND[trace.kind])
+    if spec.per == "kind":
+        return spec.id.replace("{kind}", trace.kind.value)
+    return spec.id.replace("{key}", handle or item_handle(trace))
+
+
+def _instance(
+    spec: QuestionSpec,
+    trace: ItemTrace | None,
+    organisation: str,
+    handle: str | None = None,
+    checks: str | None = None,
+) -> Question | None:
+    if spec.per != "none" and trace is None:
+        return None
+    values = template_values(spec, trace, organisation)
+    options = [
+        QuestionOption(value=o.value, says=fill(o.says, values), words=list(o.words))
+        for o in spec.options
+        if not o.kinds or (trace is not None and trace.kind in o.kinds)
+    ]
     return Question(
-        id=qid,
-        text=text,
-        where=where,
+        id=question_id(spec, trace, handle),
+        text=fill(spec.text, values),
+        where=fill(spec.where, values),
         type=spec.type,
-        choices=spec.choices,
+        choices=[o.value for o in options] or list(spec.choices),
+        options=options,
         sets=spec.sets,
         stage=spec.stage,
-        kind=kind if spec.per in ("kind", "item") else None,
-        key=key,
+        kind=trace.kind if spec.per in ("kind", "item") and trace is not None else None,
+        key=trace.key if spec.per == "item" and trace is not None else None,
+        checks=checks,
     )
 
 
@@ -115,20 +219,48 @@ def open_questions(
     focused: bool,
     organisation: str,
     answered: set[str] = frozenset(),  # type: ignore[assignment]
+    handles: dict[str, str] | None = None,
+    assumed: Iterable[tuple[QuestionSpec, ItemTrace | None, str]] = (),
 ) -> list[Question]:
-    """The questions that would settle the facts the rules could not decide on. About an item's
-    presence at a stage, a whole-organisation run asks for the pasted list of its kind, a
-    focused run asks about the item itself."""
+    """The questions that would settle the facts the rules could not decide on, and those that
+    would check what the plan assumes. About an item's presence at a stage, a whole-organisation
+    run asks for the pasted list of its kind, a focused run asks about the item itself. Where
+    two questions ask for the same fact, the one that asks for more of what is unknown (and for
+    nothing already known) is asked. In the order of the chain here; ranked later."""
+    handles = handles or {}
+    unknown = list(unknown)
+    unknown_facts = {fact for fact, _ in unknown}
     found: dict[str, Question] = {}
+
+    def fit(spec: QuestionSpec) -> tuple[int, int]:
+        facts = spec.facts
+        return (len(facts & unknown_facts), -len(facts - unknown_facts))
+
     for fact, trace in unknown:
-        for spec in specs:
-            if not spec.concerns(fact):
+        candidates = [
+            spec
+            for spec in specs
+            if spec.asked
+            and fact in spec.facts
+            and not (spec.per == "kind" and focused)
+            and not (spec.per == "item" and not focused)
+        ]
+        if not candidates:
+            continue
+        best = max(fit(spec) for spec in candidates)
+        for spec in candidates:
+            if fit(spec) != best:
                 continue
-            if (spec.per == "kind" and focused) or (spec.per == "item" and not focused):
-                continue
-            question = _instance(spec, trace, organisation)
+            handle = handles.get(trace.key) if trace is not None else None
+            question = _instance(spec, trace, organisation, handle)
             if question is not None and question.id not in answered:
                 found.setdefault(question.id, question)
+    for spec, trace, text in assumed:
+        handle = handles.get(trace.key) if trace is not None else None
+        question = _instance(spec, trace, organisation, handle, checks=text)
+        if question is not None and question.id not in answered:
+            found.setdefault(question.id, question)
+            found[question.id] = found[question.id].model_copy(update={"checks": text})
     order = {s.id: i for i, s in enumerate(specs)}
     return sorted(
         found.values(),

@@ -13,11 +13,15 @@
   in which case it is refused.
 
 The result says whether an existing file was replaced, so that the caller can say so.
+
+And the one reader for files a person names: `read_text` reads at most `MAX_READ` bytes (a
+file, a pipe or `/dev/zero` alike) and says on which line a byte is not UTF-8.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 import stat
@@ -28,6 +32,31 @@ from troubleshooter.errors import ConfigError
 
 PRIVATE_FILE = stat.S_IRUSR | stat.S_IWUSR  # 0600
 PRIVATE_FOLDER = stat.S_IRWXU  # 0700
+MAX_READ = 256 * 1024 * 1024  # a bundle of a 50,000-contact organisation is about 60 MB
+
+
+class UnreadableFile(OSError):
+    """A file too large to read, or not UTF-8 text; `str()` says which, and where."""
+
+
+def read_text(path: Path, limit: int = MAX_READ) -> str:
+    """The file's text, read whole but never more than `limit` bytes. OSError (an
+    `UnreadableFile` for the limit and for text that is not UTF-8) when it cannot be had."""
+    with open(path, "rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise UnreadableFile(f"larger than {_size(limit)}, the most this tool reads")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise UnreadableFile(
+            f"not UTF-8 text (line {line}: byte 0x{data[exc.start]:02x})"
+        ) from None
+
+
+def _size(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit:,} bytes"
 
 
 @dataclass(frozen=True)
@@ -38,8 +67,21 @@ class Written:
 
 
 def private_folder(folder: Path) -> Path:
-    """Makes `folder` (and missing parents) and keeps it to its owner (0700)."""
-    folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER)
+    """Makes `folder` and its missing parents, each only its owner can enter (0700), and keeps
+    `folder` itself so. (`mkdir(parents=True, mode=…)` would give the parents the default mode:
+    a data folder others can list.) Folders that were already there above it are left alone."""
+    missing = []
+    current = folder
+    while not current.exists() and current != current.parent:
+        missing.append(current)
+        current = current.parent
+    for path in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # another run made it meanwhile
+            path.mkdir(mode=PRIVATE_FOLDER)
+        with contextlib.suppress(OSError):
+            path.chmod(PRIVATE_FOLDER)  # the umask may have taken bits; make it exact
+    if not folder.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(folder))
     with contextlib.suppress(OSError):  # not ours to change (a shared parent): leave it
         if stat.S_IMODE(folder.stat().st_mode) != PRIVATE_FOLDER:
             folder.chmod(PRIVATE_FOLDER)
@@ -57,6 +99,10 @@ def write_file(
     ConfigError naming the path (never a traceback)."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
+        if follow_links and path.exists() and not path.is_file() and not path.is_dir():
+            # A pipe or a device, perhaps through a link (/dev/stdout → /proc/self/fd/1 →
+            # "pipe:[…]", which resolves to no path at all): written where it leads.
+            return _write_direct(path, payload)
         target = _target(path, follow_links)
         if target.exists() and not target.is_file():
             return _write_direct(target, payload)

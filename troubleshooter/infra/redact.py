@@ -68,10 +68,30 @@ def _phone_or_not(match: re.Match[str]) -> str:
     return PHONE_REMOVED if 7 <= len(digits) <= 15 else match.group(0)
 
 
+class Redactor:
+    """Redaction with its secrets prepared once, for text (`text`) and JSON-like data (`data`)."""
+
+    def __init__(self, *, secrets: Iterable[str] = (), contact_details: bool = False) -> None:
+        self.secrets = tuple(
+            sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+        )
+        self.contact_details = contact_details
+
+    def text(self, text: str) -> str:
+        return _scrub_text(text, self.secrets, self.contact_details)
+
+    def data(self, node: Any) -> Any:
+        return _walk(node, self.secrets, self.contact_details)
+
+
 def redact(data: Any, *, secrets: Iterable[str] = (), contact_details: bool = False) -> Any:
     """A copy of JSON-like `data` (dicts, lists, strings, numbers) that is safe to share."""
-    known = tuple(sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True))
-    return _walk(data, known, contact_details)
+    return Redactor(secrets=secrets, contact_details=contact_details).data(data)
+
+
+def redact_text(text: str, *, secrets: Iterable[str] = (), contact_details: bool = False) -> str:
+    """One string, safe to share or print."""
+    return Redactor(secrets=secrets, contact_details=contact_details).text(text)
 
 
 def _walk(node: Any, secrets: tuple[str, ...], contact_details: bool) -> Any:

@@ -1,5 +1,5 @@
-"""Where the bundled data lives: `rules/` and `knowledge/` at the top of a source checkout, or
-inside the package (`troubleshooter/_data/`) once installed from a wheel."""
+"""Where the bundled data lives: `rules/`, `knowledge/` and `docs/` at the top of a source
+checkout, or inside the package (`troubleshooter/_data/`) once installed from a wheel."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ PACKAGE = Path(__file__).resolve().parent.parent  # the troubleshooter package
 
 
 def data_dir(name: str) -> Path:
-    """The bundled `rules` or `knowledge` folder."""
+    """The bundled `rules`, `knowledge` or `docs` folder."""
     installed = PACKAGE / "_data" / name
     if installed.is_dir():
         return installed

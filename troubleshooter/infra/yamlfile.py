@@ -1,5 +1,16 @@
-"""YAML reading for every file the project loads: safe only, and with line numbers kept so
-that an error can name the line a person has to fix."""
+"""YAML reading for every file the project loads: safe only, with line numbers kept so that an
+error can name the line a person has to fix, and with limits, so that a small hostile file
+cannot take minutes or gigabytes:
+
+- an alias (`*name`) counts as the nodes it stands for: a file whose aliases add up to more than
+  `ALIAS_BUDGET` nodes (a "billion laughs") is refused, and so is an alias inside the node it
+  names (a loop);
+- nesting deeper than `MAX_DEPTH` (aliases included) is refused before it can exhaust the stack;
+- text longer than `MAX_CHARS` is refused before it is parsed.
+
+Each refusal is a `YamlLimitError` (a `yaml.YAMLError`) with the line and column, so every
+loader that already names the file and line for a YAML error does so for these too.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +21,14 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+MAX_CHARS = 64 * 1024 * 1024  # a 50,000-contact scenario is under 3 MB
+MAX_DEPTH = 64  # the deepest shipped file nests 8 levels
+ALIAS_BUDGET = 10_000  # nodes that aliases may add, all together
+
+
+class YamlLimitError(yaml.MarkedYAMLError):
+    """A file beyond one of the limits above. `problem` says which, in a person's words."""
+
 
 class LineDict(dict[Any, Any]):
     """A mapping from a YAML file that remembers the line of itself and of each key."""
@@ -19,7 +38,91 @@ class LineDict(dict[Any, Any]):
 
 
 class _LineLoader(yaml.SafeLoader):
-    """SafeLoader (no Python tags, ever) whose mappings remember their lines."""
+    """SafeLoader (no Python tags, ever) whose mappings remember their lines, and which counts
+    what aliases stand for and how deep the nodes nest while it composes them."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._expanded = 0
+        self._open: set[str] = set()  # anchors whose nodes are still being composed
+        self._shape: dict[int, tuple[int, int]] = {}  # id(node) → (nodes, depth)
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event: Any = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent):
+            node = self.anchors.get(event.anchor)
+            if node is not None:
+                self._count_alias(event, node)
+            return super().compose_node(parent, index)
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise YamlLimitError(
+                problem=f"nested more than {MAX_DEPTH} levels deep", problem_mark=event.start_mark
+            )
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            self._open.add(anchor)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+            if anchor is not None:
+                self._open.discard(anchor)
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """A value its tag cannot hold (`2026-13-45`, `!!int abc`) is a YAML error at its
+        line, like any other, not a ValueError from deep inside the parser."""
+        try:
+            return super().construct_object(node, deep)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, TypeError, OverflowError) as exc:
+            tag = str(node.tag).rsplit(":", 1)[-1]
+            raise yaml.constructor.ConstructorError(
+                None, None, f"not a valid {tag} ({exc})", node.start_mark
+            ) from None
+
+    def _count_alias(self, event: Any, node: yaml.Node) -> None:
+        anchor = event.anchor
+        if anchor in self._open:
+            raise YamlLimitError(
+                problem=f"the alias *{anchor} is inside the node it names (a loop)",
+                problem_mark=event.start_mark,
+            )
+        size, depth = self._measure(node)
+        self._expanded += size
+        if self._expanded > ALIAS_BUDGET:
+            raise YamlLimitError(
+                problem=f"aliases (*name) stand for more than {ALIAS_BUDGET:,} values in all; "
+                "write the values out, or use fewer aliases",
+                problem_mark=event.start_mark,
+            )
+        if self._depth + depth > MAX_DEPTH:
+            raise YamlLimitError(
+                problem=f"the alias *{anchor} nests more than {MAX_DEPTH} levels deep",
+                problem_mark=event.start_mark,
+            )
+
+    def _measure(self, node: yaml.Node) -> tuple[int, int]:
+        """How many nodes `node` stands for, aliases expanded, and how deep it nests. Each
+        node is measured once, so this costs no more than the file's own size."""
+        known = self._shape.get(id(node))
+        if known is not None:
+            return known
+        size, depth = 1, 1
+        if isinstance(node, yaml.SequenceNode):
+            children: list[yaml.Node] = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        else:
+            children = []
+        for child in children:
+            child_size, child_depth = self._measure(child)
+            size += child_size
+            depth = max(depth, child_depth + 1)
+        self._shape[id(node)] = (size, depth)
+        return size, depth
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
@@ -63,14 +166,24 @@ _LineLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 def load_yaml(text: str) -> Any:
-    """Parses YAML text safely (like `yaml.safe_load`), keeping line numbers in `LineDict`s."""
-    return yaml.load(text, Loader=_LineLoader)
+    """Parses YAML text safely (like `yaml.safe_load`), keeping line numbers in `LineDict`s,
+    within the limits above."""
+    if len(text) > MAX_CHARS:
+        raise YamlLimitError(
+            problem=f"larger than {MAX_CHARS // (1024 * 1024)} MB, the most this tool reads"
+        )
+    try:
+        return yaml.load(text, Loader=_LineLoader)
+    except RecursionError:  # cannot happen within MAX_DEPTH; a safety net all the same
+        raise YamlLimitError(problem=f"nested more than {MAX_DEPTH} levels deep") from None
 
 
 def yaml_error_text(exc: yaml.YAMLError) -> str:
     mark = getattr(exc, "problem_mark", None)
     where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
     problem = getattr(exc, "problem", None) or str(exc)
+    if isinstance(exc, YamlLimitError):
+        return f"{where}{problem}"
     return f"{where}not valid YAML ({problem})"
 
 
@@ -93,18 +206,53 @@ def line_of(data: Any, loc: Sequence[str | int]) -> int | None:
 def validation_problem(
     exc: ValidationError, data: Any, known: Iterable[str] = ()
 ) -> tuple[int | None, str]:
-    """The problem to show first, with its line and "key: what is wrong". A misspelt key comes
-    first (it usually explains a "required" error too), with the nearest known key offered."""
-    errors = exc.errors()
-    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-    key = ".".join(str(p) for p in err["loc"]) or "(top level)"
-    problem = err["msg"]
-    if err["type"] == "extra_forbidden":
-        problem = "unknown key"
-        close = difflib.get_close_matches(str(err["loc"][-1]), list(known), n=1)
-        if close and len(err["loc"]) == 1:
-            problem += f" (did you mean '{close[0]}'?)"
-    return line_of(data, err["loc"]), f"{key}: {problem}"
+    """The problem to show first (see `validation_problems`)."""
+    return validation_problems(exc, data, known)[0]
+
+
+def validation_problems(
+    exc: ValidationError, data: Any, known: Iterable[str] = ()
+) -> list[tuple[int | None, str]]:
+    """Every problem pydantic found, each with its line and "key: what is wrong". A misspelt key
+    comes first, with the nearest known key offered; the "required" error it explains (the key
+    it offers) is left out. The alternatives of a union are one problem."""
+    known = list(known)
+    found: dict[tuple[Any, ...], tuple[int | None, list[str]]] = {}
+    offered: set[str] = set()
+    for err in sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden"):
+        loc = _data_loc(data, err["loc"])
+        problem = err["msg"]
+        if err["type"] == "extra_forbidden":
+            problem = "unknown key"
+            close = difflib.get_close_matches(str(err["loc"][-1]), known, n=1)
+            if close and len(err["loc"]) == 1:
+                problem += f" (did you mean '{close[0]}'?)"
+                offered.add(close[0])
+        elif err["type"] == "missing" and len(loc) == 1 and str(loc[0]) in offered:
+            continue
+        found.setdefault(loc, (line_of(data, loc), []))[1].append(problem)
+    return [
+        (line, f"{'.'.join(str(p) for p in loc) or '(top level)'}: {'; or '.join(problems)}")
+        for loc, (line, problems) in found.items()
+    ]
+
+
+def _data_loc(data: Any, loc: Sequence[str | int]) -> tuple[str | int, ...]:
+    """The part of a pydantic error location that names the data: a union member's tag (such
+    as `str-enum[ItemKind]`) is not a place in the file."""
+    node, shown = data, []
+    for part in loc:
+        if isinstance(node, dict):
+            shown.append(part)
+            if part not in node:
+                break  # a missing or unknown key: the place is the key
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            shown.append(part)
+            node = node[part]
+        else:
+            break
+    return tuple(shown)
 
 
 def first_problem(exc: ValidationError) -> str:

@@ -1,254 +1,159 @@
-"""The plain-text rendering of a Diagnosis, for a terminal. Marks read without colour."""
+"""The plain-text rendering of a report, for a terminal: marks read without colour.
+
+The text is built as lines of spans, each with a role (`heading`, `present`, `missing`, …), so
+that a terminal front end can colour it without ever parsing it: `render_text` joins the spans
+into plain text, `text_lines` gives them to a caller that styles roles (the command line does,
+with Rich, on a terminal that wants colour). Every piece of data in a span has already passed
+through the report view's `shown()` (redacted, control characters visible).
+"""
 
 from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterable
-from datetime import datetime
 
-from troubleshooter.model import (
-    STAGES,
-    Diagnosis,
-    ItemTrace,
-    Mark,
-    Provenance,
-    Stage,
-    SystemStatus,
-)
+from troubleshooter.report.view import Cell, ItemRow, ReportView
 
 WIDTH = 100
-SYMBOLS = {
-    Mark.PRESENT: "✓",
-    Mark.MISSING: "✗",
-    Mark.ARCHIVED: "▪",
-    Mark.HIDDEN: "◌",
-    Mark.UNKNOWN: "?",
-}
-ANSWER_HINTS = {"yes_no": " (yes / no)", "datetime": " (a time)", "list": " (paste a list)"}
-INTEGRATIONS = {
-    "approvalmax": "ApprovalMax for Xero",
-    "xero_direct": "directly to Xero",
-    "none": "no integration",
-}
+Span = tuple[str, str | None]  # (text, role)
+Line = list[Span]
+
+_ROLES = {"present": "present", "missing": "missing", "unknown": "unknown",
+          "archived": "archived", "hidden": "hidden", "renamed": "renamed"}  # fmt: skip
+_STATE_ROLES = {"ok": "present", "partial": "unknown", "failed": "missing", "not connected": None}
 
 
-def when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "unknown"
-
-
-def span(seconds: float) -> str:
-    """A length of time in words a person reads at a glance: "70 min", "4 days"."""
-    seconds = int(seconds)
-    if seconds < 90:
-        return f"{max(seconds, 0)} s"
-    minutes = seconds // 60
-    if minutes < 90:
-        return f"{minutes} min"
-    hours = minutes // 60
-    if hours < 48:
-        return f"{hours} h {minutes % 60:02d} min" if hours < 10 else f"{hours} h"
-    return f"{hours // 24} days"
-
-
-def age(moment: datetime | None, now: datetime) -> str:
-    """How long before `now`, in words a person reads at a glance."""
-    if moment is None:
-        return "unknown"
-    seconds = (now - moment).total_seconds()
-    if seconds < 0:
-        return "in the future"
-    if seconds < 90:
-        return "just now"
-    return f"{span(seconds)} ago"
-
-
-def snapshot_banner(diagnosis: Diagnosis) -> str | None:
-    """The one line that says a diagnosis comes from a saved bundle, and how old it is."""
-    snap = diagnosis.snapshot
-    if snap is None:
-        return None
-    seconds = snap.age_seconds
-    if seconds < 90:
-        old = "just before it was diagnosed"
-    else:
-        old = f"{span(seconds)} before it was diagnosed"
-    return (
-        f"Snapshot, not read live: collected {old} "
-        f"(the systems' clock then: {when(snap.collected_at)})"
+def _wrap(text: str, width: int, indent: str, first: str | None = None) -> list[Line]:
+    wrapped = textwrap.wrap(
+        text,
+        max(width, 20),
+        initial_indent=first if first is not None else indent,
+        subsequent_indent=indent,
+        break_on_hyphens=False,
     )
+    return [[(line, None)] for line in wrapped]
 
 
-def verdict(diagnosis: Diagnosis) -> str:
-    """One line: what is wrong, or that nothing is."""
-    stopped = diagnosis.summary.with_findings
-    org = diagnosis.organisation.name
-    failed = diagnosis.failed_systems
-    if stopped:
-        noun = "item" if stopped == 1 else "items"
-        text = f"{org}: {stopped} {noun} stopped on the way from Xero to Dext"
-    elif failed or diagnosis.questions:
-        text = f"{org}: no problem found in what could be checked"
-    else:
-        text = f"{org}: everything in Xero that should reach Dext has reached it"
-    if failed:
-        names = ", ".join(s.stage.label for s in failed)
-        text += f" ({names} could not be fully checked)"
-    if diagnosis.questions:
-        count = len(diagnosis.questions)
-        text += f"; {count} question{'s' if count > 1 else ''} would settle the rest"
-    return text
+def _cell_text(cell: Cell) -> str:
+    # The table stays narrow: the other name is said under "Names that differ between stages".
+    return "~ old name" if cell.mark == "renamed" else f"{cell.symbol} {cell.text}"
 
 
-def _without_prefix(text: str | None, title: str) -> str:
-    """Errors name their system ("Xero: …"); beside the system's name that is said twice."""
-    text = text or ""
-    return text[len(title) + 2 :] if text.startswith(title + ": ") else text
+def _table(rows: Iterable[ItemRow], stages: list[str]) -> list[Line]:
+    body = [
+        ([r.kind, r.code, r.name], [(_cell_text(c), _ROLES.get(c.mark)) for c in r.cells])
+        for r in rows
+    ]
+    header = ["KIND", "CODE", "NAME", *(s.upper() for s in stages)]
+    plain = [[*texts, *(t for t, _ in cells)] for texts, cells in body]
+    widths = [max(len(r[i]) for r in [header, *plain]) for i in range(len(header))]
+    widths[2] = min(widths[2], 40)
 
+    def fit(text: str, width: int) -> str:
+        return (text if len(text) <= width else text[: width - 1] + "…").ljust(width)
 
-def _system_line(system: SystemStatus, now: datetime, snapshot: bool = False) -> list[str]:
-    title = system.stage.label
-    if not system.configured:
-        return [f"  - {title:<12} not connected: {system.error or ''}".rstrip()]
-    if not system.reached:
-        reason = _without_prefix(system.error, title)
-        return _wrap(f"could not be reached: {reason}", " " * 17, f"  ✗ {title:<12} ")
-    source = "sandbox data" if system.provenance is Provenance.SANDBOX else system.provenance.value
-    # A snapshot's age is said once, in its banner; every system was read when it was collected.
-    parts = [source] if snapshot else [source, f"as of {age(system.fetched_at, now)}"]
-    if system.stage is Stage.APPROVALMAX and system.xero_connection:
-        parts.append(f"connection to Xero: {system.xero_connection}")
-    if system.stage is Stage.DEXT:
-        if system.integration:
-            parts.append(f"integration: {INTEGRATIONS[system.integration]}")
-        parts.append(f"last pull {when(system.last_pull)} ({age(system.last_pull, now)})")
-    mark = "!" if system.kind_errors else "✓"
-    lines = _wrap(" · ".join(parts), " " * 17, f"  {mark} {title:<12} ")
-    if system.last_sync:
-        syncs = ", ".join(
-            f"{name.replace('_', ' ')} {age(moment, now)}"
-            for name, moment in system.last_sync.items()
-        )
-        lines.extend(_wrap(f"last sync from Xero: {syncs}", " " * 17))
-    # Kinds that failed together (accounts and bank accounts share one list) are said once.
-    by_reason: dict[str, list[str]] = {}
-    for kind, reason in system.kind_errors.items():
-        by_reason.setdefault(_without_prefix(reason, title), []).append(kind.label + "s")
-    for reason, kinds in by_reason.items():
-        lines.extend(_wrap(f"{' and '.join(kinds)} unknown: {reason}", " " * 17))
+    lines: list[Line] = [
+        [
+            (
+                "  " + "  ".join(fit(h, w) for h, w in zip(header, widths, strict=True)).rstrip(),
+                "heading",
+            )
+        ]
+    ]
+    for texts, cells in body:
+        spans: Line = [
+            ("  " + "  ".join(fit(t, w) for t, w in zip(texts, widths[:3], strict=True)), None)
+        ]
+        for (text, role), width in zip(cells, widths[3:], strict=True):
+            spans += [("  ", None), (fit(text, width), role)]
+        last_text, last_role = spans[-1]
+        spans[-1] = (last_text.rstrip(), last_role)
+        lines.append(spans)
     return lines
 
 
-def _cell(trace: ItemTrace, stage: Stage) -> str:
-    mark = trace.stages[stage]
-    if mark is Mark.PRESENT and trace.renamed_at(stage):
-        return "~ old name"
-    return f"{SYMBOLS[mark]} {mark.value}"
+def text_lines(view: ReportView, width: int = WIDTH) -> list[Line]:
+    """The report as lines of (text, role) spans."""
+    out: list[Line] = [
+        [(view.verdict, "verdict")],
+        [(f"Diagnosed at {view.generated} (times: {view.zone})", None)],
+    ]
+    if view.snapshot_banner:
+        out.append([(view.snapshot_banner, "warning")])
+    if view.focus_line:
+        out.append([(view.focus_line, None)])
+    out += [[], [("Systems", "heading")]]
+    for s in view.systems:
+        mark = (f"  {s.symbol} ", _STATE_ROLES.get(s.state))
+        head = f"{s.name:<12} "
+        if s.state == "not connected":
+            text = f"not connected: {s.reason}" if s.reason else "not connected"
+            text = " · ".join([text, *s.brief])
+        elif s.state == "failed":
+            text = f"could not be reached: {s.reason}"
+        else:
+            text = " · ".join(s.brief)
+        wrapped = _wrap(text, width, " " * 17, " " * 17)
+        first_text = wrapped[0][0][0][17:] if wrapped else ""
+        out.append([mark, (head, "system"), (first_text, None)])
+        out += wrapped[1:]
+        if s.syncs and s.state not in ("failed", "not connected"):
+            out += _wrap(f"last sync from Xero: {s.syncs}", width, " " * 17)
+        for line in s.unknown:
+            out += _wrap(line, width, " " * 17)
 
+    if view.stopped:
+        out += [[], [("Where items stopped", "heading")]]
+        out += _table(view.stopped, view.stage_titles)
 
-def _table(traces: Iterable[ItemTrace]) -> list[str]:
-    rows = [[t.kind.label, t.code or "", t.label, *(_cell(t, s) for s in STAGES)] for t in traces]
-    header = ["KIND", "CODE", "NAME", *(s.label.upper() for s in STAGES)]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    widths[2] = min(widths[2], 40)
+    if view.renamed:
+        out += [[], [("Names that differ between stages", "heading")]]
+        for r in view.renamed:
+            out += _wrap(" ".join(filter(None, (r.kind, r.code, r.spelled))), width, "    ", "  - ")
 
-    def line(cells: list[str]) -> str:
-        padded = [
-            (c if len(c) <= widths[i] else c[: widths[i] - 1] + "…").ljust(widths[i])
-            for i, c in enumerate(cells)
-        ]
-        return "  " + "  ".join(padded).rstrip()
-
-    return [line(header), *(line(r) for r in rows)]
-
-
-def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
-    return textwrap.wrap(
-        text, WIDTH, initial_indent=first if first is not None else indent, subsequent_indent=indent
-    )
-
-
-def render_text(diagnosis: Diagnosis) -> str:
-    now = diagnosis.generated_at
-    out = [verdict(diagnosis), f"Diagnosed at {when(now)}"]
-    if (banner := snapshot_banner(diagnosis)) is not None:
-        out.append(banner)
-    if diagnosis.focus is not None:
-        out.append(f"Asked about “{diagnosis.focus}”: {len(diagnosis.items)} matching item(s)")
-    out += ["", "Systems"]
-    for system in diagnosis.systems:
-        out.extend(_system_line(system, now, snapshot=diagnosis.snapshot is not None))
-
-    keys = {f.key for f in diagnosis.findings if f.key}
-    stopped = [t for t in diagnosis.items if t.key in keys]
-    if stopped:
-        out += ["", "Where items stopped"]
-        out.extend(_table(stopped))
-
-    renamed = [t for t in diagnosis.items if t.renamed]
-    if renamed:
-        out += ["", "Names that differ between stages"]
-        for trace in renamed:
-            stages_by_name: dict[str, list[str]] = {}
-            for stage, detail in trace.detail.items():
-                if detail.name is not None:
-                    stages_by_name.setdefault(detail.name, []).append(stage.label)
-            spelled = "; ".join(
-                f"{' and '.join(titles)}: “{name}”" for name, titles in stages_by_name.items()
-            )
-            label = " ".join(filter(None, (trace.kind.label, trace.code, spelled)))
-            out.extend(_wrap(label, "    ", "  - "))
-
-    if diagnosis.plan:
-        out += ["", "What to do, in this order"]
-        labels = {t.key: t.label for t in diagnosis.items}
-        for step in diagnosis.plan:
-            items = ", ".join(labels.get(k, k) for k in step.items)
-            title = f"{step.order}. {step.title}" + (f" (for: {items})" if items else "")
-            out.extend(_wrap(title, "     ", "  "))
+    if view.plan or view.wait:
+        out += [[], [("What to do, in this order" if view.plan else "What to do", "heading")]]
+        if view.assumptions and view.plan:
+            out += _wrap(view.assumptions, width, "  ")
+        for step in view.plan:
+            items = ", ".join(step.items)
+            title = f"{step.order}. {step.heading}" + (f" (for: {items})" if items else "")
+            wrapped = _wrap(title, width, "     ", "  ")
+            out += [[(line[0][0], "step")] for line in wrapped]
             for instruction in step.instructions:
-                out.extend(_wrap(instruction, "       ", "     - "))
-            if step.expected_note:
-                out.extend(_wrap(f"Without action: {step.expected_note}", "     "))
+                out += _wrap(instruction, width, "       ", "     - ")
+            if step.note:
+                out += _wrap(f"Without action: {step.note}", width, "     ")
+        if view.wait:
+            lead = "Or simply wait" if view.plan else "Nothing to do but wait"
+            why = view.wait.note or (view.wait.instructions[0] if view.wait.instructions else "")
+            out += _wrap(f"{lead}: {why}", width, "    ", "  ")
 
-    org_findings = [f for f in diagnosis.findings if f.key is None]
-    if diagnosis.findings:
-        out += ["", "Findings"]
-        for finding in [*org_findings, *(f for f in diagnosis.findings if f.key)]:
-            out.extend(
-                _wrap(
-                    f"{finding.message} [{finding.rule}; read: {finding.article}]", "    ", "  - "
-                )
-            )
+    if view.findings:
+        out += [[], [("Findings", "heading")]]
+        for f in view.findings:
+            out += _wrap(f"{f.message} [{f.rule}; read: {f.article}]", width, "    ", "  - ")
 
-    if diagnosis.questions:
-        out += ["", "Questions that would settle what the tool cannot see"]
-        for question in diagnosis.questions:
-            choices = f" ({' / '.join(question.choices)})" if question.choices else ""
-            kind = {"yes_no": " (yes / no)", "datetime": " (a time)", "list": " (paste a list)"}
-            out.extend(
-                _wrap(f"{question.text}{choices or kind.get(question.type, '')}", "    ", "  - ")
-            )
-            out.extend(_wrap(question.where, "    "))
-            out.extend(_wrap(f"answer with: --answer {question.id}=…", "    "))
+    if view.questions:
+        out += [[], [("Questions that would settle what the tool cannot see", "heading")]]
+        for q in view.questions:
+            hint = f" ({q.hint})" if q.hint else ""
+            out += _wrap(f"{q.text}{hint}", width, "    ", "  - ")
+            out += _wrap(q.where, width, "    ")
+            out += _wrap(f"answer with: --answer {q.id}=…", width, "    ")
 
-    summary = diagnosis.summary
-    out.append("")
-    out.extend(
-        _wrap(
-            f"{summary.items} {'item' if summary.items == 1 else 'items'} checked: "
-            f"{summary.healthy} healthy in every stage, "
-            f"{summary.with_findings} with findings, {summary.not_expected_downstream} that Xero "
-            "itself keeps from Dext.",
-            "",
+    out.append([])
+    out += _wrap(view.summary, width, "")
+    if view.quiet:
+        out += _wrap(
+            f"{view.quiet} Ask about one item with --item to have it explained.", width, ""
         )
-    )
-    if summary.quiet:
-        causes = "; ".join(f"{q.title} ({q.count})" for q in summary.quiet)
-        out.extend(
-            _wrap(
-                f"Normal in a whole-organisation run, so not listed: {causes}. "
-                "Ask about one item with --item to have it explained.",
-                "",
-            )
-        )
-    return "\n".join(out) + "\n"
+    return out
+
+
+def render_lines(lines: list[Line]) -> str:
+    return "\n".join("".join(text for text, _ in line) for line in lines) + "\n"
+
+
+def render_text(view: ReportView, width: int = WIDTH) -> str:
+    return render_lines(text_lines(view, width))

@@ -1,39 +1,64 @@
-"""What every report shows, worked out once from a Diagnosis for the templates."""
+"""What every report shows, worked out once from a Diagnosis: the text, Markdown and HTML
+renderings all draw from one `ReportView`.
+
+Every string that reaches a view passes through one `shown()` function on the way in: it cuts
+out secrets and (unless kept) contact details, as exports must, and makes control and bidi
+characters visible. So a renderer never sees raw data, and the diagnosis itself is never copied
+or rebuilt for a report (on a big organisation that copy cost more than the report).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from troubleshooter.infra.redact import Redactor
+from troubleshooter.infra.safetext import visible
 from troubleshooter.model import (
     STAGES,
     Diagnosis,
+    Finding,
     ItemKind,
     ItemTrace,
     Mark,
-    Provenance,
+    Question,
     Stage,
     SystemStatus,
 )
-from troubleshooter.report.text import INTEGRATIONS, SYMBOLS, age, snapshot_banner, verdict, when
+from troubleshooter.wording import (
+    INTEGRATIONS,
+    KINDS,
+    PROVENANCE,
+    RENAMED_SYMBOL,
+    SYMBOLS,
+    age,
+    assumptions_line,
+    plural,
+    snapshot_banner,
+    sync_type_words,
+    system_sources,
+    verdict,
+    when,
+    zone_name,
+    zone_of,
+)
 
-PROVENANCE_LABELS = {
-    Provenance.API: "read from its API",
-    Provenance.ADAPTER: "read through the stage adapter",
-    Provenance.PASTED: "pasted by a person",
-    Provenance.ANSWER: "answered by a person",
-    Provenance.SNAPSHOT: "from a saved snapshot",
-    Provenance.SANDBOX: "sandbox data",
-}
-KIND_TITLES = {
-    ItemKind.ACCOUNT: "Accounts (Dext: Categories)",
-    ItemKind.TRACKING_CATEGORY: "Tracking categories (Dext: Projects)",
-    ItemKind.TRACKING_OPTION: "Tracking options (Dext: project values)",
-    ItemKind.SUPPLIER: "Contacts and suppliers",
-    ItemKind.TAX_RATE: "Tax rates",
-    ItemKind.BANK_ACCOUNT: "Bank accounts (Dext: payment methods)",
-}
-MAX_HEALTHY_ROWS = 500  # per kind; the rest are counted
+MAX_HEALTHY_ROWS = 500  # per kind, where healthy items are listed at all; the rest are counted
+MARKS_LEGEND = "✓ present · ✗ missing · ▪ archived · ◌ hidden · ? unknown · ~ under another name"
+ANSWER_HINTS = {"yes_no": "yes / no", "datetime": "a time", "list": "paste a list"}
+
+Shown = Callable[[str], str]
+
+
+def shower(*, secrets: Iterable[str] = (), contact_details: bool = False) -> Shown:
+    """The one function a report's strings pass through: redacted, then made visible."""
+    redactor = Redactor(secrets=secrets, contact_details=contact_details)
+
+    def shown(text: str) -> str:
+        return visible(redactor.text(text))
+
+    return shown
 
 
 @dataclass(frozen=True)
@@ -43,21 +68,18 @@ class SystemView:
     symbol: str
     source: str
     age: str
-    details: list[str]
+    details: list[str]  # one fact a line (Markdown, HTML)
+    brief: list[str]  # the same, compact, for one line of text: source, age, connection…
+    syncs: str | None  # "accounts 70 min ago, tracking categories 1 h 30 min ago"
+    unknown: list[str]  # "accounts and bank accounts unknown: …"
+    reason: str | None  # why it failed or is not connected
 
 
 @dataclass(frozen=True)
 class Cell:
-    mark: str
+    mark: str  # a Mark's value, or "renamed"
     symbol: str
     text: str
-
-    @property
-    def label(self) -> str:
-        """The cell as Markdown: the symbol and the (escaped) text."""
-        from troubleshooter.report import md
-
-        return f"{self.symbol} {md(self.text)}"
 
 
 @dataclass(frozen=True)
@@ -81,103 +103,351 @@ class KindSection:
     def total(self) -> int:
         return len(self.problems) + len(self.healthy) + self.healthy_hidden
 
+    @property
+    def without_findings(self) -> int:
+        return len(self.healthy) + self.healthy_hidden
+
+
+@dataclass(frozen=True)
+class StepView:
+    order: int
+    title: str
+    items: list[str]  # the items' names
+    instructions: list[str]
+    note: str | None
+    check: str | None = None  # what to look at first, for a step that waits on a check
+    reading: str | None = None  # "If it is not there"
+
+    @property
+    def heading(self) -> str:
+        """The step's title, behind its check where it waits on one."""
+        if self.check and self.reading:
+            return f"{self.check}. {self.reading}: {self.title[:1].lower()}{self.title[1:]}"
+        return self.title
+
+
+@dataclass(frozen=True)
+class FindingView:
+    severity: str
+    message: str
+    rule: str
+    article: str
+    article_title: str | None
+    article_link: str | None
+    organisation_wide: bool
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    id: str
+    title: str
+    excerpt: str
+    link: str | None
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    id: str
+    text: str
+    where: str
+    choices: list[str]
+    hint: str  # what kind of answer: "yes / no", the choices, "a time", "paste a list"
+
+
+@dataclass(frozen=True)
+class RenamedView:
+    kind: str
+    code: str
+    spelled: str  # "Xero and ApprovalMax: “A”; Dext: “B”"
+
 
 @dataclass(frozen=True)
 class ReportView:
-    diagnosis: Diagnosis
+    organisation: str
     verdict: str
-    generated: str
+    generated: str  # with the zone's abbreviation
+    zone: str  # the zone every other time is in, named once: "Pacific/Auckland"
+    focus: str | None
+    focus_line: str | None
     snapshot_banner: str | None
     systems: list[SystemView]
+    plan: list[StepView]
+    wait: StepView | None  # "or simply wait": not a step, a choice
+    assumptions: str | None  # what the plan rests on, once
+    findings: list[FindingView]  # organisation-wide first
+    articles: list[ArticleView]
+    questions: list[QuestionView]
     sections: list[KindSection]
+    stopped: list[ItemRow]  # the items with findings, for a compact table
+    renamed: list[RenamedView]
+    summary: str
+    quiet: str | None
     stage_titles: list[str]
-    item_names: dict[str, str]
-
-    def article(self, article_id: str) -> object | None:
-        return next((a for a in self.diagnosis.articles if a.id == article_id), None)
+    marks_legend: str = MARKS_LEGEND
 
 
-def _system(system: SystemStatus, now: datetime, snapshot: bool) -> SystemView:
+def _system(
+    system: SystemStatus,
+    now_age: Callable[..., str],
+    snapshot: bool,
+    shown: Shown,
+    local: Callable[..., str],
+    open_questions: int = 0,
+) -> SystemView:
+    title = system.stage.label
     details: list[str] = []
+    read, from_person = system_sources(system, open_questions)
+    brief = [part for part in (read, from_person) if part]
+    # A snapshot's age is said once, in its banner; every system was read when it was collected.
+    system_age = now_age(system.fetched_at) if system.fetched_at and not snapshot else ""
+    if system_age:
+        brief.append(f"as of {system_age}")
     if system.stage is Stage.APPROVALMAX and system.xero_connection:
         details.append(f"Connection to Xero: {system.xero_connection}")
+        brief.append(f"connection to Xero: {system.xero_connection}")
     for name, moment in system.last_sync.items():
-        details.append(
-            f"Last sync of {name.replace('_', ' ')}: {when(moment)} ({age(moment, now)})"
-        )
+        details.append(f"Last sync of {sync_type_words(name)}: {local(moment)} ({now_age(moment)})")
+    syncs = ", ".join(
+        f"{sync_type_words(name)} {now_age(moment)}" for name, moment in system.last_sync.items()
+    )
     if system.stage is Stage.DEXT:
         if system.integration:
             details.append(f"Integration: {INTEGRATIONS[system.integration]}")
+            brief.append(f"integration: {INTEGRATIONS[system.integration]}")
         if system.last_pull:
-            details.append(f"Last pull: {when(system.last_pull)} ({age(system.last_pull, now)})")
-    for kind, reason in system.kind_errors.items():
-        details.append(f"{kind.label.capitalize()}s unknown: {reason}")
-    if system.answered:
-        details.append(f"Answered by a person: {', '.join(system.answered)}")
+            details.append(f"Last pull: {local(system.last_pull)} ({now_age(system.last_pull)})")
+            brief.append(f"last pull {local(system.last_pull)} ({now_age(system.last_pull)})")
+    unknown = [
+        f"{' and '.join(kinds)} unknown: {reason}"
+        for reason, kinds in _kinds_by_reason(system).items()
+    ]
+    details += [line[:1].upper() + line[1:] for line in unknown]
+    if from_person:
+        details.append(from_person[:1].upper() + from_person[1:])
+    reason = None
     if not system.configured:
         state, symbol = "not connected", "–"
-        details.insert(0, system.error or "not connected")
+        reason = without_prefix(system.error, title) or "no access is set up"
+        details.insert(0, reason)
     elif not system.reached:
         state, symbol = "failed", "✗"
-        details.insert(0, f"Could not be reached: {system.error}")
-    elif system.kind_errors:
+        reason = without_prefix(system.error, title)
+        details.insert(0, f"Could not be reached: {reason}")
+    elif system.kind_errors or (system.unknown_kinds and system.stage is not Stage.XERO):
         state, symbol = "partial", "!"
     else:
         state, symbol = "ok", "✓"
     return SystemView(
-        name=system.stage.label,
+        name=title,
         state=state,
         symbol=symbol,
-        source=PROVENANCE_LABELS[system.provenance],
-        age=age(system.fetched_at, now) if system.fetched_at and not snapshot else "",
-        details=details,
+        source=(PROVENANCE[system.provenance].long if system.configured else from_person or "–"),
+        age=system_age,
+        details=[shown(d) for d in details],
+        brief=[shown(b) for b in brief],
+        syncs=syncs or None,
+        unknown=[shown(u) for u in unknown],
+        reason=shown(reason) if reason is not None else None,
     )
 
 
-def _row(trace: ItemTrace, problem: bool, notes: dict[str, str]) -> ItemRow:
-    cells = []
-    for stage in STAGES:
-        mark = trace.stages[stage]
-        detail = trace.detail.get(stage)
-        if mark is Mark.PRESENT and trace.renamed_at(stage) and detail and detail.name:
-            cells.append(Cell("renamed", "~", f"as “{detail.name}”"))
-        else:
-            cells.append(Cell(mark.value, SYMBOLS[mark], mark.value))
-    name = trace.label
+def without_prefix(text: str | None, title: str) -> str:
+    """Errors name their system ("Xero: …", "not connected: …"); beside the system's name and
+    state that is said twice."""
+    text = text or ""
+    for prefix in (title + ": ", "not connected: "):
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+    return text
+
+
+def _kinds_by_reason(system: SystemStatus) -> dict[str, list[str]]:
+    """Kinds that failed together (accounts and bank accounts share one list) are said once."""
+    by_reason: dict[str, list[str]] = {}
+    for kind, reason in system.kind_errors.items():
+        key = without_prefix(reason, system.stage.label)
+        by_reason.setdefault(key, []).append(KINDS[kind].many)
+    return by_reason
+
+
+def cell(trace: ItemTrace, stage: Stage) -> Cell:
+    mark = trace.stages[stage]
+    detail = trace.detail.get(stage)
+    if mark is Mark.PRESENT and trace.renamed_at(stage) and detail and detail.name:
+        return Cell("renamed", RENAMED_SYMBOL, f"as “{detail.name}”")
+    return Cell(mark.value, SYMBOLS[mark], mark.value)
+
+
+def _row(trace: ItemTrace, problem: bool, note: str, shown: Shown) -> ItemRow:
+    cells = [cell(trace, stage) for stage in STAGES]
     return ItemRow(
-        kind=trace.kind.label,
-        code=trace.code or "",
-        name=name,
-        cells=cells,
+        kind=KINDS[trace.kind].one,
+        code=shown(trace.code or ""),
+        name=shown(trace.label),
+        cells=[Cell(c.mark, c.symbol, shown(c.text)) for c in cells],
         problem=problem,
-        note=notes.get(trace.key, ""),
+        note=shown(note),
     )
 
 
-def build_view(diagnosis: Diagnosis) -> ReportView:
+def _renamed(trace: ItemTrace, shown: Shown) -> RenamedView:
+    stages_by_name: dict[str, list[str]] = {}
+    for stage, detail in trace.detail.items():
+        if detail.name is not None:
+            stages_by_name.setdefault(detail.name, []).append(stage.label)
+    spelled = "; ".join(
+        f"{' and '.join(titles)}: “{shown(name)}”" for name, titles in stages_by_name.items()
+    )
+    return RenamedView(KINDS[trace.kind].one, shown(trace.code or ""), spelled)
+
+
+def _question_hint(question: Question) -> str:
+    if question.options:
+        return " / ".join(o.says for o in question.options)
+    if question.choices:
+        return " / ".join(question.choices)
+    return ANSWER_HINTS.get(question.type, "")
+
+
+def _findings(diagnosis: Diagnosis, shown: Shown) -> list[FindingView]:
+    articles = {a.id: a for a in diagnosis.articles}
+    ordered: list[Finding] = [f for f in diagnosis.findings if f.key is None]
+    ordered += [f for f in diagnosis.findings if f.key is not None]
+    views = []
+    for finding in ordered:
+        article = articles.get(finding.article)
+        views.append(
+            FindingView(
+                severity=finding.severity.value,
+                message=shown(finding.message),
+                rule=finding.rule,
+                article=finding.article,
+                article_title=shown(article.title) if article else None,
+                article_link=article.link if article else None,
+                organisation_wide=finding.key is None,
+            )
+        )
+    return views
+
+
+def build_view(
+    diagnosis: Diagnosis,
+    *,
+    shown: Shown | None = None,
+    all_items: bool = False,
+    healthy_rows: int = MAX_HEALTHY_ROWS,
+) -> ReportView:
+    """The report's content. Healthy items are listed up to `healthy_rows` per kind (0: only
+    counted), every one with `all_items`."""
+    shown = shown or shower()
     now = diagnosis.generated_at
+    asked: dict[Stage, int] = {}
+    for question in diagnosis.questions:
+        if question.stage is not None:
+            asked[question.stage] = asked.get(question.stage, 0) + 1
+    snapshot = diagnosis.snapshot is not None
+    zone_ = zone_of(diagnosis.organisation)
+
+    def local(moment: datetime | None) -> str:
+        return when(moment, zone_, named=False)  # the view names its zone once
+
+    def now_age(moment: object) -> str:
+        return age(moment, now)  # type: ignore[arg-type]
+
     with_findings = {f.key for f in diagnosis.findings if f.key}
     notes: dict[str, str] = {}
     for finding in diagnosis.findings:
         if finding.key and finding.key not in notes:
             notes[finding.key] = finding.message
     sections: dict[ItemKind, KindSection] = {}
+    stopped: list[ItemRow] = []
+    renamed: list[RenamedView] = []
     for trace in diagnosis.items:
-        section = sections.setdefault(trace.kind, KindSection(KIND_TITLES[trace.kind]))
-        problem = trace.key in with_findings
-        if problem:
-            section.problems.append(_row(trace, True, notes))
-        elif len(section.healthy) < MAX_HEALTHY_ROWS:
-            section.healthy.append(_row(trace, False, notes))
+        section = sections.setdefault(trace.kind, KindSection(KINDS[trace.kind].title))
+        if trace.key in with_findings:
+            row = _row(trace, True, notes.get(trace.key, ""), shown)
+            section.problems.append(row)
+            stopped.append(row)
+        elif all_items or len(section.healthy) < healthy_rows:
+            section.healthy.append(_row(trace, False, "", shown))
         else:
             section.healthy_hidden += 1
-    return ReportView(
-        diagnosis=diagnosis,
-        verdict=verdict(diagnosis),
-        generated=when(now),
-        snapshot_banner=snapshot_banner(diagnosis),
-        systems=[_system(s, now, diagnosis.snapshot is not None) for s in diagnosis.systems],
-        sections=[sections[k] for k in ItemKind if k in sections],
-        stage_titles=[s.label for s in STAGES],
-        item_names={t.key: t.label for t in diagnosis.items},
+        if trace.renamed:
+            renamed.append(_renamed(trace, shown))
+    names = {t.key: t.label for t in diagnosis.items if t.key in _plan_keys(diagnosis)}
+    plan = []
+    wait = None
+    for step in diagnosis.plan:
+        view = StepView(
+            order=step.order,
+            title=shown(step.title),
+            items=[shown(names.get(k, k)) for k in step.items],
+            instructions=[shown(line) for line in step.instructions],
+            note=shown(step.expected_note) if step.expected_note else None,
+            check=shown(step.gate.check) if step.gate else None,
+            reading=shown(step.gate.reading) if step.gate else None,
+        )
+        if step.wait:
+            wait = view
+        else:
+            plan.append(view)
+    plan = [
+        StepView(n, v.title, v.items, v.instructions, v.note, v.check, v.reading)
+        for n, v in enumerate(plan, start=1)
+    ]
+    summary = diagnosis.summary
+    summary_line = (
+        f"{plural(summary.items, 'item')} checked: {summary.healthy} healthy in every stage, "
+        f"{summary.with_findings} with findings, {summary.not_expected_downstream} that Xero "
+        "itself keeps from Dext."
     )
+    quiet = None
+    if summary.quiet:
+        causes = "; ".join(f"{shown(q.title)} ({q.count})" for q in summary.quiet)
+        quiet = f"Normal in a whole-organisation run, so not listed: {causes}."
+    focus_line = None
+    if diagnosis.focus is not None:
+        focus_line = (
+            f"Asked about “{shown(diagnosis.focus)}”: "
+            f"{plural(len(diagnosis.items), 'matching item')}"
+        )
+    return ReportView(
+        organisation=shown(diagnosis.organisation.name),
+        verdict=shown(verdict(diagnosis)),
+        generated=when(now, zone_),
+        zone=zone_name(zone_),
+        focus=shown(diagnosis.focus) if diagnosis.focus is not None else None,
+        focus_line=focus_line,
+        snapshot_banner=snapshot_banner(diagnosis, zone_),
+        systems=[
+            _system(s, now_age, snapshot, shown, local, asked.get(s.stage, 0))
+            for s in diagnosis.systems
+        ],
+        plan=plan,
+        wait=wait,
+        assumptions=shown(line) if (line := assumptions_line(diagnosis)) else None,
+        findings=_findings(diagnosis, shown),
+        articles=[
+            ArticleView(a.id, shown(a.title), shown(a.excerpt), a.link) for a in diagnosis.articles
+        ],
+        questions=[
+            QuestionView(
+                q.id,
+                shown(q.text),
+                shown(q.where),
+                [shown(c) for c in q.choices],
+                shown(_question_hint(q)),
+            )
+            for q in diagnosis.questions
+        ],
+        sections=[sections[k] for k in ItemKind if k in sections],
+        stopped=stopped,
+        renamed=renamed,
+        summary=summary_line,
+        quiet=quiet,
+        stage_titles=[s.label for s in STAGES],
+    )
+
+
+def _plan_keys(diagnosis: Diagnosis) -> set[str]:
+    return {key for step in diagnosis.plan for key in step.items}

@@ -6,17 +6,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from troubleshooter import __version__
+from troubleshooter.diagnosis.answers import Answers
 from troubleshooter.diagnosis.diagnose import Library, diagnose_snapshots, system_clock
 from troubleshooter.errors import ConfigError
 from troubleshooter.infra.clock import host_now
-from troubleshooter.infra.jsonfile import read_json, validate
+from troubleshooter.infra.jsonfile import naive_time, read_json, validate
 from troubleshooter.infra.redact import redact
 from troubleshooter.model import (
     STAGES,
@@ -36,8 +36,8 @@ class Bundle(BaseModel):
 
     bundle_version: int = BUNDLE_VERSION
     tool_version: str = __version__
-    collected_at: datetime = Field(description="The systems' own clock when collected.")
-    collected_on_host: datetime | None = Field(
+    collected_at: AwareDatetime = Field(description="The systems' own clock when collected.")
+    collected_on_host: AwareDatetime | None = Field(
         default=None, description="This machine's clock when collected: the bundle's age."
     )
     organisation: OrganisationRef
@@ -77,17 +77,31 @@ def bundle_json(
 
 
 def load_bundle(path: Path) -> Bundle:
+    """A bundle written by `collect`, checked whole: its version, its shape, one snapshot per
+    system, and every time with its zone. Every problem is a ConfigError naming the file."""
     data: Any = read_json(path)
     if not isinstance(data, dict) or "bundle_version" not in data:
         raise ConfigError(f"{path}: not a troubleshooter bundle (made by `troubleshooter collect`)")
-    if data["bundle_version"] != BUNDLE_VERSION:
+    version = data["bundle_version"]
+    if not isinstance(version, int) or isinstance(version, bool):
         raise ConfigError(
-            f"{path}: bundle version {data['bundle_version']}; this troubleshooter reads "
-            f"version {BUNDLE_VERSION}"
+            f"{path}: bundle_version is {json.dumps(version)[:40]}, not a number; "
+            f"this troubleshooter reads bundles of version {BUNDLE_VERSION}"
+        )
+    if version != BUNDLE_VERSION:
+        raise ConfigError(
+            f"{path}: bundle version {version}; this troubleshooter reads version {BUNDLE_VERSION}"
         )
     bundle = validate(Bundle, data, path)
-    if {s.stage for s in bundle.snapshots} != set(STAGES):
+    stages = [s.stage for s in bundle.snapshots]
+    twice = sorted({str(stage) for stage in stages if stages.count(stage) > 1})
+    if twice:
+        raise ConfigError(f"{path}: snapshots: {', '.join(twice)} appears more than once")
+    if set(stages) != set(STAGES):
         raise ConfigError(f"{path}: a bundle holds one snapshot for each of the three systems")
+    naive = naive_time(bundle)
+    if naive is not None:
+        raise ConfigError(f"{path}: {naive}: the time has no time zone")
     return bundle
 
 
@@ -111,7 +125,7 @@ def diagnose_bundle(
         snapshots,
         library,
         now=bundle.collected_at,
-        answers={**bundle.answers, **(answers or {})},
+        answers=Answers(bundle.answers, answers or {}),
         focus=focus,
     )
     diagnosis.snapshot = SnapshotInfo(

@@ -1,29 +1,22 @@
-"""A practice's run: every connected organisation diagnosed in one go, several at a time (Xero's
-limits are per organisation), summed up one line each."""
+"""A practice's run: every organisation (each a Source) diagnosed in one go, several at a time
+(Xero's limits are per organisation), summed up one line each."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field
 
-from troubleshooter.diagnosis.diagnose import Library, diagnose, exit_code_for
+from troubleshooter.diagnosis.diagnose import Library, exit_code_for
 from troubleshooter.errors import TroubleshooterError
 from troubleshooter.model import SCHEMA_VERSION, Diagnosis
-from troubleshooter.report.text import verdict
-from troubleshooter.sources.fetch import Connections
+from troubleshooter.runs.source import Source, read
 from troubleshooter.sources.ratelimit import app_limiter
+from troubleshooter.wording import verdict
 
 ORGANISATIONS_AT_ONCE = 16
-
-
-@dataclass(frozen=True)
-class OrganisationRun:
-    label: str
-    connect: Callable[[], Connections]
 
 
 class OrganisationSummary(BaseModel):
@@ -64,7 +57,7 @@ def summarise(label: str, diagnosis: Diagnosis) -> OrganisationSummary:
 
 
 async def diagnose_practice(
-    runs: list[OrganisationRun],
+    sources: list[Source],
     library: Library,
     *,
     at_once: int = ORGANISATIONS_AT_ONCE,
@@ -75,15 +68,15 @@ async def diagnose_practice(
     slots = asyncio.Semaphore(at_once)
     shared = app_limiter()  # Xero counts every organisation's requests against one app minute
 
-    async def one(run: OrganisationRun) -> OrganisationSummary:
+    async def one(source: Source) -> OrganisationSummary:
         async with slots:
             try:
-                connections = replace(run.connect(), xero_app_limiter=shared)
-                summary = summarise(run.label, await diagnose(connections, library))
+                reading = await read(source, app_limiter=shared)
+                summary = summarise(source.label, reading.diagnose(library))
             except TroubleshooterError as exc:
                 summary = OrganisationSummary(
-                    name=run.label,
-                    verdict=f"{run.label}: could not be diagnosed",
+                    name=source.label,
+                    verdict=f"{source.label}: could not be diagnosed",
                     exit_code=int(exc.exit_code),
                     error=str(exc),
                 )
@@ -91,5 +84,5 @@ async def diagnose_practice(
             done(summary)
         return summary
 
-    summaries = await asyncio.gather(*(one(run) for run in runs))
+    summaries = await asyncio.gather(*(one(source) for source in sources))
     return PracticeSummary(generated_at=datetime.now(UTC), organisations=list(summaries))

@@ -25,11 +25,13 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from troubleshooter.diagnosis.diagnose import Library, diagnose
+from troubleshooter.diagnosis.diagnose import Library
 from troubleshooter.errors import RuleLoadError, TroubleshooterError
 from troubleshooter.infra import aio
+from troubleshooter.infra.files import read_text
 from troubleshooter.infra.yamlfile import load_yaml, validation_problem, yaml_error_text
 from troubleshooter.model import Diagnosis
+from troubleshooter.runs.source import diagnose
 from troubleshooter.sandbox.app import Sandbox
 from troubleshooter.sandbox.connect import sandbox_connections
 from troubleshooter.sandbox.scenario import parse_scenario
@@ -72,15 +74,28 @@ def load_cases(directories: list[Path]) -> list[tuple[CaseFile, Path]]:
     for directory in directories:
         for path in sorted((directory / "tests").glob("*.yaml")):
             try:
-                data = load_yaml(path.read_text(encoding="utf-8"))
+                data = load_yaml(read_text(path))
             except yaml.YAMLError as exc:
                 raise RuleLoadError(f"{path}: {yaml_error_text(exc)}") from None
+            except OSError as exc:
+                raise RuleLoadError(f"{path}: cannot read it ({exc.strerror or exc})") from None
             try:
                 found.append((CaseFile.model_validate(data), path))
             except ValidationError as exc:
                 line, problem = validation_problem(exc, data, CaseFile.model_fields)
                 raise RuleLoadError(f"{path}:{line or 1}: {problem}") from None
     return found
+
+
+def lint(library: Library, directories: list[Path]) -> list[str]:
+    """What `rules lint` reports: the library's own problems (questions no rule raises, actions
+    and articles nothing uses), then case files about rules that do not exist."""
+    problems = library.lint()
+    known = {r.id for r in library.rules.rules}
+    for case_file, path in load_cases(directories):
+        if case_file.rule not in known:
+            problems.append(f"{path}: cases for unknown rule '{case_file.rule}'")
+    return problems
 
 
 def run_case(library: Library, case: Case) -> Diagnosis:

@@ -5,31 +5,16 @@ it knows nothing of the TUI."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 from troubleshooter.diagnosis.answers import read_answers
-from troubleshooter.diagnosis.diagnose import Library, diagnose_snapshots, system_clock
+from troubleshooter.diagnosis.diagnose import Library
 from troubleshooter.errors import ConfigError
-from troubleshooter.infra.gcpause import collector_paused
-from troubleshooter.model import Diagnosis, Stage, StageSnapshot
-from troubleshooter.runs.bundle import Bundle, diagnose_bundle, load_bundle
-from troubleshooter.sources.fetch import Connections, Progress, fetch_snapshots
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where one organisation's facts come from: live (or sandbox) connections, or a bundle."""
-
-    label: str
-    connect: Callable[[], Connections] | None = None
-    bundle: Path | None = None
-
-    def __post_init__(self) -> None:
-        if (self.connect is None) == (self.bundle is None):
-            raise ValueError("a source is either connections or a bundle")
+from troubleshooter.model import Diagnosis
+from troubleshooter.runs.source import Reading, Source, read
+from troubleshooter.sources.fetch import Progress
 
 
 @dataclass
@@ -38,10 +23,7 @@ class Session:
     library: Library
     answers: dict[str, str] = field(default_factory=dict)
     current: int = 0
-    snapshots: dict[Stage, StageSnapshot] | None = None
-    loaded_bundle: Bundle | None = None
-    secrets: list[str] = field(default_factory=list)
-    fetched_at: datetime | None = None
+    reading: Reading | None = None
     timings: dict[str, float] = field(default_factory=dict)  # seconds: "fetch", "diagnose"
 
     @property
@@ -50,32 +32,26 @@ class Session:
 
     @property
     def ready(self) -> bool:
-        return self.snapshots is not None or self.loaded_bundle is not None
+        return self.reading is not None
+
+    @property
+    def secrets(self) -> list[str]:
+        """The tokens the last read used: exports cut them out."""
+        return list(self.reading.secrets) if self.reading is not None else []
 
     def switch(self, index: int) -> None:
         if not 0 <= index < len(self.sources):
             raise ConfigError(f"there is no organisation number {index + 1}")
         if index != self.current:
             self.current = index
-            self.snapshots = None
-            self.loaded_bundle = None
+            self.reading = None
             self.answers = {}
 
     async def fetch(self, progress: Progress | None = None) -> None:
         """Reads the current source again (a bundle is read from its file)."""
-        source = self.source
-        if source.bundle is not None:
-            self.loaded_bundle = load_bundle(source.bundle)
-            self.snapshots = None
-            return
-        assert source.connect is not None
-        connections = source.connect()
-        self.secrets = connections.secrets()
         began = time.perf_counter()
-        with collector_paused():  # a big organisation is many small objects; see gcpause.py
-            self.snapshots = await fetch_snapshots(connections, progress)
+        self.reading = await read(self.source, progress)
         self.timings["fetch"] = time.perf_counter() - began
-        self.loaded_bundle = None
 
     def diagnose(self, focus: str | None = None) -> Diagnosis:
         began = time.perf_counter()
@@ -85,17 +61,12 @@ class Session:
             self.timings["diagnose"] = time.perf_counter() - began
 
     def _diagnose(self, focus: str | None) -> Diagnosis:
-        if self.loaded_bundle is not None:
-            return diagnose_bundle(
-                self.loaded_bundle,
-                self.library,
-                source=self.source.label,
-                answers=self.answers,
-                focus=focus,
-            )
-        if self.snapshots is None:
+        return self._reading().diagnose(self.library, answers=self.answers, focus=focus)
+
+    def _reading(self) -> Reading:
+        if self.reading is None:
             raise ConfigError("nothing fetched yet")
-        return diagnose_snapshots(self.snapshots, self.library, answers=self.answers, focus=focus)
+        return self.reading
 
     def take_answers(self, answers: Mapping[str, str]) -> None:
         """Checks answers against their questions and keeps them; a bad one changes nothing.
@@ -117,8 +88,4 @@ class Session:
     def _clock(self) -> datetime:
         """The systems' clock, as the diagnosis uses it (relative answers like -2h count
         from it)."""
-        if self.loaded_bundle is not None:
-            return self.loaded_bundle.collected_at
-        if self.snapshots is None:
-            raise ConfigError("nothing fetched yet")
-        return system_clock(self.snapshots)
+        return self._reading().clock()

@@ -7,6 +7,9 @@ browser.
 - `/identity/{xero|approvalmax}/connect/token`: exchanges a code (Xero: the PKCE verifier must
   match the challenge; ApprovalMax: the client secret must match) or a refresh token, which is
   rotated: each refresh token works once.
+- `/identity/{xero|approvalmax}/connect/revocation`: revokes a refresh token and the access
+  tokens issued with it (RFC 7009: form-encoded `token` and `client_id`; an unknown token is
+  answered 200 too, a token of another client `invalid_client`).
 """
 
 from __future__ import annotations
@@ -43,11 +46,14 @@ class Identity:
     codes: dict[str, _Grant] = field(default_factory=dict)
     access: dict[str, float] = field(default_factory=dict)  # token → expiry (time.time)
     refresh: dict[str, _Grant] = field(default_factory=dict)
+    issued_with: dict[str, str] = field(default_factory=dict)  # refresh token → access token
+    revoked: list[str] = field(default_factory=list)  # refresh tokens revoked, in order
 
     def routes(self) -> list[Route]:
         return [
             Route("/identity/{system}/connect/authorize", self.authorize),
             Route("/identity/{system}/connect/token", self.token, methods=["POST"]),
+            Route("/identity/{system}/connect/revocation", self.revocation, methods=["POST"]),
         ]
 
     def valid(self, token: str) -> bool:
@@ -87,11 +93,27 @@ class Identity:
         query = urlencode({"code": code, "state": params["state"], "scope": params["scope"]})
         return RedirectResponse(f"{params['redirect_uri']}?{query}", status_code=302)
 
+    async def revocation(self, request: Request) -> Response:
+        system = request.path_params["system"]
+        form = await _form(request)
+        token, client_id = form.get("token"), form.get("client_id")
+        if not token or not client_id:
+            return _invalid("invalid_request")
+        grant = self.refresh.get(token)
+        if grant is None or grant.system != system:
+            return Response(status_code=200)  # RFC 7009 2.2: an unknown token is no error
+        if grant.client_id != client_id:
+            return _invalid("invalid_client")
+        if system == "approvalmax" and form.get("client_secret") != self.client_secret:
+            return _invalid("invalid_client")
+        del self.refresh[token]
+        self.access.pop(self.issued_with.pop(token, ""), None)
+        self.revoked.append(token)
+        return Response(status_code=200)
+
     async def token(self, request: Request) -> Response:
         system = request.path_params["system"]
-        # application/x-www-form-urlencoded, read without python-multipart
-        raw = parse_qs((await request.body()).decode("utf-8", "replace"))
-        form = {key: values[0] for key, values in raw.items()}
+        form = await _form(request)
         grant_type = form.get("grant_type")
         if grant_type == "authorization_code":
             grant = self.codes.pop(str(form.get("code", "")), None)
@@ -111,7 +133,9 @@ class Identity:
                 return _invalid("invalid_client")
             return self._issue(grant)
         if grant_type == "refresh_token":
-            grant = self.refresh.pop(str(form.get("refresh_token", "")), None)
+            old = str(form.get("refresh_token", ""))
+            grant = self.refresh.pop(old, None)
+            self.issued_with.pop(old, None)
             if grant is None or grant.system != system or form.get("client_id") != grant.client_id:
                 return _invalid("invalid_grant")
             if system == "approvalmax" and form.get("client_secret") != self.client_secret:
@@ -124,6 +148,7 @@ class Identity:
         refresh = secrets.token_urlsafe(32)
         self.access[access] = time.time() + ACCESS_LIFETIME
         self.refresh[refresh] = grant
+        self.issued_with[refresh] = access
         return JSONResponse(
             {
                 "access_token": access,
@@ -133,6 +158,12 @@ class Identity:
                 "scope": grant.scope,
             }
         )
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """An application/x-www-form-urlencoded body, read without python-multipart."""
+    raw = parse_qs((await request.body()).decode("utf-8", "replace"))
+    return {key: values[0] for key, values in raw.items()}
 
 
 def _invalid(error: str) -> JSONResponse:

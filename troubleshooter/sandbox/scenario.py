@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -24,6 +25,7 @@ from pydantic import (
 
 from troubleshooter.errors import ScenarioError
 from troubleshooter.infra.durations import DurationError, parse_offset
+from troubleshooter.infra.files import read_text
 from troubleshooter.infra.yamlfile import line_of, load_yaml, yaml_error_text
 from troubleshooter.model import SYNC_TYPES, DextIntegration, ItemKind, XeroConnection
 
@@ -70,12 +72,34 @@ def _text(value: Any) -> Any:
 
 Code = Annotated[str, BeforeValidator(_text)]
 
+# The years a scenario's times may fall in. Offsets are at most a century (infra/durations.py),
+# so no date arithmetic on a scenario's times comes near datetime's limits (years 1 and 9999).
+YEARS = (1970, 2999)
+
+
+def _no_number(value: Any) -> Any:
+    """pydantic would read `clock: 5` as five seconds after 1970; a time is written as one."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a time; write e.g. 2026-11-25T10:00:00Z")
+    return value
+
+
+def _in_years(value: datetime) -> datetime:
+    if not YEARS[0] <= value.year <= YEARS[1]:
+        raise ValueError(
+            f"the time {value.isoformat()} is outside the years {YEARS[0]} to {YEARS[1]}"
+        )
+    return value
+
+
+Moment = Annotated[AwareDatetime, BeforeValidator(_no_number), AfterValidator(_in_years)]
+
 # Long before any clock a scenario would use: an item with no `created` has always existed.
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
 class Before(_Strict):
@@ -90,10 +114,10 @@ class Before(_Strict):
 
 class _Timed(_Strict):
     id: str | None = Field(default=None, description="Xero's id; derived from the name if omitted.")
-    created: AwareDatetime | None = Field(
+    created: Moment | None = Field(
         default=None, description="When it was created in Xero; omitted means long ago."
     )
-    updated: AwareDatetime | None = Field(
+    updated: Moment | None = Field(
         default=None, description="When it last changed in Xero (Xero's UpdatedDateUTC)."
     )
     before: Before | None = None
@@ -151,8 +175,8 @@ class TaxRate(_Timed):
 
 
 class RateLimits(_Strict):
-    per_minute: int = 60
-    per_day: int = 5000
+    per_minute: int = Field(default=60, ge=1)
+    per_day: int = Field(default=5000, ge=1)
     enforce: bool = Field(
         default=False, description="Answer 429 once a limit is spent (headers are always sent)."
     )
@@ -172,7 +196,7 @@ class ApprovalMax(_Strict):
     company_id: str | None = None
     name: str | None = Field(default=None, description="Defaults to the organisation's name.")
     xero_connection: XeroConnection = "connected"
-    last_sync: dict[str, AwareDatetime] | AwareDatetime | None = Field(
+    last_sync: dict[str, Moment] | Moment | None = Field(
         default=None,
         description=f"One time for every data type, or one per type ({', '.join(SYNC_TYPES)}).",
     )
@@ -216,7 +240,7 @@ class ItemRef(_Strict):
 
 
 class Dext(_Strict):
-    last_pull: AwareDatetime | None = Field(
+    last_pull: Moment | None = Field(
         default=None, description="Dext's last daily pull; defaults to the clock."
     )
     integration: DextIntegration = "approvalmax"
@@ -244,9 +268,11 @@ class Fault(_Strict):
         default="/", description="A path prefix within the system, e.g. /api.xro/2.0/Contacts."
     )
     status: int | None = Field(default=None, ge=100, le=599)
-    retry_after: float | None = Field(default=None, ge=0)
+    retry_after: float | None = Field(default=None, ge=0, le=86_400)
     rate_limit_problem: Literal["minute", "day", "concurrent", "appminute"] | None = None
-    delay: float = Field(default=0.0, ge=0, description="Seconds to wait before answering.")
+    delay: float = Field(
+        default=0.0, ge=0, le=3600, description="Seconds to wait before answering."
+    )
     body: str | None = Field(default=None, description="A raw body to send instead.")
     drop: bool = Field(default=False, description="Drop the connection without an answer.")
     times: int | None = Field(default=None, ge=1, description="How many requests; omitted: all.")
@@ -271,7 +297,7 @@ class Scenario(_Strict):
     """The three systems at one moment."""
 
     description: str | None = None
-    clock: AwareDatetime
+    clock: Moment
     organisation: Organisation
     xero: Xero = Field(default_factory=Xero)
     approvalmax: ApprovalMax = Field(default_factory=ApprovalMax)
@@ -307,23 +333,29 @@ def stable_id(*parts: str) -> str:
 _TIME_KEYS = {"created", "updated", "last_pull", "last_sync"}
 
 
-def _resolve_offsets(node: Any, clock: datetime, key: str | None = None) -> Any:
+def _resolve_offsets(
+    node: Any, clock: datetime, key: str | None = None, line: int | None = None
+) -> Any:
     """Turns `-3h`-style offsets under the time keys into absolute times."""
     if isinstance(node, dict):
         inherit = key == "last_sync"
+        lines = getattr(node, "key_lines", {})
         for k, v in node.items():
-            node[k] = _resolve_offsets(v, clock, "last_sync" if inherit else k)
+            node[k] = _resolve_offsets(
+                v, clock, "last_sync" if inherit else k, lines.get(str(k), line)
+            )
         return node
     if isinstance(node, list):
-        node[:] = [_resolve_offsets(v, clock, key) for v in node]
+        node[:] = [_resolve_offsets(v, clock, key, getattr(v, "line", line)) for v in node]
         return node
     if key in _TIME_KEYS and isinstance(node, str):
+        where = f"line {line}: " if line else ""
         try:
             delta = parse_offset(node)
         except DurationError as exc:
-            raise ScenarioError(f"{key}: {exc}") from None
+            raise ScenarioError(f"{where}{key}: {exc}") from None
         if delta is not None:
-            return clock + delta
+            return clock + delta  # the clock is within YEARS, the offset within a century
     return node
 
 
@@ -350,6 +382,10 @@ def parse_scenario(data: Any) -> Scenario:
             ) from None
     if isinstance(clock, datetime):
         clock = _aware(clock)
+        try:
+            _in_years(clock)
+        except ValueError as exc:
+            raise ScenarioError(f"line {line_of(data, ['clock'])}: clock: {exc}") from None
         data = _resolve_offsets(data, clock)
     try:
         return Scenario.model_validate(data)
@@ -357,19 +393,30 @@ def parse_scenario(data: Any) -> Scenario:
         raise ScenarioError(format_validation_error(exc, data)) from None
 
 
+_MISMATCH = {"dict_type", "datetime_type", "datetime_parsing", "datetime_from_date_parsing"}
+
+
 def format_validation_error(exc: ValidationError, data: Any = None) -> str:
-    lines = []
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        line = line_of(data, err["loc"]) if data is not None else None
+    errors = exc.errors()
+    # Where a value may take several shapes (`last_sync`: one time, or one per type), the
+    # shapes it plainly is not say nothing; what is wrong within the shape it has says it all.
+    telling = [e for e in errors if e["type"] not in _MISMATCH] or errors
+    lines: list[str] = []
+    for err in telling:
+        loc = [p for p in err["loc"] if not (isinstance(p, str) and "[" in p)]  # union members
+        where = ".".join(str(p) for p in loc) or "(top level)"
+        line = line_of(data, loc) if data is not None else None
         if line is not None:
             where = f"line {line}: {where}"
         message = err["msg"]
         if err["type"] == "extra_forbidden":
-            message = "unknown key (check the spelling against docs/scenarios.md)"
+            message = "unknown key (check the spelling: `troubleshooter help scenarios`)"
         elif err["type"] == "timezone_aware":
             message = "the time needs a time zone, e.g. 2026-11-25T10:00:00Z"
-        lines.append(f"{where}: {message}")
+        elif err["type"] == "value_error":
+            message = message.removeprefix("Value error, ")
+        if f"{where}: {message}" not in lines:
+            lines.append(f"{where}: {message}")
     return lines[0] if len(lines) == 1 else "\n  " + "\n  ".join(lines)
 
 
@@ -381,11 +428,11 @@ def load_scenario(path: Path | str) -> Scenario:
             f"{path}: is a folder (to diagnose every scenario in it, add --all-organisations)"
         )
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
     except FileNotFoundError:
         raise ScenarioError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: cannot read it ({exc.__class__.__name__}: {exc})") from None
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read it ({exc.strerror or exc})") from None
     return scenario_from_text(text, source=str(path))
 
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import httpx
 
-from troubleshooter.errors import ConfigError
+from troubleshooter.errors import ConfigError, SourceError
 from troubleshooter.model import OrganisationRef
-from troubleshooter.runs.practice import OrganisationRun
-from troubleshooter.signin.oauth import OAuthAuth, RedirectListener, SignIn
+from troubleshooter.signin.oauth import OAuthAuth, RedirectListener, SignIn, revoke
 from troubleshooter.signin.settings import Settings
 from troubleshooter.signin.tokens import TokenSet, TokenStore
 from troubleshooter.sources.approvalmax import ApprovalMaxClient, match_company
@@ -31,7 +29,7 @@ def _xero_client_id(settings: Settings) -> str:
     if not settings.xero.client_id:
         raise ConfigError(
             "Xero: no client id; set xero.client_id in the settings file or "
-            "TROUBLESHOOTER_XERO_CLIENT_ID (docs/connecting.md)"
+            "TROUBLESHOOTER_XERO_CLIENT_ID (see `troubleshooter help connecting`)"
         )
     return settings.xero.client_id
 
@@ -41,7 +39,7 @@ def _approvalmax_client(settings: Settings) -> tuple[str, str]:
     if not am.client_id or am.client_secret is None:
         raise ConfigError(
             "ApprovalMax: no client id or secret; set approvalmax.client_id and "
-            "TROUBLESHOOTER_APPROVALMAX_CLIENT_SECRET (docs/connecting.md)"
+            "TROUBLESHOOTER_APPROVALMAX_CLIENT_SECRET (see `troubleshooter help connecting`)"
         )
     return am.client_id, am.client_secret.get_secret_value()
 
@@ -250,8 +248,10 @@ def live_connections(
             )
     if xero is None and approvalmax is None and not adapters:
         raise ConfigError(
-            "nothing is connected yet: run `troubleshooter connect xero` (docs/connecting.md), "
-            "or try `troubleshooter diagnose --demo`"
+            "nothing is connected yet: to be guided through one item without connecting "
+            'anything, run `troubleshooter check "NAME"`; to connect Xero, run '
+            "`troubleshooter connect xero` (see `troubleshooter help connecting`); or try "
+            "`troubleshooter diagnose --demo`"
         )
     http = settings.http
     return Connections(
@@ -272,28 +272,94 @@ def live_connections(
     )
 
 
+@dataclass(frozen=True)
+class Disconnected:
+    """What `disconnect` did: whether there was a sign-in to forget, and whether the sign-in
+    service revoked it (None: there was nothing to revoke, or the service offers no way)."""
+
+    system: str
+    forgotten: bool
+    revoked: bool | None
+    message: str  # one paragraph for the person, no token in it
+
+
+async def disconnect(
+    system: str,
+    settings: Settings,
+    store: TokenStore,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Disconnected:
+    """Forgets a sign-in: revokes its refresh token with the sign-in service where the service
+    offers revocation (Xero does), then deletes the tokens from the store, whether or not the
+    service could be reached (the person asked for them to be gone). A store that is a link is
+    refused before anything is sent."""
+    if system not in (XERO, APPROVALMAX):
+        raise ConfigError(f"{system!r}: disconnect xero or approvalmax")
+    label = "Xero" if system == XERO else "ApprovalMax"
+    tokens = store.load(system)
+    if tokens is None:
+        store.delete(system)  # a broken entry goes too
+        return Disconnected(label, False, None, f"{label} was not signed in; nothing to forget.")
+    section = settings.xero if system == XERO else settings.approvalmax
+    secret = None
+    if system == APPROVALMAX and settings.approvalmax.client_secret is not None:
+        secret = settings.approvalmax.client_secret.get_secret_value()
+    revoked: bool | None = None
+    said = ""
+    if tokens.refresh_token is None:
+        said = " There was no refresh token to revoke."
+    elif not section.revocation_url:
+        said = (
+            f" {label} documents no way for the tool to revoke it; it ends when it expires unused."
+        )
+    elif not section.client_id:
+        revoked = False
+        said = f" It could not be revoked at {label}: no client id is set."
+    else:
+        try:
+            await revoke(
+                section.revocation_url,
+                tokens.refresh_token.get_secret_value(),
+                client_id=section.client_id,
+                client_secret=secret,
+                system=label,
+                transport=transport,
+            )
+            revoked = True
+            said = f" {label} revoked it: the tokens no longer work anywhere."
+        except SourceError as exc:
+            revoked = False
+            lasts = " (60 days unused at Xero)" if system == XERO else ""
+            said = (
+                f" It could not be revoked at {label} ({exc.reason}); the refresh token stays "
+                f"valid there until it expires unused{lasts}."
+            )
+    store.delete(system)
+    return Disconnected(label, True, revoked, f"Forgot the {label} sign-in.{said}")
+
+
 __all__ = [
+    "Disconnected",
     "OrganisationRef",
     "Status",
+    "disconnect",
     "live_connections",
+    "organisation_connections",
     "sign_in_approvalmax",
     "sign_in_xero",
     "status",
 ]
 
 
-def _same(connections: Connections) -> Connections:
-    return connections
-
-
-async def practice_runs(
+async def organisation_connections(
     settings: Settings,
     store: TokenStore,
     *,
     transport: httpx.AsyncBaseTransport | None = None,
-) -> list[OrganisationRun]:
-    """One run per organisation the Xero sign-in reaches. The stage adapters speak for one
-    organisation: they are used for the configured one only; the others ask their questions."""
+) -> list[tuple[str, Connections]]:
+    """The connections for each organisation the Xero sign-in reaches, with its name. The stage
+    adapters speak for one organisation: they are used for the configured one only; the others
+    ask their questions."""
     base = live_connections(settings, store, transport=transport)
     if base.xero is None:
         raise ConfigError("a practice run needs the Xero sign-in (troubleshooter connect xero)")
@@ -301,7 +367,7 @@ async def practice_runs(
         organisations = [
             c for c in await XeroClient(http).connections() if c.tenant_type == "ORGANISATION"
         ]
-    runs = []
+    found = []
     for org in organisations:
         own = org.tenant_id == base.xero_tenant_id
         connections = replace(
@@ -311,6 +377,5 @@ async def practice_runs(
             approvalmax_adapter=base.approvalmax_adapter if own else None,
             dext_adapter=base.dext_adapter if own else None,
         )
-        label = org.tenant_name or org.tenant_id
-        runs.append(OrganisationRun(label, functools.partial(_same, connections)))
-    return runs
+        found.append((org.tenant_name or org.tenant_id, connections))
+    return found

@@ -9,16 +9,17 @@ import base64
 import hashlib
 import secrets
 import string
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
 from troubleshooter.errors import ConfigError, SourceError
+from troubleshooter.infra.safetext import visible
 from troubleshooter.signin.tokens import TokenSet, TokenStore
 
 _VERIFIER_ALPHABET = string.ascii_letters + string.digits + "-._~"
+QUOTE_LIMIT = 200  # characters of a sign-in service's message shown
 PAGE = (
     "<!DOCTYPE html><html><head><meta charset='utf-8'><title>troubleshooter</title></head>"
     "<body style='font-family:system-ui;margin:3em'><h1>{title}</h1><p>{text}</p></body></html>"
@@ -66,16 +67,30 @@ def authorize_url(
     return f"{base}?{urlencode(params)}"
 
 
+def quoted(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """Text someone else wrote, as a quotation: in quotes, control and bidi characters made
+    visible, cut to `limit` characters. Never to be read as the tool's own words."""
+    shown = visible(" ".join(text.split()))
+    if len(shown) > limit:
+        shown = shown[: limit - 1] + "…"
+    return f'"{shown}"'
+
+
 def read_callback(url: str, expected_state: str) -> str:
-    """The authorization code from the URL the browser was sent back to; the state must match
-    (it ties the answer to this sign-in, against forged redirects)."""
+    """The authorization code from the URL the browser was sent back to. The state is checked
+    first: it ties the answer to this sign-in, so a request anyone on this computer can make
+    (`curl localhost:8749/callback?error=…`) is refused without a word of what it says. An
+    error that does carry the state is quoted as the sign-in service's words, escaped and cut
+    short, never shown as the tool's own."""
     query = parse_qs(urlsplit(url).query)
-    if "error" in query:
-        detail = query.get("error_description", query["error"])[0]
-        raise ConfigError(f"the sign-in was not completed: {detail}")
     state = query.get("state", [""])[0]
-    if not secrets.compare_digest(state, expected_state):
+    if not secrets.compare_digest(state.encode("utf-8"), expected_state.encode("utf-8")):
         raise ConfigError("the sign-in answer does not belong to this sign-in (state mismatch)")
+    if "error" in query:
+        error = query["error"][0]
+        description = query.get("error_description", [""])[0]
+        said = f" (the sign-in service's words: {quoted(description)})" if description else ""
+        raise ConfigError(f"the sign-in was not completed: {quoted(error, 60)[1:-1]}{said}")
     code = query.get("code", [""])[0]
     if not code:
         raise ConfigError("the sign-in answer carries no authorization code")
@@ -149,6 +164,14 @@ async def _respond(writer: asyncio.StreamWriter, status: int, title: str, text: 
     await writer.drain()
 
 
+class TokenRefused(SourceError):
+    """The sign-in service refused a token call; `error` is its OAuth error code (escaped)."""
+
+    def __init__(self, system: str, message: str, *, error: str, status: int) -> None:
+        super().__init__(system, message, status=status)
+        self.error = error
+
+
 async def token_request(
     token_url: str,
     form: dict[str, str],
@@ -171,14 +194,61 @@ async def token_request(
         body = response.json()
     except ValueError:
         body = {}
-    if response.status_code != 200 or "access_token" not in body:
-        error = body.get("error", f"HTTP {response.status_code}") if isinstance(body, dict) else "?"
-        raise SourceError(
+    if response.status_code != 200 or not isinstance(body, dict) or "access_token" not in body:
+        error = oauth_error(body, response.status_code)
+        raise TokenRefused(
             system,
             f"the sign-in service refused the request ({error})",
+            error=error,
             status=response.status_code,
         )
     return TokenSet.from_response(body)
+
+
+def oauth_error(body: object, status: int) -> str:
+    """The OAuth error code of a refusal (`invalid_grant`), as safe, short text."""
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, str) or not error:
+        return f"HTTP {status}"
+    return quoted(error, 60)[1:-1]
+
+
+async def revoke(
+    revocation_url: str,
+    token: str,
+    *,
+    client_id: str,
+    client_secret: str | None = None,
+    system: str,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> None:
+    """Revokes a refresh token with the sign-in service (RFC 7009: form-encoded `token`,
+    `token_type_hint`, `client_id`): an OAuth token call, like the exchange and the refresh.
+    Raises SourceError (TokenRefused for a refusal), never with the token in it."""
+    form = {"token": token, "token_type_hint": "refresh_token", "client_id": client_id}
+    if client_secret:
+        form["client_secret"] = client_secret
+    async with httpx.AsyncClient(transport=transport, timeout=30) as client:
+        try:
+            response = await client.post(
+                revocation_url, data=form, headers={"Accept": "application/json"}
+            )
+        except httpx.TransportError as exc:
+            raise SourceError(
+                system, f"the sign-in service could not be reached ({exc.__class__.__name__})"
+            ) from None
+    if response.status_code != 200:
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        error = oauth_error(body, response.status_code)
+        raise TokenRefused(
+            system,
+            f"the sign-in service refused to revoke the sign-in ({error})",
+            error=error,
+            status=response.status_code,
+        )
 
 
 class OAuthAuth:
@@ -234,9 +304,14 @@ class OAuthAuth:
                 form["scope"] = self._scope
             if self._client_secret:
                 form["client_secret"] = self._client_secret
-            fresh = await token_request(
-                self._token_url, form, system=self.system, transport=self._transport
-            )
+            try:
+                fresh = await token_request(
+                    self._token_url, form, system=self.system, transport=self._transport
+                )
+            except TokenRefused as exc:
+                raise TokenRefused(
+                    self.system, self._refused(exc.error), error=exc.error, status=exc.status or 0
+                ) from None
             fresh.tenant_id = self.tokens.tenant_id
             fresh.organisation = self.tokens.organisation
             if fresh.refresh_token is None:  # a server that does not rotate: keep the old one
@@ -244,6 +319,19 @@ class OAuthAuth:
             self.tokens = fresh
             self.store.save(self.name, fresh)
             return True
+
+    def _refused(self, error: str) -> str:
+        """What a refused refresh means, and what to do: sign in again."""
+        again = f"sign in again: run `troubleshooter connect {self.name}`"
+        if error == "invalid_grant":
+            return f"the sign-in has ended or was revoked (invalid_grant); {again}"
+        if error == "invalid_client" and self._client_secret is None and self.name != "xero":
+            return (
+                f"the sign-in could not be renewed without the app's client secret "
+                f"(invalid_client): set TROUBLESHOOTER_{self.name.upper()}_CLIENT_SECRET, or "
+                f"{again}"
+            )
+        return f"the sign-in service refused to renew the sign-in ({error}); {again}"
 
     def secrets(self) -> list[str]:
         values = [self.tokens.access_token.get_secret_value()]
@@ -299,6 +387,3 @@ class SignIn:
         if self.client_secret:
             form["client_secret"] = self.client_secret
         return await token_request(self.token_url, form, system=self.system, transport=transport)
-
-
-OpenBrowser = Callable[[str], object]

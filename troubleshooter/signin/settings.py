@@ -18,7 +18,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from troubleshooter.errors import ConfigError
-from troubleshooter.infra.yamlfile import load_yaml, validation_problem, yaml_error_text
+from troubleshooter.infra.files import read_text
+from troubleshooter.infra.yamlfile import line_of, load_yaml, validation_problem, yaml_error_text
 
 APP = "troubleshooter"
 XERO_SCOPES = "offline_access accounting.settings.read accounting.contacts.read"
@@ -26,7 +27,7 @@ APPROVALMAX_SCOPES = "https://www.approvalmax.com/scopes/public_api/read offline
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class XeroSettings(_Section):
@@ -37,6 +38,10 @@ class XeroSettings(_Section):
     tenant_id: str | None = Field(default=None, description="The organisation to diagnose.")
     authorize_url: str = "https://login.xero.com/identity/connect/authorize"
     token_url: str = "https://identity.xero.com/connect/token"
+    revocation_url: str | None = Field(
+        default="https://identity.xero.com/connect/revocation",
+        description="Where `disconnect xero` revokes the refresh token.",
+    )
     api_url: str = "https://api.xero.com"
     scopes: str = XERO_SCOPES
 
@@ -52,6 +57,10 @@ class ApprovalMaxSettings(_Section):
     company_id: str | None = None
     authorize_url: str = "https://identity.approvalmax.com/connect/authorize"
     token_url: str = "https://identity.approvalmax.com/connect/token"
+    revocation_url: str | None = Field(
+        default=None,
+        description="ApprovalMax documents no revocation endpoint; set one if it offers it.",
+    )
     api_url: str = "https://public-api.approvalmax.com"
     scopes: str = APPROVALMAX_SCOPES
 
@@ -128,23 +137,36 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
     data: Any = {}
     if path.exists():
         try:
-            data = load_yaml(path.read_text(encoding="utf-8")) or {}
+            data = load_yaml(read_text(path)) or {}
         except yaml.YAMLError as exc:
             raise ConfigError(f"{path}: {yaml_error_text(exc)}") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: cannot read it ({exc})") from None
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read it ({exc.strerror or exc})") from None
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: the settings file is a mapping (xero:, approvalmax:, …)")
+    from_environment: dict[tuple[str, ...], str] = {}
     for variable, keys in ENVIRONMENT.items():
         value = environ.get(variable)
         if value:
             node = data
-            for key in keys[:-1]:
+            for depth, key in enumerate(keys[:-1], start=1):
                 node = node.setdefault(key, {})
+                if not isinstance(node, dict):
+                    section = ".".join(keys[:depth])
+                    line = line_of(data, keys[:depth])
+                    raise ConfigError(
+                        f"{path}:{line or 1}: {section}: a section of settings (key: value "
+                        f"lines), not {node!r}; {variable} cannot go into it"
+                    )
             node[keys[-1]] = value
+            from_environment[keys] = variable
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
+        for error in exc.errors():  # a value from the environment: name the variable
+            culprit = from_environment.get(tuple(str(part) for part in error["loc"]))
+            if culprit is not None:
+                raise ConfigError(f"{culprit} (in the environment): {error['msg']}") from None
         line, problem = validation_problem(exc, data, Settings.model_fields)
         where = f"{path}:{line}" if line else str(path)
         raise ConfigError(f"{where}: {problem}") from None

@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -16,10 +18,13 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
 from troubleshooter.errors import ConfigError
-from troubleshooter.infra.jsonfile import write_private_json
+from troubleshooter.infra.files import PRIVATE_FILE, private_folder
+from troubleshooter.infra.jsonfile import read_json, write_private_json
 from troubleshooter.signin.settings import data_path
 
 SERVICE = "troubleshooter"
+MAX_STORE = 1024 * 1024  # a token store holds two sign-ins: a few kilobytes
+Warn = Callable[[str], None]
 
 
 class TokenSet(BaseModel):
@@ -72,23 +77,60 @@ class TokenStore(Protocol):
 
 
 class FileStore:
-    """A JSON file readable and writable by its owner only (0600), replaced atomically."""
+    """A JSON file readable and writable by its owner only (0600), replaced atomically, in a
+    folder only its owner can enter (0700).
+
+    A store that is a symbolic link is refused, read or written: a link planted there would
+    send the tokens elsewhere, or leave them in the link's target after `disconnect`. A store
+    that others can read is read, made private (0600), and `warn` is told once.
+    """
 
     kind = "file"
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, warn: Warn | None = None) -> None:
         self.path = path or data_path() / "tokens.json"
+        self.warnings: list[str] = []  # what `warn` was told (or would have been)
+        self._warn = warn
 
     def _read(self) -> dict[str, Any]:
+        if self.path.is_symlink():
+            raise ConfigError(
+                f"{self.path}: the token store is a symbolic link; refusing to read or write "
+                "tokens through it (remove the link, then sign in again)"
+            )
         if not self.path.exists():
             return {}
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ConfigError(
-                f"{self.path}: the token store cannot be read ({exc.__class__.__name__})"
-            ) from None
+        self._keep_private()
+        data = read_json(self.path, limit=MAX_STORE)  # a ConfigError names the file
         return data if isinstance(data, dict) else {}
+
+    def _keep_private(self) -> None:
+        """Makes a store others can read private again, and says so once."""
+        info = self.path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(f"{self.path}: the token store is not a file")
+        mode = stat.S_IMODE(info.st_mode)
+        if mode & 0o077 and os.name == "posix":
+            try:
+                self.path.chmod(PRIVATE_FILE)
+                done = "it is now readable by you only (0600)"
+            except OSError as exc:
+                done = f"it could not be made private ({exc.strerror})"
+            self._say(
+                f"{self.path} could be read by other users (mode {mode:04o}); {done}. If others "
+                "use this computer, sign in again to replace the tokens."
+            )
+        with contextlib.suppress(OSError):
+            folder = self.path.parent
+            if os.name == "posix" and stat.S_IMODE(folder.stat().st_mode) & 0o077:
+                private_folder(folder)
+
+    def _say(self, message: str) -> None:
+        if message in self.warnings:
+            return
+        self.warnings.append(message)
+        if self._warn is not None:
+            self._warn(message)
 
     def _write(self, data: dict[str, Any]) -> None:
         write_private_json(self.path, data)
@@ -140,12 +182,13 @@ class KeyringStore:
             self._keyring.delete_password(SERVICE, name)
 
 
-def default_store() -> TokenStore:
+def default_store(warn: Warn | None = None) -> TokenStore:
     """The keyring when a real backend answers; the file otherwise (servers, containers, CI).
-    `TROUBLESHOOTER_TOKEN_STORE=file` or `=keyring` chooses."""
+    `TROUBLESHOOTER_TOKEN_STORE=file` or `=keyring` chooses. `warn` hears what a person
+    should know about the file store (it was readable by others, and is fixed now)."""
     wanted = os.environ.get("TROUBLESHOOTER_TOKEN_STORE", "").strip().lower()
     if wanted == "file":
-        return FileStore()
+        return FileStore(warn=warn)
     try:
         import keyring
         from keyring.backends import fail
@@ -158,4 +201,4 @@ def default_store() -> TokenStore:
         return KeyringStore()
     if wanted == "keyring":
         raise ConfigError("TROUBLESHOOTER_TOKEN_STORE=keyring, but no keyring backend works here")
-    return FileStore()
+    return FileStore(warn=warn)

@@ -24,7 +24,6 @@ Xero client ignores it: the read itself succeeded).
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,7 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from troubleshooter.infra.clock import host_now
-from troubleshooter.infra.jsonfile import write_private_json
+from troubleshooter.infra.files import read_text
+from troubleshooter.infra.jsonfile import parse_json, write_private_json
 
 # How far this machine's clock may seem to have gone back before an entry is not trusted.
 CLOCK_SLACK = timedelta(minutes=5)
@@ -65,7 +65,7 @@ class FetchCache:
         Xero answers (its base URL)."""
         path = self._path(tenant, endpoint, source)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = parse_json(read_text(path))  # bounded in size and depth
             entry = CacheEntry(
                 server_time=_aware(data["server_time"]),
                 rows=list(data["rows"]),

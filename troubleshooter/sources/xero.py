@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from troubleshooter.errors import ConfigError, SourceError
 from troubleshooter.infra.gcpause import collector_paused
 from troubleshooter.infra.msdate import parse_iso, parse_ms_date
+from troubleshooter.infra.timezones import iana_name
 from troubleshooter.infra.yamlfile import first_problem
 from troubleshooter.model import (
     Item,
@@ -83,6 +84,7 @@ class XeroOrganisation(_Wire):
     organisation_id: str = Field(alias="OrganisationID")
     name: str = Field(alias="Name")
     short_code: str | None = Field(default=None, alias="ShortCode")
+    timezone: str | None = Field(default=None, alias="Timezone")  # e.g. NEWZEALANDSTANDARDTIME
 
 
 class _Updated(_Wire):
@@ -167,7 +169,6 @@ class XeroClient:
         self.progress = progress
         self.server_time: datetime | None = None
         self.incremental: dict[str, int] = {}  # endpoint → rows changed since the cache
-        self.cache_problem: str | None = None  # why the cache could not be saved, if it could not
 
     async def connections(self) -> list[XeroConnection]:
         body = await self.http.get_json("/connections")
@@ -224,7 +225,12 @@ class XeroClient:
         if not rows:
             raise SourceError("Xero", "Organisation answered with no organisation")
         org = rows[0]
-        return OrganisationRef(id=org.organisation_id, name=org.name, short_code=org.short_code)
+        return OrganisationRef(
+            id=org.organisation_id,
+            name=org.name,
+            short_code=org.short_code,
+            timezone=iana_name(org.timezone),
+        )
 
     async def _rows(
         self, resource: str, key: str, since: datetime | None
@@ -325,10 +331,10 @@ class XeroClient:
             merged.update((row.get(id_field), row) for row in rows)
             rows = list(merged.values())
         if self.cache is not None and started is not None:
-            try:
+            # A full disk, a read-only folder, a planted link: the next run reads whole, and
+            # this one has its answer.
+            with contextlib.suppress(OSError, ConfigError):
                 self.cache.save(tenant, resource, CacheEntry(started, rows), source=source)
-            except (OSError, ConfigError) as exc:  # a full disk, a read-only folder, a link
-                self.cache_problem = f"the cache could not be saved: {exc}"
         return rows
 
     async def accounts(self) -> list[Item]:

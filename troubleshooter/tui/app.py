@@ -16,9 +16,9 @@ from textual.worker import Worker, WorkerState
 
 from troubleshooter.errors import TroubleshooterError
 from troubleshooter.model import STAGES, Diagnosis, ItemKind, Stage
-from troubleshooter.report.text import snapshot_banner, verdict
 from troubleshooter.runs.session import Session
 from troubleshooter.tui.commands import TroubleshooterCommands
+from troubleshooter.tui.host import Host
 from troubleshooter.tui.messages import CheckFailed, DiagnosisReady, SystemProgress
 from troubleshooter.tui.screens import (
     ExportScreen,
@@ -28,9 +28,10 @@ from troubleshooter.tui.screens import (
     QuestionsScreen,
 )
 from troubleshooter.tui.widgets import DetailPane, Filters, ItemsTable, SystemCard
+from troubleshooter.wording import KINDS, snapshot_banner, verdict
 
 DETAIL_DELAY = 0.12  # seconds the detail pane waits for the cursor or the filter to settle
-KIND_CHOICES = [("Every kind", "all"), *((k.label.capitalize() + "s", k.value) for k in ItemKind)]
+KIND_CHOICES = [("Every kind", "all"), *((KINDS[k].filter, k.value) for k in ItemKind)]
 
 
 class TroubleshooterApp(App[None]):
@@ -289,6 +290,10 @@ class TroubleshooterApp(App[None]):
         self.sub_title = self.session.source.label
         self.diagnosis = None
         self.action_recheck()
+
+
+# The screens and the palette reach the app through Host; mypy checks that the app is one.
+_HOST: type[Host] = TroubleshooterApp
 
 
 def _plan_text(diagnosis: Diagnosis) -> Text:

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-if TYPE_CHECKING:
-    from troubleshooter.tui.app import TroubleshooterApp
+from troubleshooter.tui.host import Host
 
 
 class TroubleshooterCommands(Provider):
     def _commands(self) -> list[tuple[str, object, str]]:
-        app: TroubleshooterApp = self.app  # type: ignore[assignment]
+        app = self.app
+        assert isinstance(app, Host)
         commands: list[tuple[str, object, str]] = [
             ("Re-check", app.action_recheck, "Fetch the three systems again and diagnose"),
             ("Find an item…", app.action_find, "What can't you find in Dext?"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -26,13 +25,12 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
+from troubleshooter.diagnosis.search import search_items
 from troubleshooter.errors import TroubleshooterError
 from troubleshooter.model import Diagnosis, Question
 from troubleshooter.report import FORMATS, default_report_name, export, write_report
+from troubleshooter.tui.host import Host
 from troubleshooter.tui.widgets import DetailPane, story
-
-if TYPE_CHECKING:
-    from troubleshooter.tui.app import TroubleshooterApp
 
 FORMAT_LABELS = {
     "md": "Markdown, for a ticket",
@@ -44,10 +42,8 @@ FORMAT_LABELS = {
 
 class _AppScreen(Screen[None]):
     @property
-    def tapp(self) -> TroubleshooterApp:
-        from troubleshooter.tui.app import TroubleshooterApp
-
-        assert isinstance(self.app, TroubleshooterApp)
+    def tapp(self) -> Host:
+        assert isinstance(self.app, Host)
         return self.app
 
 
@@ -127,7 +123,9 @@ class QuestionsScreen(_AppScreen):
         try:
             self.tapp.apply_answers({card.question.id: value})
         except TroubleshooterError as exc:
-            problem.update(Text(str(exc), style="red"))
+            # One plain sentence saying what would be accepted; no internal ids.
+            sentences = getattr(exc, "sentences", {})
+            problem.update(Text(sentences.get(card.question.id, str(exc)), style="red"))
             return
         self.notify(f"Answered: {card.question.text}", title="Diagnosing again…")
 
@@ -156,16 +154,9 @@ class FindScreen(_AppScreen):
         options = self.query_one("#matches", OptionList)
         options.clear_options()
         diagnosis = self.tapp.diagnosis
-        text = event.value.casefold().strip()
-        if not text or diagnosis is None:
+        if not event.value.strip() or diagnosis is None:
             return
-        hits = [
-            t
-            for t in diagnosis.items
-            if text in t.name.casefold()
-            or text == (t.code or "").casefold()
-            or text in (t.parent or "").casefold()
-        ][:50]
+        hits = search_items(diagnosis.items, event.value)[:50]  # best first, as --item
         options.add_options(
             Option(f"{t.label}  ({t.kind.label}{' ' + t.code if t.code else ''})", id=t.key)
             for t in hits

@@ -10,19 +10,18 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Markdown, Static
 
 from troubleshooter.diagnosis.knowledge import KnowledgeBase
+from troubleshooter.diagnosis.search import matcher
 from troubleshooter.model import (
     STAGES,
     SYNC_TYPE_OF_KIND,
     Diagnosis,
     Finding,
-    ItemKind,
     ItemTrace,
     Mark,
-    Provenance,
     Stage,
     SystemStatus,
 )
-from troubleshooter.report.text import INTEGRATIONS, SYMBOLS, age, when
+from troubleshooter.wording import INTEGRATIONS, KINDS, PROVENANCE, SYMBOLS, age, when, zone_of
 
 MARK_STYLES = {
     Mark.PRESENT: "green",
@@ -30,22 +29,6 @@ MARK_STYLES = {
     Mark.ARCHIVED: "yellow",
     Mark.HIDDEN: "yellow",
     Mark.UNKNOWN: "magenta",
-}
-PROVENANCE_WORDS = {
-    Provenance.API: "from its API",
-    Provenance.ADAPTER: "through the stage adapter",
-    Provenance.PASTED: "pasted",
-    Provenance.ANSWER: "answered",
-    Provenance.SNAPSHOT: "from a snapshot",
-    Provenance.SANDBOX: "sandbox data",
-}
-SHORT_KINDS = {
-    ItemKind.ACCOUNT: "account",
-    ItemKind.TRACKING_CATEGORY: "category",
-    ItemKind.TRACKING_OPTION: "option",
-    ItemKind.SUPPLIER: "supplier",
-    ItemKind.TAX_RATE: "tax rate",
-    ItemKind.BANK_ACCOUNT: "bank acct",
 }
 MAX_ROWS = 300  # rows shown at once; the rest are counted (narrow with the search)
 
@@ -76,7 +59,7 @@ class SystemCard(Static):
             self.set_classes("system partial" if system.kind_errors else "system ok")
             mark = "! partly read" if system.kind_errors else "✓ ok"
             lines.append(f"{mark}", style="bold")
-            lines.append(f" · {PROVENANCE_WORDS[system.provenance]}")
+            lines.append(f" · {PROVENANCE[system.provenance].short}")
             if system.fetched_at is not None and not snapshot:  # its age: in the banner
                 lines.append(f" · {age(system.fetched_at, now)}")  # type: ignore[arg-type]
             if system.stage is Stage.APPROVALMAX and system.xero_connection:
@@ -90,7 +73,7 @@ class SystemCard(Static):
                 if system.last_pull:
                     lines.append(f"\nlast pull {age(system.last_pull, now)}")  # type: ignore[arg-type]
             for kind, reason in system.kind_errors.items():
-                lines.append(f"\n{kind.label}s unknown: {reason}", style="yellow")
+                lines.append(f"\n{KINDS[kind].many} unknown: {reason}", style="yellow")
         if system.answered:
             lines.append(f"\n{len(system.answered)} answered by you", style="italic")
         self.update(lines)
@@ -126,18 +109,13 @@ class ItemsTable(DataTable[Text | str]):
     def show(self, diagnosis: Diagnosis, filters: Filters) -> tuple[int, int]:
         """Shows the items that pass the filters; returns (shown, matching)."""
         flagged = {f.key for f in diagnosis.findings if f.key}
-        wanted = filters.text.casefold().strip()
+        wanted = matcher(filters.text)  # the same search as --item and the find screen
         matching = [
             t
             for t in diagnosis.items
             if (filters.kind == "all" or t.kind.value == filters.kind)
             and (not filters.problems_only or t.key in flagged)
-            and (
-                not wanted
-                or wanted in t.name.casefold()
-                or wanted in (t.code or "").casefold()
-                or wanted in (t.parent or "").casefold()
-            )
+            and wanted(t)
         ]
         matching.sort(key=lambda t: t.key not in flagged)  # problems first, stable otherwise
         self.clear()
@@ -145,7 +123,7 @@ class ItemsTable(DataTable[Text | str]):
         self.add_rows(
             (
                 [
-                    Text(("⚠ " if t.key in flagged else "  ") + SHORT_KINDS[t.kind]),
+                    Text(("⚠ " if t.key in flagged else "  ") + KINDS[t.kind].short),
                     t.code or "",
                     Text(t.label),
                     *(mark_cell(t, stage) for stage in STAGES),
@@ -168,22 +146,23 @@ def story(trace: ItemTrace, diagnosis: Diagnosis) -> Text:
     out.append(trace.label, style="bold")
     out.append(f"  ({trace.kind.label}{', code ' + trace.code if trace.code else ''})\n\n")
     systems = {s.stage: s for s in diagnosis.systems}
+    zone = zone_of(diagnosis.organisation)
     for stage in STAGES:
         detail = trace.detail.get(stage)
         out.append(f"{stage.label}: ", style="bold")
         out.append_text(mark_cell(trace, stage))
         if detail is not None and detail.since is not None:
             verb = "changed" if stage is Stage.XERO else "arrived"
-            out.append(f", {verb} {when(detail.since)}")
+            out.append(f", {verb} {when(detail.since, zone)}")
         if detail is not None and detail.confidence is not None and detail.confidence < 1:
             out.append(f" (pasted, matched at {detail.confidence:.0%})")
         system = systems.get(stage)
         if system is not None and stage is Stage.APPROVALMAX and system.last_sync:
             sync_type = SYNC_TYPE_OF_KIND[trace.kind]
             if sync_type in system.last_sync:
-                out.append(f"; last synced from Xero {when(system.last_sync[sync_type])}")
+                out.append(f"; last synced from Xero {when(system.last_sync[sync_type], zone)}")
         if system is not None and stage is Stage.DEXT and system.last_pull:
-            out.append(f"; last pulled {when(system.last_pull)}")
+            out.append(f"; last pulled {when(system.last_pull, zone)}")
         if stage in trace.blocked:
             out.append(f"\n  not expected here: {trace.blocked[stage]}", style="italic")
         out.append("\n")

@@ -1,0 +1,155 @@
+"""One Source type for every origin of an organisation's facts, used without the command line:
+the demo, a scenario, a folder of them, a served sandbox, a snapshot, the signed-in systems."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import FAST, Served
+
+from troubleshooter.diagnosis.diagnose import Library
+from troubleshooter.errors import ConfigError, ScenarioError
+from troubleshooter.infra import aio
+from troubleshooter.runs.bundle import bundle_json, collect
+from troubleshooter.runs.practice import diagnose_practice
+from troubleshooter.runs.session import Session
+from troubleshooter.runs.source import (
+    SourceKind,
+    demo_source,
+    live_source,
+    read,
+    scenario_folder,
+    scenario_source,
+    select,
+    snapshot_source,
+    url_source,
+)
+from troubleshooter.sandbox.connect import SANDBOX_TOKEN
+from troubleshooter.signin.settings import Settings
+from troubleshooter.signin.tokens import FileStore
+
+DEMO = "Harbour Street Coffee Roasters Ltd"
+CALM = "clock: 2026-11-25T10:00:00Z\norganisation: {name: Calm Co}\n"
+
+
+def test_the_demo_is_read_and_diagnosed_again_without_fetching(library: Library) -> None:
+    source = demo_source(settings=FAST)
+    assert source.kind is SourceKind.DEMO and source.changes
+    reading = aio.run(read(source))
+    assert reading.secrets == (SANDBOX_TOKEN,)  # what exports and stderr cut out
+    whole = reading.diagnose(library)
+    assert whole.organisation.name == DEMO and whole.summary.with_findings == 5
+    focused = reading.diagnose(library, focus="Ponsonby")
+    assert [i.name for i in focused.items] == ["Ponsonby Bakehouse Ltd"]
+    assert reading.clock() == whole.generated_at  # the systems' clock
+
+
+def test_a_scenario_is_checked_now_or_when_read(tmp_path: Path) -> None:
+    good = tmp_path / "calm.yaml"
+    good.write_text(CALM, encoding="utf-8")
+    assert scenario_source(good).label == "Calm Co · sandbox calm.yaml"
+    assert scenario_source(good, check=False).label == "calm"
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("clock: [oops\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"broken\.yaml"):
+        scenario_source(broken)
+    later = scenario_source(broken, check=False)  # a practice's line says why, later
+    with pytest.raises(ScenarioError, match=r"broken\.yaml"):
+        aio.run(read(later))
+
+
+def test_a_scenario_is_read_from_its_file_each_time(tmp_path: Path, library: Library) -> None:
+    path = tmp_path / "org.yaml"
+    path.write_text(CALM, encoding="utf-8")
+    source = scenario_source(path, settings=FAST)
+    assert aio.run(read(source)).diagnose(library).organisation.name == "Calm Co"
+    path.write_text(CALM.replace("Calm Co", "Edited Co"), encoding="utf-8")
+    assert aio.run(read(source)).diagnose(library).organisation.name == "Edited Co"
+
+
+def test_a_folder_is_one_source_per_scenario(tmp_path: Path) -> None:
+    for name in ("b", "a"):
+        (tmp_path / f"{name}.yaml").write_text(CALM.replace("Calm", name.upper()), "utf-8")
+    (tmp_path / "notes.txt").write_text("not a scenario", encoding="utf-8")
+    assert [s.label for s in scenario_folder(tmp_path, check=False)] == ["a", "b"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ConfigError, match=r"no \*\.yaml scenarios"):
+        scenario_folder(empty)
+
+
+def test_select_names_sources_in_order_and_falls_back_to_live(tmp_path: Path) -> None:
+    path = tmp_path / "calm.yaml"
+    path.write_text(CALM, encoding="utf-8")
+    bundle = tmp_path / "bundle.json"
+    chosen = select(
+        demo=True, scenarios=[tmp_path], urls=["http://127.0.0.1:1"], snapshots=[bundle]
+    )
+    assert [s.kind for s in chosen] == [
+        SourceKind.DEMO,
+        SourceKind.SCENARIO,
+        SourceKind.URL,
+        SourceKind.SNAPSHOT,
+    ]
+    live = [url_source("http://live.invalid")]
+    assert select(live=lambda: live) == live
+    with pytest.raises(ConfigError, match="no organisation named"):
+        select()
+
+
+def test_a_snapshot_never_changes_and_has_no_connections(tmp_path: Path, library: Library) -> None:
+    bundle = aio.run(collect(demo_source(settings=FAST).connections()))
+    path = tmp_path / "bundle.json"
+    path.write_text(bundle_json(bundle), encoding="utf-8")
+    source = snapshot_source(path)
+    assert source.kind is SourceKind.SNAPSHOT and not source.changes
+    with pytest.raises(ConfigError, match="snapshot"):
+        source.connections()
+    reading = aio.run(read(source))
+    assert reading.clock() == bundle.collected_at
+    diagnosis = reading.diagnose(library)
+    assert diagnosis.snapshot is not None and diagnosis.snapshot.source == "bundle.json"
+    assert diagnosis.summary.with_findings == 5
+
+
+def test_a_served_sandbox_by_url(served_demo: Served, library: Library) -> None:
+    reading = aio.run(read(url_source(served_demo.base_url, settings=FAST)))
+    assert reading.diagnose(library).organisation.name == DEMO
+
+
+def test_live_says_now_when_nothing_is_connected(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="nothing is connected"):
+        live_source(Settings(), FileStore(tmp_path / "tokens.json"))
+
+
+def test_a_practice_takes_sources_of_every_kind(tmp_path: Path, library: Library) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("clock: [oops\n", encoding="utf-8")
+    bundle = aio.run(collect(demo_source(settings=FAST).connections()))
+    snapshot = tmp_path / "bundle.json"
+    snapshot.write_text(bundle_json(bundle), encoding="utf-8")
+    sources = [
+        demo_source(check=False, settings=FAST),
+        scenario_source(broken, check=False),
+        snapshot_source(snapshot),
+    ]
+    summary = aio.run(diagnose_practice(sources, library))
+    lines = {o.name: o for o in summary.organisations}
+    assert lines["broken"].error and "not valid YAML" in lines["broken"].error
+    assert [o.with_findings for o in summary.organisations if o.name == DEMO] == [5, 5]
+
+
+def test_a_session_switches_between_sources(tmp_path: Path, library: Library) -> None:
+    path = tmp_path / "calm.yaml"
+    path.write_text(CALM, encoding="utf-8")
+    session = Session([demo_source(settings=FAST), scenario_source(path, settings=FAST)], library)
+    with pytest.raises(ConfigError, match="nothing fetched"):
+        session.diagnose()
+    aio.run(session.fetch())
+    assert session.ready and session.secrets == [SANDBOX_TOKEN]
+    assert session.diagnose().organisation.name == DEMO
+    session.switch(1)
+    assert not session.ready
+    aio.run(session.fetch())
+    assert session.diagnose().organisation.name == "Calm Co"

@@ -1,0 +1,98 @@
+"""What the command line prints and writes, and how it ends.
+
+- stdout carries the result only. Everything else (progress, notes, errors, "wrote …") goes to
+  stderr through `say()`, the one function that prints there: it cuts out the run's secrets and
+  anything that looks like a token (infra/redact.py), and shows control and bidi characters as
+  visible escapes (infra/safetext.py), so a name or a server's message can neither leak a token
+  nor drive the terminal.
+- A result written to a file (`-o FILE`) goes through the one writer (infra/files.py): whole or
+  not at all, pipes and devices written in place, a folder refused; replacing a file is said.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from troubleshooter.errors import ExitCode
+from troubleshooter.infra.files import write_file
+from troubleshooter.infra.redact import redact
+from troubleshooter.infra.safetext import visible_lines
+from troubleshooter.model import Stage
+
+FORMATS = ("text", "md", "html", "json")
+_BY_SUFFIX = {".md": "md", ".html": "html", ".htm": "html", ".json": "json"}
+
+# The secrets of this run (the tokens its connections use): whatever is printed loses them.
+_secrets: set[str] = set()
+
+
+def keep_secrets(secrets: Iterable[str]) -> None:
+    """Adds secrets that nothing printed from now on may show."""
+    _secrets.update(s for s in secrets if s)
+
+
+def forget_secrets() -> None:
+    """A new run (each invocation) starts with none."""
+    _secrets.clear()
+
+
+def safe(message: str) -> str:
+    """`message` as it may be shown: secrets cut out, control characters made visible. Contact
+    details stay: this is the person's own terminal, and the reports are where they are cut."""
+    text = redact(message, secrets=_secrets, contact_details=True)
+    return visible_lines(str(text))
+
+
+def say(message: str) -> None:
+    """Prints a line for the person (not the result) on stderr, safely."""
+    click.echo(safe(message), err=True)
+
+
+def stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+def progress(stage: Stage, message: str) -> None:
+    """A system's progress, when a person watches (stderr is a terminal)."""
+    if stderr_is_terminal():
+        say(f"  {stage.label}: {message}")
+
+
+def fail(message: str, code: ExitCode) -> NoReturn:
+    say(f"troubleshooter: {message}")
+    finish(code)
+
+
+def finish(code: ExitCode | int) -> NoReturn:
+    raise SystemExit(int(code))
+
+
+def format_for(fmt: str | None, output: str) -> str:
+    """The format asked for, else the one the output file's suffix names, else text."""
+    if fmt:
+        return fmt
+    suffix = Path(output).suffix.lower() if output != "-" else ""
+    return _BY_SUFFIX.get(suffix, "text")
+
+
+def check_output(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """`-o` names somewhere a file can go: a folder is a usage error now, before any work."""
+    if value not in (None, "-") and Path(value).is_dir():
+        raise click.BadParameter(f"{value} is a folder; name a file to write", ctx, param)
+    return value
+
+
+def write_result(text: str, output: str) -> None:
+    """The result to stdout (`-`), or to a file, whole; says where it went."""
+    if output == "-":
+        click.echo(text, nl=False)
+        return
+    written = write_file(Path(output), text)
+    if written.direct:
+        return  # a pipe or a device (/dev/stdout): the result is what it carries
+    say(f"{'replaced' if written.replaced else 'wrote'} {written.path}")

@@ -1,0 +1,289 @@
+"""Every word a person reads about states, kinds, sources and times, in one place: the text,
+Markdown and HTML reports, the TUI and the rules' messages all take their words from here, so
+that "tracking categories" is spelt one way and a time reads the same everywhere.
+
+Nothing here knows a view: it returns plain strings (data in them is not escaped; each view
+escapes for its own medium).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+
+from troubleshooter.infra.timezones import zone
+from troubleshooter.model import (
+    DextIntegration,
+    Diagnosis,
+    ItemKind,
+    Mark,
+    OrganisationRef,
+    Provenance,
+    Stage,
+    SystemStatus,
+)
+
+# -- marks ----------------------------------------------------------------------------------
+
+SYMBOLS: dict[Mark, str] = {
+    Mark.PRESENT: "✓",
+    Mark.MISSING: "✗",
+    Mark.ARCHIVED: "▪",
+    Mark.HIDDEN: "◌",
+    Mark.UNKNOWN: "?",
+}
+RENAMED_SYMBOL = "~"
+
+
+def mark_words(mark: Mark) -> str:
+    """A mark as symbol and word ("✗ missing"): it reads without colour."""
+    return f"{SYMBOLS[mark]} {mark.value}"
+
+
+# -- kinds ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KindWords:
+    one: str  # "tracking category"
+    many: str  # "tracking categories"
+    title: str  # a section heading, with Dext's own name for the list
+    listed: str  # in a sentence, with Dext's name: "accounts (Dext: Categories)"
+    short: str  # a narrow column: "category"
+    filter: str  # a closed drop-down, distinct from every other: "Categories"
+
+
+KINDS: dict[ItemKind, KindWords] = {
+    ItemKind.ACCOUNT: KindWords(
+        "account",
+        "accounts",
+        "Accounts (Dext: Categories)",
+        "accounts (Dext: Categories)",
+        "account",
+        "Accounts",
+    ),
+    ItemKind.TRACKING_CATEGORY: KindWords(
+        "tracking category",
+        "tracking categories",
+        "Tracking categories (Dext: Projects)",
+        "tracking categories (Dext: Projects)",
+        "category",
+        "Tracking categories",
+    ),
+    ItemKind.TRACKING_OPTION: KindWords(
+        "tracking option",
+        "tracking options",
+        "Tracking options (Dext: project values)",
+        "tracking options (Dext: the values of Projects)",
+        "option",
+        "Tracking options",
+    ),
+    ItemKind.SUPPLIER: KindWords(
+        "supplier",
+        "suppliers",
+        "Contacts and suppliers",
+        "suppliers",
+        "supplier",
+        "Suppliers",
+    ),
+    ItemKind.TAX_RATE: KindWords(
+        "tax rate", "tax rates", "Tax rates", "tax rates", "tax rate", "Tax rates"
+    ),
+    ItemKind.BANK_ACCOUNT: KindWords(
+        "bank account",
+        "bank accounts",
+        "Bank accounts (Dext: payment methods)",
+        "bank accounts (Dext: behind Payment methods)",
+        "bank acct",
+        "Bank accounts",
+    ),
+}
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """ "1 item", "2 items", "3 tracking categories" (give `many` where "s" is wrong)."""
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+def kinds(count: int, kind: ItemKind) -> str:
+    words = KINDS[kind]
+    return plural(count, words.one, words.many)
+
+
+# -- where facts came from --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProvenanceWords:
+    long: str  # in a report: "read from its API"
+    short: str  # on a card: "from its API"
+
+
+PROVENANCE: dict[Provenance, ProvenanceWords] = {
+    Provenance.API: ProvenanceWords("read from its API", "from its API"),
+    Provenance.ADAPTER: ProvenanceWords("read through the stage adapter", "through the adapter"),
+    Provenance.PASTED: ProvenanceWords("pasted by a person", "pasted"),
+    Provenance.ANSWER: ProvenanceWords("answered by a person", "answered"),
+    Provenance.SNAPSHOT: ProvenanceWords("from a saved snapshot", "from a snapshot"),
+    Provenance.SANDBOX: ProvenanceWords("sandbox data", "sandbox data"),
+}
+
+INTEGRATIONS: dict[DextIntegration, str] = {
+    "approvalmax": "ApprovalMax for Xero",
+    "xero_direct": "directly to Xero",
+    "none": "no integration",
+}
+
+
+def system_sources(system: SystemStatus, open_questions: int = 0) -> tuple[str, str]:
+    """What was read from a system, and what came from a person, honestly: ApprovalMax's
+    public API lists only organisations; lists and sync times then come from the person
+    ("lists and sync times from you, 3 of 9 answered")."""
+    if not system.configured and not system.answered:
+        read = ""
+    elif system.stage is Stage.APPROVALMAX and system.provenance is Provenance.API:
+        read = "organisations from its API" if system.reached else ""
+    elif system.configured:
+        read = PROVENANCE[system.provenance].short
+    else:
+        read = ""
+    answered = len(system.answered)
+    person = ""
+    if system.stage is not Stage.XERO and (answered or open_questions):
+        total = answered + open_questions
+        person = f"lists and sync times from you, {answered} of {total} answered"
+    return read, person
+
+
+def sync_type_words(sync_type: str) -> str:
+    """ApprovalMax's data types as it names them: "tracking categories"."""
+    return sync_type.replace("_", " ")
+
+
+# -- times ----------------------------------------------------------------------------------
+
+
+def zone_of(organisation: OrganisationRef | None) -> tzinfo | None:
+    """The organisation's time zone, where its systems say; None: UTC."""
+    return zone(organisation.timezone) if organisation is not None else None
+
+
+def zone_name(zone_: tzinfo | None) -> str:
+    """How a view names its time zone, once: "Pacific/Auckland" or "UTC"."""
+    return str(getattr(zone_, "key", None) or "UTC") if zone_ is not None else "UTC"
+
+
+def when(moment: datetime | None, zone_: tzinfo | None = None, *, named: bool = True) -> str:
+    """A moment as a person reads it, in the organisation's zone: "2026-11-25 14:00 NZDT"
+    (`named`: with the zone's abbreviation, for a time that stands alone; a view that names
+    its zone once writes the others without it)."""
+    if moment is None:
+        return "unknown"
+    local = moment.astimezone(zone_ or UTC)
+    text = local.strftime("%Y-%m-%d %H:%M")
+    return f"{text} {local.tzname() or 'UTC'}" if named else text
+
+
+def span(seconds: float) -> str:
+    """A length of time at a glance: "45 s", "70 min", "4 h 05 min", "4 days"."""
+    seconds = int(seconds)
+    if seconds < 90:
+        return f"{max(seconds, 0)} s"
+    minutes = seconds // 60
+    if minutes < 90:
+        return f"{minutes} min"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} h {minutes % 60:02d} min" if hours < 10 else f"{hours} h"
+    return plural(hours // 24, "day")
+
+
+def age(moment: datetime | None, now: datetime) -> str:
+    """How long before `now`: "just now", "70 min ago", "in the future"."""
+    if moment is None:
+        return "unknown"
+    seconds = (now - moment).total_seconds()
+    if seconds < 0:
+        return "in the future"
+    if seconds < 90:
+        return "just now"
+    return f"{span(seconds)} ago"
+
+
+# -- verdicts -------------------------------------------------------------------------------
+
+
+def verdict(diagnosis: Diagnosis) -> str:
+    """One line: what is wrong, what is not known, or that nothing is. Never an all-clear the
+    facts contradict: an item known to be missing, or not known to have arrived where it should,
+    keeps "no problem" and "everything has reached Dext" from being said."""
+    summary = diagnosis.summary
+    org = diagnosis.organisation.name
+    failed = diagnosis.failed_systems
+    stopped = max(summary.stopped, summary.with_findings)
+    organisation_findings = [f for f in diagnosis.findings if f.key is None and not _quiet(f)]
+    gated = any(step.gate for step in diagnosis.plan)
+    waiting = any(step.wait for step in diagnosis.plan) and not gated
+    if stopped and waiting:
+        broken = "seems" if diagnosis.assumptions else "is"
+        on_way = plural(stopped, "item")
+        text = f"{org}: {on_way} on the way from Xero to Dext; nothing {broken} broken"
+    elif stopped:
+        text = f"{org}: {plural(stopped, 'item')} stopped on the way from Xero to Dext"
+        if gated:
+            text += "; what to do first depends on a check"
+    elif organisation_findings:
+        count = len(organisation_findings)
+        text = f"{org}: {plural(count, 'problem')} in how the systems are connected"
+    elif summary.unverified:
+        text = (
+            f"{org}: {plural(summary.unverified, 'item')} not known to have reached ApprovalMax "
+            "and Dext"
+        )
+    elif failed:
+        text = f"{org}: no problem found in what could be checked"
+    elif diagnosis.questions:
+        text = f"{org}: no problem found so far"
+    else:
+        text = f"{org}: everything in Xero that should reach Dext has reached it"
+    if failed:
+        names = ", ".join(s.stage.label for s in failed)
+        text += f" ({names} could not be fully checked)"
+    if diagnosis.questions:
+        count = len(diagnosis.questions)
+        text += f"; {plural(count, 'question')} would settle the rest"
+    return text
+
+
+def _quiet(finding: object) -> bool:
+    """The organisation finding that only says "wait" is no problem of its own."""
+    return getattr(finding, "rule", "") == "within-normal-windows"
+
+
+def assumptions_line(diagnosis: Diagnosis) -> str | None:
+    """The assumptions the plan rests on, once each, as one sentence."""
+    texts = list(dict.fromkeys(a.text for a in diagnosis.assumptions))
+    if not texts:
+        return None
+    return "Assuming " + "; ".join(texts) + " (the questions check this)."
+
+
+def snapshot_banner(diagnosis: Diagnosis, zone_: tzinfo | None = None) -> str | None:
+    """The one line that says a diagnosis comes from a saved bundle, and how old it is."""
+    snap = diagnosis.snapshot
+    if snap is None:
+        return None
+    seconds = snap.age_seconds
+    old = (
+        "just before it was diagnosed"
+        if seconds < 90
+        else f"{span(seconds)} before it was diagnosed"
+    )
+    return (
+        f"Snapshot, not read live: collected {old} before it was diagnosed "
+        f"(the systems' clock then: {when(snap.collected_at, zone_)})"
+    )
+
+
+def stage_title(stage: Stage) -> str:
+    return stage.label
