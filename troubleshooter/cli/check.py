@@ -22,7 +22,14 @@ from troubleshooter.cli.options import (
     output_options,
     source_options,
 )
-from troubleshooter.cli.output import finish, format_for, keep_secrets, progress, say, write_result
+from troubleshooter.cli.output import (
+    FetchProgress,
+    finish,
+    format_for,
+    keep_secrets,
+    say,
+    write_result,
+)
 from troubleshooter.diagnosis.answers import AnswerError
 from troubleshooter.diagnosis.diagnose import exit_code_for
 from troubleshooter.errors import ConfigError, ExitCode
@@ -68,7 +75,7 @@ class _Answers:
         return text
 
 
-def _reading(sources: SourceArgs) -> Reading | None:
+def _reading(sources: SourceArgs, focus: str) -> Reading | None:
     """The named organisation, read once; the connected systems when none is named; None when
     nothing is connected at all (Xero's facts are then asked too)."""
     if sources.named():
@@ -82,7 +89,7 @@ def _reading(sources: SourceArgs) -> Reading | None:
     connections = source.connections() if source.changes else None
     if connections is not None:
         keep_secrets(connections.secrets())
-    return aio.run(read(source, progress, connections=connections))
+    return aio.run(read(source, connections=connections, focus=focus, events=FetchProgress()))
 
 
 @click.command("check")
@@ -119,7 +126,7 @@ def check(
         )
         if not text:
             raise click.UsageError("say what you cannot find in Dext")
-    reading = _reading(sources)
+    reading = _reading(sources, text)
     guided = GuidedCheck(text, library.load(), reading, answers=dict(answers.load()))
     store = kept_answers() if reading is not None and reading.organisation is not None else None
     if store is not None and reading is not None and reading.organisation is not None:

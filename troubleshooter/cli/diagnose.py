@@ -20,6 +20,7 @@ from troubleshooter.cli.options import (
     source_options,
 )
 from troubleshooter.cli.output import (
+    FetchProgress,
     check_output,
     finish,
     format_for,
@@ -180,8 +181,8 @@ def diagnose(
             connections = source.connections()
             secrets[:] = connections.secrets()
             keep_secrets(secrets)
-        shown = None if watching else progress
-        reading = aio.run(read(source, shown, connections=connections))
+        events = None if watching else FetchProgress()
+        reading = aio.run(read(source, connections=connections, focus=focus, events=events))
         if kept_store is None:
             return reading.diagnose(rules, answers=given, focus=focus)
         result, used = diagnose_with_kept(

@@ -266,6 +266,7 @@ def live_connections(
             attempts=http.attempts,
             max_retry_after=http.max_retry_after,
             max_in_flight=http.in_flight,
+            **http.limits(),
         ),
         xero_per_minute=http.per_minute,
         cache=cache,
