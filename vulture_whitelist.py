@@ -31,6 +31,7 @@ _.article_link  # report.view
 _.marks_legend  # report.view
 
 # Set by our code, read by the frameworks.
+_.handle_async_request  # httpx: a transport's entry point (sandbox/connect.SandboxTransport)
 _.should_exit  # uvicorn.Server: tests stop the served sandbox with it
 _.cursor_blink  # Textual: tests turn it off for stable snapshots
 

@@ -11,7 +11,7 @@ import pytest
 from conftest import FAST, Served, scenario
 
 from troubleshooter.errors import SourceError
-from troubleshooter.model import ItemKind, Provenance, Stage
+from troubleshooter.model import ItemKind, Mark, Provenance, Stage
 from troubleshooter.sandbox.app import Sandbox
 from troubleshooter.sandbox.connect import SandboxTransport, sandbox_connections
 from troubleshooter.sandbox.scenario import Scenario
@@ -268,12 +268,12 @@ async def test_a_second_read_asks_only_for_what_changed(tmp_path, offset) -> Non
     cache = FetchCache(tmp_path / "cache", clock=host)
     first_sandbox = Sandbox(s)
     async with xero_http(first_sandbox) as http:
-        first = await XeroClient(http, s.tenant_id, cache=cache).snapshot()
+        first = await XeroClient(http, s.tenant_id, cache=cache, contacts_page_size=100).snapshot()
         first_bytes = http.bytes_received
     host.now += timedelta(minutes=5)
     second_sandbox = Sandbox(later)
     async with xero_http(second_sandbox) as http:
-        client = XeroClient(http, s.tenant_id, cache=cache)
+        client = XeroClient(http, s.tenant_id, cache=cache, contacts_page_size=100)
         second = await client.snapshot()
         second_bytes = http.bytes_received
     assert len(second.items[ItemKind.SUPPLIER]) == len(first.items[ItemKind.SUPPLIER]) + 1
@@ -305,11 +305,11 @@ async def test_a_cache_too_old_on_the_host_clock_is_read_whole(tmp_path, host_mo
     host = HostClock(datetime(2031, 1, 1, tzinfo=UTC))
     cache = FetchCache(tmp_path / "cache", clock=host)
     async with xero_http(Sandbox(s)) as http:
-        await XeroClient(http, s.tenant_id, cache=cache).snapshot()
+        await XeroClient(http, s.tenant_id, cache=cache, contacts_page_size=100).snapshot()
     host.now += host_moves
     second_sandbox = Sandbox(later)
     async with xero_http(second_sandbox) as http:
-        client = XeroClient(http, s.tenant_id, cache=cache)
+        client = XeroClient(http, s.tenant_id, cache=cache, contacts_page_size=100)
         await client.snapshot()
     assert client.incremental == {}
     assert _modified_since(second_sandbox) == set()
@@ -350,21 +350,394 @@ async def test_the_minute_limits_wait_instead_of_refusing() -> None:
         slept.append(seconds)
         now[0] += seconds
 
-    import troubleshooter.sources.ratelimit as ratelimit
+    def clock() -> float:
+        return now[0]
 
-    app = RateLimiter("app", per_minute=3, in_flight=100, clock=lambda: now[0])
-    org = RateLimiter("org", per_minute=10, in_flight=5, clock=lambda: now[0], parent=app)
-    original = ratelimit.asyncio.sleep
-    ratelimit.asyncio.sleep = fake_sleep  # type: ignore[assignment]
-    try:
-        for _ in range(4):
-            await org.acquire()
-            org.release()
-    finally:
-        ratelimit.asyncio.sleep = original  # type: ignore[assignment]
+    app = RateLimiter("app", per_minute=3, in_flight=100, clock=clock, sleep=fake_sleep)
+    org = RateLimiter("org", per_minute=10, in_flight=5, clock=clock, parent=app, sleep=fake_sleep)
+    for _ in range(4):
+        await org.acquire()
+        org.release()
     assert slept == [60.0]  # the fourth waited for the app's minute to free a place
-    org.observe(minute_remaining=0, day_remaining=None)  # Xero says: the minute is spent
-    assert org._minute_spent_until == now[0] + 60
+    # Xero says the minute is spent: requests this client did not send hold most of it.
+    await org.acquire()
+    org.observe(minute_remaining=0, day_remaining=None)
+    org.release()
+    assert org.taken() == 10  # its own two of this minute, and eight others'
+    assert org.minute_wait(1) == 60.0
     org.observe(minute_remaining=5, day_remaining=0)
     with pytest.raises(SourceError, match="daily limit"):
         await org.acquire()
+
+
+# -- Xero's largest page -----------------------------------------------------------------------
+
+
+def _suppliers(count: int) -> Scenario:
+    contacts = "\n".join(
+        f"    - {{name: Supplier {n:04d}, is_supplier: true}}" for n in range(count)
+    )
+    return scenario(
+        "xero:\n  rate_limits: {per_minute: 100000, per_day: 1000000}\n  contacts:\n"
+        + contacts
+        + "\n"
+    )
+
+
+async def test_contacts_are_asked_for_a_thousand_a_page() -> None:
+    s = _suppliers(2500)
+    sandbox = Sandbox(s)
+    async with xero_http(sandbox) as http:
+        items = await XeroClient(http, s.tenant_id).contacts()
+    assert len(items) == 2500
+    pages = [r.query for r in sandbox.log.requests if r.path.endswith("/Contacts")]
+    assert len(pages) == 3
+    assert all("pageSize=1000" in q and "summaryOnly=true" in q for q in pages)
+
+
+@pytest.mark.parametrize("pagination", [True, False], ids=["with-pagination", "without"])
+async def test_a_smaller_page_than_asked_is_what_xero_gave(pagination: bool) -> None:
+    """A Xero that pages by 100 whatever is asked: the client reads every page, from the
+    pagination block's count, or, without one, walking on while pages come back full."""
+    s = _suppliers(250)
+    if not pagination:
+        s.faults = scenario(
+            "faults: [{system: xero, path: /api.xro/2.0/Contacts, misbehave: no_pagination}]"
+        ).faults
+    sandbox = Sandbox(s)
+    sandbox.xero.max_page_size = 100
+    async with xero_http(sandbox) as http:
+        items = await XeroClient(http, s.tenant_id).contacts()
+    assert len({i.xero_id for i in items}) == 250
+    pages = [r for r in sandbox.log.requests if r.path.endswith("/Contacts")]
+    assert len(pages) == 3  # 100, 100, 50: the short page is the last
+    assert all("pageSize=1000" in r.query for r in pages)
+
+
+async def test_without_pagination_a_short_first_page_asks_once_more() -> None:
+    s = _suppliers(30)
+    s.faults = scenario(
+        "faults: [{system: xero, path: /api.xro/2.0/Contacts, misbehave: no_pagination}]"
+    ).faults
+    sandbox = Sandbox(s)
+    async with xero_http(sandbox) as http:
+        items = await XeroClient(http, s.tenant_id).contacts()
+    assert len(items) == 30
+    pages = [r.query for r in sandbox.log.requests if r.path.endswith("/Contacts")]
+    assert len(pages) == 2 and "page=2" in pages[1]  # an empty page 2 says it was all
+
+
+async def test_pagination_that_does_not_add_up_fails_the_list() -> None:
+    body = (
+        '{"pagination": {"page": 1, "pageSize": 1000, "pageCount": 1, "itemCount": 5000},'
+        ' "Contacts": []}'
+    )
+    s = scenario(f"faults: [{{system: xero, path: /api.xro/2.0/Contacts, body: '{body}'}}]")
+    async with xero_http(Sandbox(s)) as http:
+        with pytest.raises(SourceError, match="5,000 rows at 1000 a page is 5 pages, not 1"):
+            await XeroClient(http, s.tenant_id).contacts()
+
+
+# -- focused reads -----------------------------------------------------------------------------
+
+
+def _large(contacts: int = 5000) -> Scenario:
+    from troubleshooter.sandbox.generate import large_organisation
+    from troubleshooter.sandbox.scenario import parse_scenario
+
+    data = large_organisation(contacts=contacts, suppliers=contacts * 2 // 5)
+    data["xero"]["rate_limits"] = {"per_minute": 100000, "per_day": 1000000}
+    return parse_scenario(data)
+
+
+async def test_a_focused_read_asks_xero_only_for_what_the_item_needs() -> None:
+    s = _large()
+    sandbox = Sandbox(s)
+    snapshots = await fetch_snapshots(
+        sandbox_connections(sandbox, settings=FAST), focus="Contact 00040"
+    )
+    xero = snapshots[Stage.XERO]
+    assert not xero.failed
+    xero_requests = sandbox.log.for_system("xero")
+    assert len(xero_requests) <= 10
+    contacts = [r for r in xero_requests if r.path.endswith("/Contacts")]
+    assert len(contacts) == 1 and "searchTerm=contact+00040" in contacts[0].query
+    assert [i.name for i in xero.items[ItemKind.SUPPLIER]] == ["Contact 00040 Ltd"]
+    assert ItemKind.SUPPLIER in xero.partial and "Contact 00040" in xero.partial[ItemKind.SUPPLIER]
+    # The small lists whole: every account is known, so an account is never wrongly missing.
+    assert len(xero.items[ItemKind.ACCOUNT]) == 2000
+    assert not xero.partial.keys() - {ItemKind.SUPPLIER}
+
+
+async def test_a_focused_read_by_key_asks_for_the_one_contact() -> None:
+    s = _large(500)
+    sandbox = Sandbox(s)
+    whole = await fetch_snapshots(sandbox_connections(Sandbox(s), settings=FAST))
+    wanted = whole[Stage.XERO].items[ItemKind.SUPPLIER][7]
+    snapshots = await fetch_snapshots(
+        sandbox_connections(sandbox, settings=FAST), focus=f"supplier:{wanted.xero_id}"
+    )
+    assert [i.xero_id for i in snapshots[Stage.XERO].items[ItemKind.SUPPLIER]] == [wanted.xero_id]
+    contacts = [r for r in sandbox.log.for_system("xero") if r.path.endswith("/Contacts")]
+    assert len(contacts) == 1 and "IDs=" in contacts[0].query
+
+
+async def test_a_contact_renamed_in_xero_is_looked_up_by_id(library) -> None:  # type: ignore[no-untyped-def]
+    """Dext still holds the old name: the focus on it finds nothing in Xero's search, so the
+    id Dext carries is looked up, and the item is the same item, not one missing from Xero."""
+    from troubleshooter.diagnosis.diagnose import diagnose_snapshots
+
+    s = scenario(
+        """
+        xero:
+          contacts:
+            - {name: Kaimai Oat Milk Company, is_supplier: true, updated: -2h, before: {name: Kaimai Oats}}
+            - {name: Beans Ltd, is_supplier: true}
+        approvalmax: {last_sync: -3h}
+        dext: {last_pull: -6h}
+        """
+    )
+    sandbox = Sandbox(s)
+    snapshots = await fetch_snapshots(
+        sandbox_connections(sandbox, settings=FAST), focus="Kaimai Oats"
+    )
+    names = [i.name for i in snapshots[Stage.XERO].items[ItemKind.SUPPLIER]]
+    assert names == ["Kaimai Oat Milk Company"]
+    contacts = [r.query for r in sandbox.log.for_system("xero") if r.path.endswith("/Contacts")]
+    assert len(contacts) == 2 and "searchTerm" in contacts[0] and "IDs=" in contacts[1]
+    result = diagnose_snapshots(snapshots, library, focus="Kaimai Oats")
+    [item] = result.items
+    assert item.stages[Stage.XERO] is Mark.PRESENT
+    assert item.name == "Kaimai Oat Milk Company"
+
+
+async def test_a_focused_read_is_not_cached(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from troubleshooter.sources.cache import FetchCache
+
+    s = _suppliers(20)
+    cache = FetchCache(tmp_path / "cache")
+    connections = sandbox_connections(Sandbox(s), settings=FAST, cache=cache)
+    await fetch_snapshots(connections, focus="Supplier 0003")
+    assert cache.load(s.tenant_id, "Contacts", source="http://sandbox.invalid/xero") is None
+    assert cache.load(s.tenant_id, "Accounts", source="http://sandbox.invalid/xero") is not None
+
+
+# -- the minute, in every mode -----------------------------------------------------------------
+
+
+class FakeTime:
+    """One clock for the sandbox's counters and the client's limiter; sleeping moves it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+def _limited_client(sandbox: Sandbox, time: FakeTime, per_minute: int | None) -> JsonClient:
+    from troubleshooter.sources.ratelimit import RateLimiter
+
+    limiter = RateLimiter("Xero", per_minute=per_minute, clock=time, sleep=time.sleep)
+    return JsonClient(
+        "Xero",
+        "http://sandbox/xero",
+        headers={"Authorization": "Bearer t"},
+        transport=SandboxTransport(sandbox),
+        settings=FAST,
+        limiter=limiter,
+    )
+
+
+@pytest.mark.parametrize("own_limit", [10, None], ids=["own-count", "server-count-only"])
+async def test_no_request_is_sent_that_the_minute_would_refuse(own_limit: int | None) -> None:
+    """A sandbox enforcing 10 a minute, a read of 25 requests, five in flight: the client
+    waits out each minute instead of being refused, counting its requests in flight."""
+    contacts = "\n".join(f"    - {{name: S{n:03d}, is_supplier: true}}" for n in range(42))
+    s = scenario(
+        "xero:\n  rate_limits: {per_minute: 10, enforce: true}\n  contacts:\n" + contacts + "\n"
+    )
+    time = FakeTime()
+    sandbox = Sandbox(s, clock=time)
+    async with _limited_client(sandbox, time, own_limit) as http:
+        snapshot = await XeroClient(http, s.tenant_id, contacts_page_size=2).snapshot()
+    assert not snapshot.failed and len(snapshot.items[ItemKind.SUPPLIER]) == 42
+    statuses = [r.status for r in sandbox.log.for_system("xero")]
+    assert len(statuses) == 25 and 429 not in statuses
+    assert time.slept and time.now - 1000.0 >= 120  # 25 requests at 10 a minute: two waits
+
+
+async def test_requests_another_run_spent_are_counted_from_the_first_answer() -> None:
+    """Another run used 40 of the minute's 60 moments ago: from Xero's first answer on, the
+    client counts them, and sends the rest of its read after the minute frees up."""
+    contacts = "\n".join(f"    - {{name: S{n:03d}, is_supplier: true}}" for n in range(60))
+    s = scenario(
+        "xero:\n  rate_limits: {per_minute: 60, enforce: true}\n  contacts:\n" + contacts + "\n"
+    )
+    time = FakeTime()
+    sandbox = Sandbox(s, clock=time)
+    for _ in range(40):
+        sandbox.rates.spend(s.tenant_id)
+    async with _limited_client(sandbox, time, 60) as http:
+        await XeroClient(http, s.tenant_id, contacts_page_size=2).snapshot()
+    statuses = [r.status for r in sandbox.log.for_system("xero")]
+    assert len(statuses) == 34 and 429 not in statuses
+    assert time.slept
+
+
+def test_every_mode_counts_xero_s_minute(served_demo: Served) -> None:
+    over_url = sandbox_connections(base_url=served_demo.base_url)
+    assert over_url.xero_per_minute == 60
+    s = scenario("xero: {rate_limits: {per_minute: 25}}")
+    assert sandbox_connections(Sandbox(s)).xero_per_minute == 25
+    lifted = sandbox_connections(base_url=served_demo.base_url, xero_per_minute=None)
+    assert lifted.xero_per_minute is None
+
+
+# -- the cache for --url runs ------------------------------------------------------------------
+
+
+async def test_url_runs_keep_a_cache_per_url_and_tenant(served_demo: Served, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from troubleshooter.sources.cache import FetchCache, source_digest
+
+    cache = FetchCache(tmp_path / "cache")
+    connections = sandbox_connections(base_url=served_demo.base_url, settings=FAST, cache=cache)
+    await fetch_snapshots(connections)
+    first = len(served_demo.sandbox.log.requests)
+    await fetch_snapshots(connections)
+    second = served_demo.sandbox.log.requests[first:]
+    asked_since = [r for r in second if r.modified_since]
+    assert {r.path.rsplit("/", 1)[-1] for r in asked_since} == {"Accounts", "Contacts"}
+    folders = [p.name for p in (tmp_path / "cache").iterdir()]
+    digest = source_digest(served_demo.base_url + "/xero")
+    assert folders == [f"{served_demo.scenario.tenant_id}-{digest}"]
+    assert source_digest("http://127.0.0.1:1/xero") != digest  # another URL, another folder
+
+
+async def test_an_endless_body_over_a_socket_is_cut_at_the_cap(demo: Scenario) -> None:
+    demo.faults = scenario(
+        "faults: [{system: dext_adapter, path: /v1/items/account, misbehave: endless_body}]"
+    ).faults
+    settings = dataclasses.replace(FAST, max_body_bytes=256 * 1024)
+    from conftest import serve
+
+    with serve(Sandbox(demo)) as served:
+        snapshots = await fetch_snapshots(
+            sandbox_connections(base_url=served.base_url, settings=settings)
+        )
+    dext = snapshots[Stage.DEXT]
+    assert "sent more than 256 KiB" in dext.kind_errors[ItemKind.ACCOUNT]
+    assert not snapshots[Stage.XERO].failed and not snapshots[Stage.APPROVALMAX].failed
+
+
+# -- progress a person can trust ---------------------------------------------------------------
+
+
+async def test_progress_events_say_pages_read_of_pages_known() -> None:
+    from troubleshooter.sources.fetch import FetchEvent, describe
+
+    s = _suppliers(3500)
+    events: list[FetchEvent] = []
+    plain: list[tuple[Stage, str]] = []
+    await fetch_snapshots(
+        sandbox_connections(Sandbox(s), settings=FAST),
+        lambda stage, text: plain.append((stage, text)),
+        events=events.append,
+    )
+    pages = [e for e in events if e.stage is Stage.XERO and e.what == "contacts"]
+    assert (pages[0].pages_read, pages[0].pages_known) == (1, 4)
+    assert sorted(e.pages_read for e in pages if e.pages_read) == [1, 2, 3, 4]
+    assert all(e.pages_known == 4 for e in pages)
+    assert describe(pages[-1]).startswith("Xero: contacts, page 4 of 4")
+    suppliers = [e for e in events if e.stage is Stage.DEXT and e.what == "suppliers"]
+    assert suppliers and suppliers[-1].pages_known is not None
+    # The plain progress keeps its three words, in order per system.
+    assert [t for st, t in plain if st is Stage.XERO] == ["fetching", "done"]
+    assert {e.state for e in events} == {"fetching", "reading", "done"}
+
+
+async def test_a_wait_for_the_minute_is_an_event_with_its_length() -> None:
+    from troubleshooter.sources.fetch import FetchEvent, describe
+    from troubleshooter.sources.ratelimit import RateLimiter
+
+    time = FakeTime()
+    limiter = RateLimiter("Xero", per_minute=2, clock=time, sleep=time.sleep)
+    seen: list[float] = []
+    limiter.on_wait = seen.append
+    for _ in range(3):
+        await limiter.acquire()
+        limiter.release()
+    assert seen == [60.0]
+    event = FetchEvent(Stage.XERO, "waiting", "minute limit", waiting=seen[0])
+    assert describe(event) == "Xero: waiting 60 s for Xero's minute limit"
+    assert describe(FetchEvent(Stage.DEXT, "failed", error="Dext adapter: \x1b[2J")) == (
+        "Dext: failed: Dext adapter: \\x1b[2J"
+    )
+
+
+async def test_requests_waiting_together_are_told_once() -> None:
+    from troubleshooter.sources.ratelimit import RateLimiter
+
+    time = FakeTime()
+    limiter = RateLimiter("Xero", per_minute=3, in_flight=5, clock=time, sleep=time.sleep)
+    told: list[float] = []
+    limiter.on_wait = told.append
+
+    async def one() -> None:
+        await limiter.acquire()
+        limiter.release()
+
+    await asyncio.gather(*(one() for _ in range(5)))
+    assert told == [60.0]  # two waited for the same minute: one event
+    assert limiter.taken() == 2  # the first three's minute is over; the two sent since hold it
+
+
+async def test_a_failed_second_look_makes_xero_s_contacts_unknown() -> None:
+    s = scenario(
+        """
+        xero:
+          contacts:
+            - {name: Kaimai Oat Milk Company, is_supplier: true, updated: -2h, before: {name: Kaimai Oats}}
+        approvalmax: {last_sync: -3h}
+        dext: {last_pull: -6h}
+        faults:
+          - {system: xero, path: /api.xro/2.0/Contacts, times: 1, status: 200}
+          - {system: xero, path: /api.xro/2.0/Contacts, status: 500}
+        """
+    )
+    s.faults[0] = s.faults[0].model_copy(update={"status": None})  # the search itself is fine
+    snapshots = await fetch_snapshots(
+        sandbox_connections(Sandbox(s), settings=FAST), focus="Kaimai Oats"
+    )
+    xero = snapshots[Stage.XERO]
+    assert not xero.knows(ItemKind.SUPPLIER) and ItemKind.SUPPLIER not in xero.partial
+    assert "answered 500" in xero.kind_errors[ItemKind.SUPPLIER]
+    assert "looking up by id" in xero.kind_errors[ItemKind.SUPPLIER]
+
+
+def test_estimates_come_from_the_pace_and_the_minute() -> None:
+    from troubleshooter.sources.fetch import FetchEvent, _Reporter
+    from troubleshooter.sources.ratelimit import RateLimiter
+
+    time = FakeTime()
+    events: list[FetchEvent] = []
+    report = _Reporter(None, events.append, clock=time)
+    limiter = RateLimiter("Xero", per_minute=60, clock=time, sleep=time.sleep)
+    page = report.pages(Stage.XERO, limiter)
+    page("contacts", 1, 50)
+    time.now += 2.0
+    page("contacts", 2, 50)  # one page in 2 s: 48 pages left, about 96 s at that pace
+    assert events[0].estimate == 0.0 and events[1].estimate == pytest.approx(96.0)
+    for _ in range(60):  # now the minute is full: the rest wait for it whatever the pace
+        limiter._sending += 1
+        limiter.release()
+    time.now += 0.5
+    page("contacts", 3, 50)  # pace: 47 pages at 1.25 s; the minute: places free in 59.5 s
+    assert events[2].estimate == pytest.approx(59.5)
+    assert limiter.minute_wait(1) == pytest.approx(59.5)

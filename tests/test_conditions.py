@@ -143,3 +143,39 @@ def test_the_docs_explain_every_operator() -> None:
     documented = set(re.findall(r"^\| (.+?) \|", table, re.MULTILINE)[1:])
     names = {name for row in documented for name in re.findall(r"`(\w+)`", row)}
     assert names == set(OPERATORS)
+
+
+def test_a_condition_decided_on_part_of_the_facts_holds_whatever_the_rest() -> None:
+    """What lets the rules be decided once for many items that share their marks: a True or
+    False reached on part of the facts never changes when the others are known."""
+    import itertools
+
+    condition = parse_condition(
+        {
+            "all": [
+                {"fact": "xero", "equals": "present"},
+                {"fact": "eligible.dext", "equals": True},
+                {
+                    "any": [
+                        {"fact": "xero.changed_at", "known": False},
+                        {"fact": "dext", "equals": "missing"},
+                    ]
+                },
+            ]
+        },
+        "test",
+    )
+    given = frozenset({"xero", "eligible.dext", "dext"})
+    values = {
+        "xero": ["present", "archived", None],
+        "eligible.dext": [True, False, None],
+        "dext": ["missing", "present", None],
+        "xero.changed_at": [None, datetime(2026, 11, 25, tzinfo=UTC)],
+    }
+    for combo in itertools.product(*values.values()):
+        facts = dict(zip(values, combo, strict=True))
+        early = condition.partial(facts, given)
+        if early is not None:
+            assert condition.evaluate(facts) is early, facts
+    # "known: false" on a fact outside the shared ones is not taken as unknown: undecided.
+    assert condition.partial({"xero": "present", "eligible.dext": True}, given) is None

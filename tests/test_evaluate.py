@@ -34,12 +34,12 @@ def test_unknown_downstream_yields_no_finding(library: Library) -> None:
     assert trace.stages["approvalmax"] == "unknown" and trace.stages["dext"] == "unknown"
 
 
-def test_a_message_shows_times_in_utc_and_unknown_as_unknown() -> None:
+def test_a_message_shows_times_in_utc_and_unknown_as_not_known() -> None:
     moment = datetime(2026, 11, 25, 14, 5, tzinfo=UTC)
     text = render_message(
         "{name} by {expected_by}, pull {dext.last_pull}", {"name": "Sales", "expected_by": moment}
     )
-    assert text == "Sales by 2026-11-25 14:05 UTC, pull unknown"
+    assert text == "Sales by 2026-11-25 14:05 UTC, pull not known"
 
 
 RULES = """

@@ -222,3 +222,17 @@ def test_customer_reports_carry_no_flags_or_rule_ids(demo: Scenario, library: Li
         assert "--answer" not in out and "--item" not in out, fmt
         assert not any(q.id in out for q in result.questions), fmt
     assert "--answer" in export(result, "text")  # agents keep the hint
+
+
+def test_json_is_redacted_as_it_is_serialised_and_the_diagnosis_stays_whole(
+    library: Library,
+) -> None:
+    """The export redacts on the way out (no copy of the diagnosis); the diagnosis itself
+    keeps what it holds, for the person's own screen."""
+    result, secrets = diagnosed(scenario(SECRETS_SCENARIO), library, token=PLANTED_TOKEN)
+    before = result.model_dump_json()
+    exported = export(result, "json", secrets=secrets)
+    assert PLANTED_JWT not in exported and "kiri@kaimai" not in exported
+    assert "••••5600" in exported
+    assert result.model_dump_json() == before  # nothing was changed in place
+    assert PLANTED_JWT in before  # and the unexported diagnosis still has it

@@ -256,3 +256,88 @@ def test_where_filter(where: str, row: dict[str, Any], expected: bool) -> None:
 def test_where_filter_refuses_what_it_does_not_understand(bad: str) -> None:
     with pytest.raises(WhereError):
         compile_where(bad)
+
+
+async def test_contacts_page_size_up_to_a_thousand_and_capped_above() -> None:
+    contacts = "\n".join(f"    - {{name: C{n:04d}}}" for n in range(2500))
+    s = scenario("xero:\n  contacts:\n" + contacts + "\n")
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=Sandbox(s)), base_url="http://s"
+    ) as c:
+        headers = {"Authorization": "Bearer t", "xero-tenant-id": s.tenant_id}
+        url = "/xero/api.xro/2.0/Contacts"
+        exact = (await c.get(url, params={"page": 2, "pageSize": 1000}, headers=headers)).json()
+        assert exact["pagination"] == {
+            "page": 2,
+            "pageSize": 1000,
+            "pageCount": 3,
+            "itemCount": 2500,
+        }
+        assert len(exact["Contacts"]) == 1000
+        assert exact["Contacts"][0]["Name"] == "C1000"
+        above = (await c.get(url, params={"page": 1, "pageSize": 5000}, headers=headers)).json()
+        assert above["pagination"]["pageSize"] == 1000 and len(above["Contacts"]) == 1000
+        default = (await c.get(url, params={"page": 3}, headers=headers)).json()
+        assert default["pagination"]["pageSize"] == 100 and default["pagination"]["pageCount"] == 25
+        zero = await c.get(url, params={"page": 1, "pageSize": 0}, headers=headers)
+        assert zero.status_code == 400 and zero.json()["Type"] == "ValidationException"
+
+
+async def test_contacts_search_term_and_ids(client: httpx.AsyncClient, demo: Scenario) -> None:
+    url = "/xero/api.xro/2.0/Contacts"
+    found = (await client.get(url, params={"searchTerm": "OAT MILK"})).json()["Contacts"]
+    assert [c["Name"] for c in found] == ["Kaimai Oat Milk Co"]
+    ids = ",".join(c["ContactID"] for c in found)
+    by_id = (await client.get(url, params={"IDs": ids, "page": 1})).json()
+    assert [c["Name"] for c in by_id["Contacts"]] == ["Kaimai Oat Milk Co"]
+
+
+@pytest.mark.parametrize(
+    ("misbehaviour", "check"),
+    [
+        ("no_pagination", lambda body: "pagination" not in body and body["Contacts"]),
+        ("huge_page_count", lambda body: body["pagination"]["pageCount"] == 300_000),
+        ("endless_pages", lambda body: "pagination" not in body and len(body["Contacts"]) == 4),
+    ],
+)
+async def test_xero_misbehaviours_break_the_format_as_asked(misbehaviour, check) -> None:  # type: ignore[no-untyped-def]
+    s = scenario(
+        f"""
+        xero: {{contacts: [{{name: A Ltd}}, {{name: B Ltd}}]}}
+        faults: [{{system: xero, path: /api.xro/2.0/Contacts, misbehave: {misbehaviour}}}]
+        """
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=Sandbox(s)), base_url="http://s"
+    ) as c:
+        headers = {"Authorization": "Bearer t", "xero-tenant-id": s.tenant_id}
+        response = await c.get(
+            "/xero/api.xro/2.0/Contacts", params={"page": 1, "pageSize": 4}, headers=headers
+        )
+    assert response.status_code == 200 and check(response.json())
+
+
+async def test_adapter_misbehaviours_break_the_contract_as_asked() -> None:
+    s = scenario(
+        """
+        xero: {contacts: [{name: A Ltd, is_supplier: true, created: -3h}]}
+        faults:
+          - {system: dext_adapter, path: /v1/items/supplier, misbehave: duplicate_rows, times: 1}
+          - {system: dext_adapter, path: /v1/items/supplier, misbehave: wrong_kind, times: 1}
+          - {system: dext_adapter, path: /v1/items/supplier, misbehave: naive_timestamps}
+          - {system: dext_adapter, path: /v1/state, misbehave: naive_timestamps}
+        dext: {last_pull: -1h}
+        """
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=Sandbox(s)), base_url="http://s"
+    ) as c:
+        headers = {"Authorization": "Bearer t"}
+        url = "/adapter/dext/v1/items/supplier"
+        doubled = (await c.get(url, headers=headers)).json()
+        assert len(doubled["items"]) == 2 and doubled["items"][0] == doubled["items"][1]
+        assert (await c.get(url, headers=headers)).json()["kind"] == "account"
+        [row] = (await c.get(url, headers=headers)).json()["items"]
+        assert row["synced_at"] and "+" not in row["synced_at"] and "Z" not in row["synced_at"]
+        state = (await c.get("/adapter/dext/v1/state", headers=headers)).json()
+        assert "+" not in state["as_of"] and "+" not in state["last_pull"]

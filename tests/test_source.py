@@ -11,6 +11,7 @@ from conftest import FAST, Served
 from troubleshooter.diagnosis.diagnose import Library
 from troubleshooter.errors import ConfigError, ScenarioError
 from troubleshooter.infra import aio
+from troubleshooter.model import Mark, Stage
 from troubleshooter.runs.bundle import bundle_json, collect
 from troubleshooter.runs.practice import diagnose_practice
 from troubleshooter.runs.session import Session
@@ -153,3 +154,39 @@ def test_a_session_switches_between_sources(tmp_path: Path, library: Library) ->
     assert not session.ready
     aio.run(session.fetch())
     assert session.diagnose().organisation.name == "Calm Co"
+
+
+def test_a_focused_read_holds_other_contacts_as_unknown_not_missing(
+    tmp_path: Path, library: Library
+) -> None:
+    """`--item` asks Xero only for the contacts it names: the others are not read, so the
+    suppliers ApprovalMax and Dext hold are unknown in Xero, never "missing from Xero"."""
+    contacts = "\n".join(
+        f"    - {{name: Supplier {n:03d} Ltd, is_supplier: true}}" for n in range(30)
+    )
+    path = tmp_path / "many.yaml"
+    path.write_text(
+        CALM + "xero:\n  contacts:\n" + contacts + "\n"
+        "    - {name: Kaimai Oat Milk Co, is_supplier: true, created: -6h}\n"
+        "approvalmax: {last_sync: -1h}\ndext: {last_pull: -11h}\n",
+        encoding="utf-8",
+    )
+    reading = aio.run(read(scenario_source(path), focus="Kaimai"))
+    diagnosis = reading.diagnose(library, focus="Kaimai")
+    assert [t.name for t in diagnosis.items] == ["Kaimai Oat Milk Co"]
+    assert [s.action for s in diagnosis.plan] == ["reconnect_dext", "wait"]
+    whole = reading.diagnose(library)
+    others = [t for t in whole.items if t.name.startswith("Supplier")]
+    assert others and all(t.stages[Stage.XERO] is Mark.UNKNOWN for t in others)
+    assert not [f for f in whole.findings if f.name and f.name.startswith("Supplier")]
+
+
+def test_no_cache_keeps_nothing_for_a_served_sandbox(
+    served_demo: Served, library: Library, tmp_path: Path
+) -> None:
+    from troubleshooter.signin.settings import data_path
+
+    aio.run(read(url_source(served_demo.base_url, FAST, cache=False)))
+    assert not list((data_path() / "cache").rglob("*.json"))
+    aio.run(read(url_source(served_demo.base_url, FAST)))
+    assert list((data_path() / "cache").rglob("*.json"))  # kept by default, keyed by the URL

@@ -161,3 +161,17 @@ def test_wrong_tenant_is_refused_and_everything_was_read_only(
 
     assert served.sandbox.log.requests
     assert {r.method for r in served.sandbox.log.requests} == {"GET"}
+
+
+def test_contacts_at_the_largest_page_and_a_search(
+    served: Served, accounting: AccountingApi
+) -> None:
+    scenario = served.scenario
+    result = accounting.get_contacts(
+        scenario.tenant_id, page=1, page_size=5000, include_archived=True, summary_only=True
+    )
+    assert result.pagination.page_size == 1000  # the sandbox caps at Xero's maximum
+    assert result.pagination.page_count == 1
+    assert len(result.contacts) == len(scenario.xero.contacts)
+    found = accounting.get_contacts(scenario.tenant_id, search_term="oat milk")
+    assert [c.name for c in found.contacts] == ["Kaimai Oat Milk Co"]

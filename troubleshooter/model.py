@@ -9,9 +9,18 @@ import functools
 import re
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializationInfo,
+    field_serializer,
+)
+
+from troubleshooter.infra.redact import mask_account_number
 
 SCHEMA_VERSION = 1
 
@@ -116,6 +125,60 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# Exports redact on the way out, as the diagnosis is serialised once (no copy of it is made):
+# a `redactor` (infra.redact.Redactor) in the serialisation context passes every string that
+# can hold data from a system or a person through it; contact details go unless kept, and bank
+# account numbers keep their last four digits.
+
+
+def _redactor(info: SerializationInfo) -> Any:
+    context = info.context
+    return context.get("redactor") if isinstance(context, dict) else None
+
+
+def _shown(value: Any, info: SerializationInfo) -> Any:
+    redactor = _redactor(info)
+    if redactor is None or value is None:
+        return value
+    if isinstance(value, str):
+        return redactor.text(value)
+    if isinstance(value, list):
+        return [redactor.text(v) if isinstance(v, str) else v for v in value]
+    if isinstance(value, dict):
+        return {k: redactor.text(v) if isinstance(v, str) else v for k, v in value.items()}
+    return value
+
+
+def _contact(value: Any, info: SerializationInfo) -> Any:
+    redactor = _redactor(info)
+    if redactor is None or value is None or redactor.contact_details:
+        return value
+    return None
+
+
+def _bank(value: Any, info: SerializationInfo) -> Any:
+    if _redactor(info) is None or value is None:
+        return value
+    return mask_account_number(str(value))
+
+
+def _shown_field(self: Any, value: Any, info: SerializationInfo) -> Any:
+    return _shown(value, info)
+
+
+def _contact_field(self: Any, value: Any, info: SerializationInfo) -> Any:
+    return _contact(value, info)
+
+
+def _bank_field(self: Any, value: Any, info: SerializationInfo) -> Any:
+    return _bank(value, info)
+
+
+def shown(*fields: str) -> Any:
+    """A serialiser that redacts these fields on the way out of an export."""
+    return field_serializer(*fields, when_used="json")(_shown_field)
+
+
 class Item(_Model):
     """A reference item as one stage holds it."""
 
@@ -160,6 +223,8 @@ class OrganisationRef(_Model):
         "in which times are shown to people; JSON stays UTC.",
     )
 
+    _redacted = shown("id", "name", "short_code")
+
 
 class StageSnapshot(_Model):
     """What one system told us (or could not tell us) at one moment."""
@@ -177,6 +242,12 @@ class StageSnapshot(_Model):
         default_factory=dict, description="Per kind; a kind that is absent here is unknown."
     )
     kind_errors: dict[ItemKind, str] = Field(default_factory=dict)
+    partial: dict[ItemKind, str] = Field(
+        default_factory=dict,
+        description="Kinds read only in part (a focused run asks Xero for the contacts it "
+        "names), with what was read: an item of such a kind that is not here is unknown at "
+        "this stage, not missing.",
+    )
     # ApprovalMax
     xero_connection: XeroConnection | None = None
     last_sync: dict[str, datetime] = Field(
@@ -214,6 +285,8 @@ class StageDetail(_Model):
     because: str | None = Field(
         default=None, description="For an inferred or assumed mark: what it follows from."
     )
+
+    _redacted = shown("name", "code", "because")
 
 
 class ItemTrace(_Model):
@@ -280,6 +353,10 @@ class ItemTrace(_Model):
     def has_gap(self) -> bool:
         return any(mark is not Mark.PRESENT for mark in self.stages.values())
 
+    _redacted = shown("key", "code", "name", "xero_id", "parent")
+    _contacts = field_serializer("email", "phone", when_used="json")(_contact_field)
+    _bank_number = field_serializer("bank_account_number", when_used="json")(_bank_field)
+
 
 class Finding(_Model):
     rule: str
@@ -298,6 +375,8 @@ class Finding(_Model):
         default_factory=list, description="Actions that must follow this finding's action."
     )
 
+    _redacted = shown("key", "name", "message")
+
 
 class QuestionOption(_Model):
     """One answer a question offers: what to type (`value`, or any of `words`) and how it
@@ -306,6 +385,8 @@ class QuestionOption(_Model):
     value: str
     says: str
     words: list[str] = Field(default_factory=list)
+
+    _redacted = shown("says", "words")
 
 
 class Question(_Model):
@@ -328,6 +409,8 @@ class Question(_Model):
         default=None, description="The assumption it would check, where the plan rests on one."
     )
 
+    _redacted = shown("text", "where", "checks", "key", "id")
+
 
 class Assumption(_Model):
     """Something the plan takes to be so until a person says otherwise: the normal setup of
@@ -340,6 +423,8 @@ class Assumption(_Model):
     question: str | None = Field(default=None, description="The question that would check it.")
     key: str | None = Field(default=None, description="For an assumption about one item.")
 
+    _redacted = shown("text", "key")
+
 
 class Gate(_Model):
     """A check a step waits on: do the step if the check comes out as `answers` say."""
@@ -348,6 +433,8 @@ class Gate(_Model):
     check: str = Field(description="What to look at, in plain words.")
     answers: list[str] = Field(description="The answers for which the step applies.")
     reading: str = Field(description='How the condition reads: "If it is not there".')
+
+    _redacted = shown("check", "reading")
 
 
 class PlanStep(_Model):
@@ -366,6 +453,8 @@ class PlanStep(_Model):
         description="Not a fix: the chain's own clocks bring everything in time (waiting is a "
         "choice).",
     )
+
+    _redacted = shown("items", "expected_note")
 
 
 class SystemStatus(_Model):
@@ -389,6 +478,8 @@ class SystemStatus(_Model):
         default_factory=dict, description="Questions answered for this system, by id."
     )
 
+    _redacted = shown("error", "kind_errors")
+
 
 class QuietCause(_Model):
     """A cause that is normal in a whole-organisation run: counted, not listed."""
@@ -396,6 +487,8 @@ class QuietCause(_Model):
     rule: str
     title: str
     count: int
+
+    _redacted = shown("title")
 
 
 class Summary(_Model):
@@ -435,6 +528,8 @@ class ArticleRef(_Model):
     excerpt: str
     link: str | None = Field(default=None, description="Where its facts come from.")
 
+    _redacted = shown("title", "excerpt")
+
 
 class SnapshotInfo(_Model):
     """Where a diagnosis of a saved bundle came from."""
@@ -457,6 +552,8 @@ class SnapshotInfo(_Model):
         the bundle says, else the systems' (older bundles)."""
         start = self.collected_on_host or self.collected_at
         return (self.diagnosed_at - start).total_seconds()
+
+    _redacted = shown("source")
 
 
 class Diagnosis(_Model):

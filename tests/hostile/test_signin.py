@@ -132,11 +132,6 @@ def test_a_revoked_approvalmax_sign_in_shows_approvalmax_failing(
     assert Stage.APPROVALMAX in _failed(diagnosis)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sources/approvalmax.py drops the public API's failure when an adapter answers "
-    "(approvalmax_snapshot gathers both and ignores an exception from companies())",
-)
 def test_a_revoked_approvalmax_sign_in_shows_even_beside_an_adapter(
     tmp_path: Path, demo: Scenario, library: Library
 ) -> None:

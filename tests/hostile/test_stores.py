@@ -56,12 +56,14 @@ def loose_umask() -> Iterator[None]:
 def test_data_and_cache_folders_are_private(tmp_path: Path) -> None:
     data = tmp_path / "home" / "data"
     FileStore(data / "tokens.json").save("xero", tokens())
-    FetchCache(data / "cache").save(
+    cache = FetchCache(data / "cache")
+    cache.save(
         "tenant-1", "Contacts", CacheEntry(server_time=datetime(2026, 11, 25, tzinfo=UTC), rows=[])
     )
-    for folder in (tmp_path / "home", data, data / "cache", data / "cache" / "tenant-1"):
+    entry = cache._path("tenant-1", "Contacts")  # cache/<tenant>-<digest of Xero's URL>/…
+    for folder in (tmp_path / "home", data, data / "cache", entry.parent):
         assert mode(folder) == 0o700, folder
-    for file in (data / "tokens.json", data / "cache" / "tenant-1" / "contacts.json"):
+    for file in (data / "tokens.json", entry):
         assert mode(file) == 0o600, file
 
 

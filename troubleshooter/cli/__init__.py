@@ -23,7 +23,7 @@ from typing import Any
 import click
 
 from troubleshooter import __version__
-from troubleshooter.cli import diagnose, docs, knowledge, rules, sandbox, signin, ui
+from troubleshooter.cli import answers, check, diagnose, docs, knowledge, rules, sandbox, signin, ui
 from troubleshooter.cli.output import fail, forget_secrets, say
 from troubleshooter.errors import ExitCode, TroubleshooterError
 
@@ -101,6 +101,8 @@ for command in (
     diagnose.diagnose,
     diagnose.collect,
     diagnose.report,
+    check.check,
+    answers.answers,
     ui.demo,
     ui.tui,
     ui.serve,

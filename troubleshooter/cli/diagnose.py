@@ -20,6 +20,7 @@ from troubleshooter.cli.options import (
     source_options,
 )
 from troubleshooter.cli.output import (
+    FetchProgress,
     check_output,
     finish,
     format_for,
@@ -35,12 +36,15 @@ from troubleshooter.infra import aio
 from troubleshooter.infra.durations import DurationError, parse_duration
 from troubleshooter.model import Diagnosis
 from troubleshooter.report import export_practice, load_diagnosis, report_json_schema
+from troubleshooter.runs.answerstore import default_store as kept_answers
+from troubleshooter.runs.answerstore import diagnose_with_kept
 from troubleshooter.runs.bundle import bundle_json
 from troubleshooter.runs.bundle import collect as gather
 from troubleshooter.runs.practice import OrganisationSummary, diagnose_practice
 from troubleshooter.runs.source import Source, SourceKind, live_organisations, read
 from troubleshooter.runs.watch import watch
 from troubleshooter.signin.tokens import default_store
+from troubleshooter.wording import plural
 
 
 def _seconds(ctx: click.Context, param: click.Parameter, value: str) -> float:
@@ -115,6 +119,11 @@ def one_organisation(sources: SourceArgs, command: str) -> None:
     help="With --watch: when to stop.",
 )
 @click.option(
+    "--fresh",
+    is_flag=True,
+    help="Ignore the answers kept from earlier runs for this organisation (and keep none).",
+)
+@click.option(
     "--all-organisations",
     "practice",
     is_flag=True,
@@ -134,6 +143,7 @@ def diagnose(
     watching: bool,
     interval: float,
     limit: float,
+    fresh: bool,
     practice: bool,
 ) -> None:
     """Diagnose one organisation and print the findings and the ordered fix plan."""
@@ -163,6 +173,8 @@ def diagnose(
     rules = library.load()
     given = answers.load()
     secrets: list[str] = []
+    kept_store = None if fresh or not source.changes else kept_answers()
+    said: list[bool] = []
 
     def check() -> Diagnosis:
         connections = None
@@ -170,9 +182,23 @@ def diagnose(
             connections = source.connections()
             secrets[:] = connections.secrets()
             keep_secrets(secrets)
-        shown = None if watching else progress
-        reading = aio.run(read(source, shown, connections=connections))
-        return reading.diagnose(rules, answers=given, focus=focus)
+        events = None if watching else FetchProgress()
+        reading = aio.run(read(source, connections=connections, focus=focus, events=events))
+        if kept_store is None:
+            return reading.diagnose(rules, answers=given, focus=focus)
+        result, used = diagnose_with_kept(
+            lambda these: reading.diagnose(rules, answers=these, focus=focus),
+            kept_store,
+            reading.organisation,
+            given,
+        )
+        if used and not said:
+            said.append(True)
+            say(
+                f"using {plural(used, 'answer')} kept from before for "
+                f"{result.organisation.name} (`troubleshooter answers clear` forgets them)"
+            )
+        return result
 
     if watching:
         result = watch(check, interval=interval, limit=limit, report=lambda c: say(str(c)))

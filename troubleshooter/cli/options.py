@@ -61,6 +61,7 @@ class SourceArgs:
     urls: tuple[str, ...] = ()
     snapshots: tuple[Path, ...] = ()
     scenario_flag: str = "--scenario"  # as typed: "--sandbox" is the old name
+    cache: bool = True  # Xero's lists kept between runs (--no-cache: read whole, keep nothing)
 
     def named(self) -> list[str]:
         """The options given, by name, in the order the help lists them."""
@@ -89,7 +90,8 @@ class SourceArgs:
             urls=self.urls,
             snapshots=self.snapshots,
             check=check,
-            live=lambda: [live_source(store=default_store(warn=say))],
+            live=lambda: [live_source(store=default_store(warn=say), use_cache=self.cache)],
+            cache=self.cache,
         )
 
     def forward(self) -> list[str]:
@@ -98,7 +100,7 @@ class SourceArgs:
         args += [a for p in self.scenarios for a in ("--scenario", str(p.resolve()))]
         args += [a for url in self.urls for a in ("--url", url)]
         args += [a for p in self.snapshots for a in ("--snapshot", str(p.resolve()))]
-        return args
+        return args + ([] if self.cache else ["--no-cache"])
 
 
 def source_options(
@@ -152,15 +154,26 @@ def source_options(
             )
         )
 
+    options.append(
+        click.option(
+            "--no-cache",
+            "no_cache",
+            is_flag=True,
+            help="Read Xero's lists whole and keep nothing (by default they are kept, and a "
+            "repeat asks Xero only for what changed).",
+        )
+    )
+
     def build(
         demo: bool,
         scenarios: tuple[Path, ...],
         urls: tuple[str, ...],
         snapshots: tuple[Path, ...] = (),
         old_scenarios: tuple[Path, ...] = (),
+        no_cache: bool = False,
     ) -> SourceArgs:
         flag = "--sandbox" if old_scenarios and not scenarios else "--scenario"
-        return SourceArgs(demo, scenarios + old_scenarios, urls, snapshots, flag)
+        return SourceArgs(demo, scenarios + old_scenarios, urls, snapshots, flag, not no_cache)
 
     return _gathered("sources", options, build)  # type: ignore[no-any-return]
 

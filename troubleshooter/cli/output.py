@@ -16,7 +16,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import NoReturn
 
@@ -31,6 +32,7 @@ from troubleshooter.infra.safetext import visible_lines
 from troubleshooter.model import Diagnosis, Stage
 from troubleshooter.report import export, text_lines
 from troubleshooter.report.view import build_view, shower
+from troubleshooter.sources.fetch import FetchEvent, describe
 
 FORMATS = ("text", "md", "html", "json")
 _BY_SUFFIX = {".md": "md", ".html": "html", ".htm": "html", ".json": "json"}
@@ -69,6 +71,27 @@ def progress(stage: Stage, message: str) -> None:
     """A system's progress, when a person watches (stderr is a terminal)."""
     if stderr_is_terminal():
         say(f"  {stage.label}: {message}")
+
+
+class FetchProgress:
+    """The fetch as it goes, when a person watches (stderr is a terminal): each system's start,
+    end or failure, the minute limit's waits, and pages read of pages known with an estimate,
+    at most once a second per system (a 50-page read is not 50 lines)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.said: dict[Stage, float] = {}
+
+    def __call__(self, event: FetchEvent) -> None:
+        if not stderr_is_terminal():
+            return
+        now = self.clock()
+        last_page = event.pages_read is not None and event.pages_read == event.pages_known
+        recent = now - self.said.get(event.stage, -1e9) < 1.0
+        if event.state == "reading" and not last_page and recent:
+            return
+        self.said[event.stage] = now
+        say("  " + describe(event))
 
 
 def fail(message: str, code: ExitCode) -> NoReturn:

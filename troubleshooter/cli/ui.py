@@ -19,10 +19,9 @@ from troubleshooter.cli.options import (
     source_options,
 )
 from troubleshooter.cli.output import say
-from troubleshooter.runs.answerstore import AnswerStore
+from troubleshooter.runs.answerstore import default_store
 from troubleshooter.runs.session import Session
 from troubleshooter.runs.source import Source, demo_source
-from troubleshooter.signin.settings import data_path
 from troubleshooter.tui.access import MIN_TOKEN, TOKEN_ENV, is_loopback, new_token, token_problem
 
 _SCENARIOS = (
@@ -53,7 +52,7 @@ def _run(session: Session) -> None:
     # Textual takes a while to import; only the commands that open the TUI pay for it.
     from troubleshooter.tui.app import TroubleshooterApp
 
-    store = AnswerStore(data_path() / "answers")  # answers kept per organisation
+    store = default_store()  # answers kept per organisation
     TroubleshooterApp(session, answer_store=store).run()
 
 

@@ -133,6 +133,14 @@ class Leaf:
     def evaluate(self, facts: Facts) -> Truth:
         return self._test(facts.get(self.fact), facts)
 
+    def partial(self, facts: Facts, given: frozenset[str]) -> Truth:
+        """As `evaluate`, knowing only the facts in `given`: any other is undecided here."""
+        if self.fact not in given or (
+            OPERATORS[self.op].compares_facts and self.value not in given
+        ):
+            return None
+        return self.evaluate(facts)
+
 
 @dataclass(frozen=True)
 class Group:
@@ -150,6 +158,23 @@ class Group:
         unknown = False
         for part in self.parts:
             result = part.evaluate(facts)
+            if result is decisive:
+                return decisive
+            if result is None:
+                unknown = True
+        return None if unknown else not decisive
+
+    def partial(self, facts: Facts, given: frozenset[str]) -> Truth:
+        """As `evaluate`, knowing only the facts in `given`. Three-valued logic is monotone:
+        a True or False decided on part of the facts holds whatever the others turn out to be,
+        so many items that share those facts are decided at once."""
+        if self.op == "not":
+            result = self.parts[0].partial(facts, given)
+            return None if result is None else not result
+        decisive = self.op == "any"
+        unknown = False
+        for part in self.parts:
+            result = part.partial(facts, given)
             if result is decisive:
                 return decisive
             if result is None:

@@ -428,6 +428,13 @@ def _ranked(
     if len(focused) > MAX_FOCUSED_FOR_RANKING:
         return reasoned
     ranked = rank(reasoned.questions, specs, reasoned.plan, plan_for, focused)
+    # A finding that calls the usual setup into doubt asks its question first.
+    doubted = [
+        asked
+        for finding in reasoned.evaluation.findings
+        for asked in library.rules.rule(finding.rule).spec.asks
+    ]
+    ranked.sort(key=lambda entry: entry.question.id not in doubted)
     questions = [entry.question for entry in ranked]
     plan = reasoned.plan
     gate = gate_on(ranked)

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
-from troubleshooter.diagnosis.conditions import Condition
+from troubleshooter.diagnosis.conditions import Condition, Truth
 from troubleshooter.diagnosis.facts import FactContext, finding_facts, unseen
 from troubleshooter.diagnosis.ruleset import Rule, RuleSet
 from troubleshooter.diagnosis.vocabulary import PLACEHOLDER, Facts
-from troubleshooter.model import Finding, ItemKind, ItemTrace, Stage
+from troubleshooter.model import Finding, ItemKind, ItemTrace, Mark, Stage
 from troubleshooter.wording import when
 
 
@@ -24,7 +24,7 @@ def _format_value(value: Any, zone: tzinfo | None = None) -> str:
     if isinstance(value, datetime):
         return when(value, zone)
     if value is None:
-        return "unknown"
+        return "not known"
     return str(value)
 
 
@@ -67,6 +67,47 @@ def _finding(
     )
 
 
+# Facts that depend only on what many items share: an item's kind, its marks, Xero's status
+# and hold on it (the organisation's facts are shared by every item).
+SHARED_FACTS = (
+    "kind", "xero", "approvalmax", "dext", "xero.status", "eligible.approvalmax", "eligible.dext",
+)  # fmt: skip
+
+
+def _mark(mark: Mark) -> str | None:
+    return None if mark is Mark.UNKNOWN else mark.value
+
+
+def _signature(trace: ItemTrace) -> tuple[object, ...]:
+    stages = trace.stages
+    return (
+        trace.kind,
+        stages[Stage.XERO],
+        stages[Stage.APPROVALMAX],
+        stages[Stage.DEXT],
+        trace.status,
+        trace.eligible,
+        Stage.APPROVALMAX in trace.blocked,
+    )
+
+
+def _shared_facts(trace: ItemTrace, organisation: Facts) -> dict[str, Any]:
+    """The shared facts of `trace`'s group, as facts.py works them out."""
+    stages = trace.stages
+    return {
+        **organisation,
+        "kind": trace.kind.value,
+        "xero": _mark(stages[Stage.XERO]),
+        "approvalmax": _mark(stages[Stage.APPROVALMAX]),
+        "dext": _mark(stages[Stage.DEXT]),
+        "xero.status": trace.status.value if trace.status else None,
+        "eligible.approvalmax": None
+        if trace.status is None
+        else Stage.APPROVALMAX not in trace.blocked,
+        "eligible.dext": trace.eligible,
+    }
+
+
 def needs_rules(trace: ItemTrace) -> bool:
     """Only items with a gap (or a second name) are checked: a healthy item costs nothing."""
     return trace.has_gap or trace.renamed
@@ -105,6 +146,8 @@ def evaluate(
     by_kind = {kind: [r for r in active if r.applies(kind)] for kind in ItemKind}
     timing: list[bool] = []
     all_known = True
+    given = frozenset(SHARED_FACTS) | frozenset(organisation)
+    decided: dict[tuple[object, ...], list[tuple[Rule, Truth]]] = {}
     for trace in traces:
         if focus is not None and trace.key not in focus:
             continue
@@ -113,9 +156,21 @@ def evaluate(
         rules = by_kind[trace.kind]
         if not rules or not needs_rules(trace):
             continue
+        # Rules decided on the facts many items share (their marks, Xero's hold on them, the
+        # organisation's facts) are decided once per such group: of 50,000 contacts, 30,000
+        # that are not suppliers need no chain rule at all.
+        signature = _signature(trace)
+        verdicts = decided.get(signature)
+        if verdicts is None:
+            shared = _shared_facts(trace, organisation)
+            verdicts = decided[signature] = [
+                (rule, rule.condition.partial(shared, given)) for rule in rules
+            ]
         facts = context.item_facts(trace, organisation)
-        for rule in rules:
-            verdict = rule.condition.evaluate(facts)
+        for rule, early in verdicts:
+            if early is False:
+                continue
+            verdict = early if early is True else rule.condition.evaluate(facts)
             if verdict is None:
                 result.unknown.extend((f, trace) for f in _unknown_facts(rule.condition, facts))
             elif verdict and rule.spec.focus_only and focus is None:

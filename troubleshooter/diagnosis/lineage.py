@@ -140,6 +140,12 @@ def _kind_traces(kind: ItemKind, snapshots: dict[Stage, StageSnapshot]) -> list[
     return entries
 
 
+def _absent(snapshot: StageSnapshot, kind: ItemKind) -> Mark:
+    """An item a stage does not hold: missing where the stage's list of its kind was read
+    whole, unknown where it was not read or read only in part (a focused run)."""
+    return Mark.MISSING if snapshot.knows(kind) and kind not in snapshot.partial else Mark.UNKNOWN
+
+
 def _trace(
     entry: _Entry, snapshots: dict[Stage, StageSnapshot], parents: dict[str, Status]
 ) -> ItemTrace:
@@ -158,7 +164,7 @@ def _trace(
             provenance=xero.provenance,
         )
     else:
-        stages[Stage.XERO] = Mark.MISSING if xero.knows(entry.kind) else Mark.UNKNOWN
+        stages[Stage.XERO] = _absent(xero, entry.kind)
     for stage in DOWNSTREAM:
         snapshot = snapshots[stage]
         if stage in entry.found:
@@ -167,7 +173,7 @@ def _trace(
             if not _as_in_xero(held, xero_item):
                 detail[stage] = _detail(held, snapshot)
         else:
-            stages[stage] = Mark.MISSING if snapshot.knows(entry.kind) else Mark.UNKNOWN
+            stages[stage] = _absent(snapshot, entry.kind)
     eligible: bool | None = None
     blocked: dict[Stage, str] = {}
     parent_status = None

@@ -74,6 +74,11 @@ class RuleSpec(BaseModel):
     timing: bool = Field(
         default=False, description="Time alone resolves it (the chain's clocks catch up)."
     )
+    asks: list[str] = Field(
+        default_factory=list,
+        description="Questions (ids) that settle what the finding calls into doubt: asked "
+        "first when it fires.",
+    )
     references: list[str] = Field(default_factory=list)
     description: str | None = None
 
@@ -172,6 +177,7 @@ def load_rules(directories: Sequence[Path]) -> RuleSet:
             "everything would look fine",
         )
     loader.check_links()
+    loader.check_asks()
     if loader.problems:
         problems = sorted(loader.problems, key=lambda p: (p[0], p[1] or 0))
         raise RuleLoadError.listing(
@@ -355,6 +361,15 @@ class _Loader:
             self.problem(path, line, f"inference '{spec.id}' is defined twice")
         else:
             self.ruleset.inferences.append(Inference(spec, condition, path, line))
+
+    def check_asks(self) -> None:
+        """Every question a rule asks exists."""
+        known = {q.id for q in self.ruleset.questions}
+        for rule in self.ruleset.rules:
+            for asked in rule.spec.asks:
+                if asked not in known:
+                    self.problem(rule.source, rule.line, f"rule '{rule.id}': asks unknown "
+                                 f"question '{asked}'")  # fmt: skip
 
     def check_links(self) -> None:
         """Every action a rule names exists (unless it is one that could not be read)."""

@@ -11,13 +11,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from troubleshooter.diagnosis.answers import AnswerError, Answers
 from troubleshooter.infra.clock import host_now
 from troubleshooter.infra.jsonfile import write_private_json
-from troubleshooter.model import OrganisationRef
+from troubleshooter.model import Diagnosis, OrganisationRef
 
 MAX_ANSWER = 200_000  # characters: a pasted list is long, a file of megabytes is not an answer
 
@@ -65,6 +67,12 @@ class AnswerStore:
             },
         )
 
+    def clear_key(self, key: str) -> int:
+        path = self._path(key)
+        existed = path.exists()
+        path.unlink(missing_ok=True)
+        return int(existed)
+
     def all(self) -> list[Kept]:
         if not self.folder.is_dir():
             return []
@@ -102,3 +110,39 @@ class AnswerStore:
             )
         except (OSError, ValueError, KeyError, TypeError, RecursionError):
             return None
+
+
+def default_store() -> AnswerStore:
+    """The answers folder under the data folder."""
+    from troubleshooter.signin.settings import data_path
+
+    return AnswerStore(data_path() / "answers")
+
+
+def diagnose_with_kept(
+    diagnose: Callable[[dict[str, str]], Diagnosis],
+    store: AnswerStore,
+    organisation: OrganisationRef | None,
+    given: Mapping[str, str],
+) -> tuple[Diagnosis, int]:
+    """Diagnoses with the answers kept for the organisation under the ones given (a given one
+    wins), then keeps what was accepted. A kept answer the diagnosis refuses now (the question
+    went, the item was renamed) is dropped, never an error: the person did not type it today.
+    Returns the diagnosis and how many kept answers it used."""
+    kept = store.load(organisation) if organisation is not None else {}
+    answers = Answers(kept, given)  # keeps where a given answer was written (file and line)
+    for _ in range(2):
+        try:
+            diagnosis = diagnose(answers)
+            break
+        except AnswerError as exc:
+            stale = {qid for qid in exc.sentences if qid in kept and qid not in given}
+            if not stale or stale != set(exc.sentences):
+                raise
+            answers = Answers({k: v for k, v in kept.items() if k not in stale}, given)
+            kept = {k: v for k, v in kept.items() if k not in stale}
+    else:  # pragma: no cover - the second try has no stale answer left to drop
+        diagnosis = diagnose(answers)
+    if organisation is not None and answers:
+        store.save(organisation, answers)
+    return diagnosis, len(set(kept) - set(given))

@@ -14,7 +14,7 @@ from troubleshooter.diagnosis.diagnose import Library
 from troubleshooter.errors import ConfigError
 from troubleshooter.model import Diagnosis
 from troubleshooter.runs.source import Reading, Source, read
-from troubleshooter.sources.fetch import Progress
+from troubleshooter.sources.fetch import Events, Progress
 
 
 @dataclass
@@ -47,10 +47,11 @@ class Session:
             self.reading = None
             self.answers = {}
 
-    async def fetch(self, progress: Progress | None = None) -> None:
-        """Reads the current source again (a bundle is read from its file)."""
+    async def fetch(self, progress: Progress | None = None, events: Events | None = None) -> None:
+        """Reads the current source again (a bundle is read from its file); `events` follows
+        the read as it goes (pages read of pages known, the minute limit's waits)."""
         began = time.perf_counter()
-        self.reading = await read(self.source, progress)
+        self.reading = await read(self.source, progress, events=events)
         self.timings["fetch"] = time.perf_counter() - began
 
     def diagnose(self, focus: str | None = None) -> Diagnosis:

@@ -26,7 +26,7 @@ from troubleshooter.diagnosis.diagnose import Library, diagnose_snapshots, syste
 from troubleshooter.errors import ConfigError
 from troubleshooter.infra.gcpause import collector_paused
 from troubleshooter.infra.resources import demo_scenario
-from troubleshooter.model import Diagnosis, Stage, StageSnapshot
+from troubleshooter.model import STAGES, Diagnosis, OrganisationRef, Stage, StageSnapshot
 from troubleshooter.runs.bundle import Bundle, diagnose_bundle, load_bundle
 from troubleshooter.sandbox.app import Sandbox
 from troubleshooter.sandbox.connect import sandbox_connections
@@ -35,7 +35,7 @@ from troubleshooter.signin.live import live_connections, organisation_connection
 from troubleshooter.signin.settings import Settings, data_path, load_settings
 from troubleshooter.signin.tokens import TokenStore, default_store
 from troubleshooter.sources.cache import FetchCache
-from troubleshooter.sources.fetch import Connections, Progress, fetch_snapshots
+from troubleshooter.sources.fetch import Connections, Events, Progress, fetch_snapshots
 from troubleshooter.sources.http import HttpSettings
 from troubleshooter.sources.ratelimit import RateLimiter
 
@@ -105,10 +105,14 @@ def scenario_folder(folder: Path, *, check: bool = True) -> list[Source]:
     return [scenario_source(path, check=check) for path in paths]
 
 
-def url_source(url: str, settings: HttpSettings | None = None) -> Source:
-    """A sandbox served by `troubleshooter sandbox start`, at its base URL."""
+def url_source(url: str, settings: HttpSettings | None = None, *, cache: bool = True) -> Source:
+    """A sandbox served by `troubleshooter sandbox start`, at its base URL. Xero's lists are
+    cached (keyed by the URL and the tenant) as for the real systems, unless `cache` is False."""
+    kept = FetchCache(data_path() / "cache") if cache else None
     return Source(
-        url, SourceKind.URL, connect=lambda: sandbox_connections(base_url=url, settings=settings)
+        url,
+        SourceKind.URL,
+        connect=lambda: sandbox_connections(base_url=url, settings=settings, cache=kept),
     )
 
 
@@ -128,13 +132,14 @@ def live_source(
     store: TokenStore | None = None,
     *,
     cache: FetchCache | None = None,
+    use_cache: bool = True,
 ) -> Source:
     """The real systems, as signed in and configured. Says now, plainly, when nothing is
     connected. Xero's lists are cached per organisation (in the data folder unless `cache` is
-    given), so a repeat asks only for what changed."""
+    given; not at all with `use_cache` False), so a repeat asks only for what changed."""
     settings, store = _live_settings(settings, store)
     live_connections(settings, store)  # nothing connected: the error now, not at the first read
-    kept = cache or FetchCache(data_path() / "cache")
+    kept = (cache or FetchCache(data_path() / "cache")) if use_cache else None
     return Source(
         "live", SourceKind.LIVE, connect=lambda: live_connections(settings, store, cache=kept)
     )
@@ -183,6 +188,17 @@ class Reading:
         assert self.snapshots is not None
         return diagnose_snapshots(self.snapshots, library, answers=answers, focus=focus)
 
+    @property
+    def organisation(self) -> OrganisationRef | None:
+        """The organisation the read was about, where a system (or the bundle) says."""
+        if self.bundle is not None:
+            return self.bundle.organisation
+        assert self.snapshots is not None
+        for stage in STAGES:
+            if (organisation := self.snapshots[stage].organisation) is not None:
+                return organisation
+        return None
+
     def clock(self) -> datetime:
         """The systems' clock, as the diagnosis uses it (relative answers like -2h count
         from it)."""
@@ -198,6 +214,8 @@ async def read(
     *,
     connections: Connections | None = None,
     app_limiter: RateLimiter | None = None,
+    focus: str | None = None,
+    events: Events | None = None,
 ) -> Reading:
     """Fetches the source's systems once (or loads its bundle). `connections` may be given
     when the caller opened them first (to know the run's secrets before anything is printed);
@@ -208,7 +226,7 @@ async def read(
     if app_limiter is not None:
         connections = replace(connections, xero_app_limiter=app_limiter)
     with collector_paused():  # a big organisation is many small objects; see gcpause.py
-        snapshots = await fetch_snapshots(connections, progress)
+        snapshots = await fetch_snapshots(connections, progress, focus=focus, events=events)
     secrets = tuple(dict.fromkeys(connections.secrets()))  # each once
     return Reading(source, snapshots=snapshots, secrets=secrets)
 
@@ -246,12 +264,13 @@ def select(
     snapshots: Sequence[Path] = (),
     check: bool = True,
     live: Callable[[], list[Source]] | None = None,
+    cache: bool = True,
 ) -> list[Source]:
     """The Sources named, in this order: the demo, scenarios (a folder: every scenario in it),
     URLs, snapshots. When none is named, `live()` (the real systems); without it, an error."""
     sources = [demo_source(check=check)] if demo else []
     sources += expand(scenarios, check=check)
-    sources += [url_source(url) for url in urls]
+    sources += [url_source(url, cache=cache) for url in urls]
     sources += [snapshot_source(path) for path in snapshots]
     if sources:
         return sources

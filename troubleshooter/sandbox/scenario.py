@@ -53,6 +53,16 @@ ItemStatus = Literal["ACTIVE", "ARCHIVED", "DELETED"]
 ContactStatus = Literal["ACTIVE", "ARCHIVED", "GDPRREQUEST"]
 TaxStatus = Literal["ACTIVE", "ARCHIVED", "DELETED", "PENDING"]
 System = Literal["xero", "approvalmax", "approvalmax_adapter", "dext_adapter"]
+Misbehaviour = Literal[
+    "endless_body",
+    "no_pagination",
+    "huge_page_count",
+    "endless_pages",
+    "repeated_page",
+    "wrong_kind",
+    "duplicate_rows",
+    "naive_timestamps",
+]
 
 
 def _text(value: Any) -> Any:
@@ -266,6 +276,10 @@ class Fault(_Strict):
     body: str | None = Field(default=None, description="A raw body to send instead.")
     drop: bool = Field(default=False, description="Drop the connection without an answer.")
     times: int | None = Field(default=None, ge=1, description="How many requests; omitted: all.")
+    # Answers that break Xero's format or the adapter contract (played by sandbox/faults.py).
+    misbehave: Misbehaviour | None = Field(
+        default=None, description="Answer in a way the API's format does not allow."
+    )
 
 
 class Organisation(_Strict):

@@ -248,8 +248,10 @@ def live_connections(
             )
     if xero is None and approvalmax is None and not adapters:
         raise ConfigError(
-            "nothing is connected yet: run `troubleshooter connect xero` (see `troubleshooter "
-            "help connecting`), or try `troubleshooter diagnose --demo`"
+            "nothing is connected yet: to be guided through one item without connecting "
+            'anything, run `troubleshooter check "NAME"`; to connect Xero, run '
+            "`troubleshooter connect xero` (see `troubleshooter help connecting`); or try "
+            "`troubleshooter diagnose --demo`"
         )
     http = settings.http
     return Connections(
@@ -264,6 +266,7 @@ def live_connections(
             attempts=http.attempts,
             max_retry_after=http.max_retry_after,
             max_in_flight=http.in_flight,
+            **http.limits(),
         ),
         xero_per_minute=http.per_minute,
         cache=cache,

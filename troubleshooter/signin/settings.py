@@ -83,6 +83,16 @@ class HttpOptions(_Section):
     max_retry_after: float = Field(default=60.0, ge=0)
     per_minute: int = Field(default=60, ge=1, description="Xero's per-organisation minute limit.")
     in_flight: int = Field(default=5, ge=1, le=5, description="Xero allows 5 at once.")
+    max_body_mb: float = Field(
+        default=32, gt=0, description="An answer longer than this (MiB) fails that request."
+    )
+    max_pages: int = Field(
+        default=2000, ge=1, description="A list that claims more pages than this fails."
+    )
+
+    def limits(self) -> dict[str, int]:
+        """The caps as HttpSettings takes them (max_body_bytes, max_pages)."""
+        return {"max_body_bytes": int(self.max_body_mb * 1024 * 1024), "max_pages": self.max_pages}
 
 
 class Settings(_Section):

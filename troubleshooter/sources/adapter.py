@@ -1,13 +1,20 @@
 """The stage adapter client: ApprovalMax's or Dext's reference lists and sync state, over the
-contract in stage_adapter.openapi.yaml (beside this file)."""
+contract in stage_adapter.openapi.yaml (beside this file).
+
+An answer is held to the contract before anything in it becomes a fact: times carry their zone,
+each page is the kind and the page number asked for, states the same page count (no more than
+a run reads), repeats no other page, and the list holds each item once (no row sent twice, no
+Xero id twice) with as many items as it says. A list that breaks the contract is unknown at
+that stage, with the reason; a state that breaks it leaves the whole system unread.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from collections.abc import Callable
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from troubleshooter.errors import SourceError
 from troubleshooter.infra.yamlfile import first_problem
@@ -23,6 +30,7 @@ from troubleshooter.model import (
     XeroConnection,
 )
 from troubleshooter.sources.http import JsonClient
+from troubleshooter.sources.paging import PageCheck
 
 ADAPTER_PAGE_SIZE = 500
 
@@ -38,11 +46,11 @@ class AdapterOrganisation(_Wire):
 
 class AdapterState(_Wire):
     system: Literal["approvalmax", "dext"]
-    as_of: datetime | None = None
+    as_of: AwareDatetime | None = None
     organisation: AdapterOrganisation
     xero_connection: XeroConnection | None = None
-    last_sync: dict[str, datetime | None] = Field(default_factory=dict)
-    last_pull: datetime | None = None
+    last_sync: dict[str, AwareDatetime | None] = Field(default_factory=dict)
+    last_pull: AwareDatetime | None = None
     integration: DextIntegration | None = None
     linked_organisation: AdapterOrganisation | None = None
 
@@ -56,13 +64,18 @@ class AdapterItem(_Wire):
     parent_name: str | None = None
     visible: bool | None = None
     is_supplier: bool | None = None
-    synced_at: datetime | None = None
+    synced_at: AwareDatetime | None = None
+
+    def identity(self) -> str:
+        """What tells two rows apart when a page is compared with another."""
+        return self.xero_id or f"{self.code}|{self.name}|{self.parent_id}|{self.parent_name}"
 
 
 class AdapterPage(_Wire):
-    kind: ItemKind
-    page: int
+    kind: str  # checked against the kind asked for, with a message that says so
+    page: int = Field(ge=1)
     page_count: int
+    item_count: int | None = Field(default=None, ge=0)
     items: list[AdapterItem]
 
 
@@ -74,6 +87,7 @@ class StageAdapterClient:
         *,
         page_size: int = ADAPTER_PAGE_SIZE,
         provenance: Provenance = Provenance.ADAPTER,
+        progress: Callable[[str, int, int | None], None] | None = None,
     ) -> None:
         if stage is Stage.XERO:
             raise ValueError("Xero is read through its own API, not a stage adapter")
@@ -81,6 +95,7 @@ class StageAdapterClient:
         self.http = http
         self.page_size = page_size
         self.provenance = provenance
+        self.progress = progress  # (what, pages read, pages known), as pages come in
 
     @property
     def system(self) -> str:
@@ -102,32 +117,42 @@ class StageAdapterClient:
         return state
 
     async def items(self, kind: ItemKind) -> list[Item]:
-        async def page(number: int) -> AdapterPage:
-            path = f"/v1/items/{kind.value}"
+        path = f"/v1/items/{kind.value}"
+        check = PageCheck(self.system, path, self.http.settings.max_pages)
+        once = _OnceEach(check)
+        what = kind.label + "s"
+
+        async def page(number: int) -> tuple[AdapterPage, list[Item]]:
             body = await self.http.get_json(
                 path, params={"page": number, "page_size": self.page_size}
             )
             parsed: AdapterPage = self._parse(AdapterPage, body, path)
-            return parsed
+            if parsed.kind != kind.value:
+                raise check.fail(
+                    f"the answer is a page of {parsed.kind[:40]!r}, not of {kind.value!r}"
+                )
+            check.numbered(number, parsed.page)
+            check.add(number, [row.identity() for row in parsed.items])
+            once.add(parsed.items)
+            # Items are made as each page comes in, while the others are still on their way.
+            items = [_item(kind, row) for row in parsed.items]
+            if self.progress is not None:
+                self.progress(what, check.pages_read, known)
+            return parsed, items
 
-        first = await page(1)
-        pages = [first, *await asyncio.gather(*(page(n) for n in range(2, first.page_count + 1)))]
-        return [
-            Item(
-                kind=kind,
-                xero_id=row.xero_id,
-                code=row.code or None,
-                name=row.name,
-                status=row.status or Status.ACTIVE,
-                parent_id=row.parent_id,
-                parent_name=row.parent_name,
-                visible=row.visible is not False,
-                is_supplier=row.is_supplier,
-                synced_at=row.synced_at,
-            )
-            for p in pages
-            for row in p.items
-        ]
+        known: int | None = None
+        first, first_items = await page(1)
+        known = check.page_count(first.page_count)
+        rest = await asyncio.gather(*(page(n) for n in range(2, known + 1)))
+        for later, _ in rest:
+            if later.page_count != first.page_count:
+                raise check.fail(
+                    f"page {later.page} says {later.page_count} pages, page 1 said "
+                    f"{first.page_count} (the list changed while it was read, or the adapter "
+                    "is broken)"
+                )
+        once.count(first.item_count)
+        return [*first_items, *(item for _, items in rest for item in items)]
 
     async def snapshot(self) -> StageSnapshot:
         state = await self.state()
@@ -156,3 +181,57 @@ class StageAdapterClient:
             integration=state.integration,
             linked_organisation=OrganisationRef(id=linked.id, name=linked.name) if linked else None,
         )
+
+
+def _item(kind: ItemKind, row: AdapterItem) -> Item:
+    return Item(
+        kind=kind,
+        xero_id=row.xero_id,
+        code=row.code or None,
+        name=row.name,
+        status=row.status or Status.ACTIVE,
+        parent_id=row.parent_id,
+        parent_name=row.parent_name,
+        visible=row.visible is not False,
+        is_supplier=row.is_supplier,
+        synced_at=row.synced_at,
+    )
+
+
+class _OnceEach:
+    """Each item once, and as many as the adapter says: a row sent twice would otherwise be
+    one more item, missing everywhere else."""
+
+    def __init__(self, check: PageCheck) -> None:
+        self.check = check
+        self._rows: set[tuple[Any, ...]] = set()
+        self._ids: set[str] = set()
+
+    def add(self, rows: list[AdapterItem]) -> None:
+        for row in rows:
+            whole = (
+                row.xero_id,
+                row.code,
+                row.name,
+                row.status,
+                row.parent_id,
+                row.parent_name,
+                row.visible,
+                row.is_supplier,
+                row.synced_at,
+            )
+            if whole in self._rows:
+                raise self.check.fail(f"the row for {row.name[:80]!r} is sent twice")
+            self._rows.add(whole)
+            if row.xero_id:
+                key = row.xero_id.lower()
+                if key in self._ids:
+                    raise self.check.fail(f"two rows carry the Xero id {row.xero_id[:80]!r}")
+                self._ids.add(key)
+
+    def count(self, item_count: int | None) -> None:
+        held = len(self._rows)
+        if item_count is not None and item_count != held:
+            raise self.check.fail(
+                f"the list says it holds {item_count:,} items; its pages hold {held:,}"
+            )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from troubleshooter.errors import SourceError
+from troubleshooter.errors import SourceError, TroubleshooterError
 from troubleshooter.model import OrganisationRef, Provenance, Stage, StageSnapshot
 from troubleshooter.sources.adapter import StageAdapterClient
 from troubleshooter.sources.http import JsonClient
@@ -63,6 +63,17 @@ async def approvalmax_snapshot(
         )
         if isinstance(snapshot, BaseException):
             raise snapshot
+        if isinstance(companies, BaseException):
+            if not isinstance(companies, TroubleshooterError):
+                raise companies  # a bug must not hide as a failed system
+            # The lists stand (they came through the adapter), but the system counts as failed:
+            # the sign-in that proves which organisations the user connected did not work.
+            snapshot.reached = False
+            snapshot.error = (
+                f"{companies} (the public API failed; the reference lists shown came through "
+                "the adapter)"
+            )
+            return snapshot
         if isinstance(companies, list) and snapshot.organisation is not None:
             # The public API is the authority on which organisations the user connected.
             company = match_company(companies, snapshot.organisation.name)

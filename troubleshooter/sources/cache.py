@@ -1,6 +1,7 @@
-"""A local cache of Xero's lists, keyed by organisation and endpoint, so that a diagnosis a few
+"""A local cache of Xero's lists, keyed by where Xero answers (its base URL: real Xero, or a
+sandbox served at some address), the organisation and the endpoint, so that a diagnosis a few
 minutes later asks Xero only for what changed (`If-Modified-Since`, which Xero honours on
-Accounts and Contacts).
+Accounts and Contacts). Each base URL gets its own folder, named by a digest of the URL.
 
 Two clocks, each used for what it means, never compared with each other:
 
@@ -15,10 +16,14 @@ Entries older than `max_age` are not used: Xero does not report deletions throug
 `If-Modified-Since`, so a full read now and then keeps the cache honest. An entry stored "in the
 future" (this machine's clock was set back since) is not trusted either. The files hold what
 Xero returned (names, emails), so they are readable by their owner only.
+
+Saving can fail (a full disk, a read-only folder); the caller decides what that costs (the
+Xero client ignores it: the read itself succeeded).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -51,13 +56,14 @@ class FetchCache:
         self.max_age = max_age
         self.clock = clock
 
-    def _path(self, tenant: str, endpoint: str) -> Path:
+    def _path(self, tenant: str, endpoint: str, source: str = "") -> Path:
         safe = "".join(c for c in tenant if c.isalnum() or c == "-")[:64] or "tenant"
-        return self.folder / safe / f"{endpoint.lower()}.json"
+        return self.folder / f"{safe}-{source_digest(source)}" / f"{endpoint.lower()}.json"
 
-    def load(self, tenant: str, endpoint: str) -> CacheEntry | None:
-        """The entry, if there is one young enough on this machine's clock."""
-        path = self._path(tenant, endpoint)
+    def load(self, tenant: str, endpoint: str, *, source: str = "") -> CacheEntry | None:
+        """The entry, if there is one young enough on this machine's clock. `source` is where
+        Xero answers (its base URL)."""
+        path = self._path(tenant, endpoint, source)
         try:
             data = parse_json(read_text(path))  # bounded in size and depth
             entry = CacheEntry(
@@ -72,10 +78,10 @@ class FetchCache:
             return None
         return entry
 
-    def save(self, tenant: str, endpoint: str, entry: CacheEntry) -> None:
+    def save(self, tenant: str, endpoint: str, entry: CacheEntry, *, source: str = "") -> None:
         stored_at = entry.stored_at or self.clock()
         write_private_json(
-            self._path(tenant, endpoint),
+            self._path(tenant, endpoint, source),
             {
                 "server_time": entry.server_time.isoformat(),
                 "stored_at": stored_at.isoformat(),
@@ -86,6 +92,12 @@ class FetchCache:
     def clear(self) -> None:
         for path in self.folder.rglob("*.json"):
             path.unlink(missing_ok=True)
+
+
+def source_digest(base_url: str) -> str:
+    """A short, URL-safe name for where Xero answers (the same URL, the same name)."""
+    normal = base_url.strip().rstrip("/").lower()
+    return hashlib.sha256(normal.encode("utf-8")).hexdigest()[:16]
 
 
 def _aware(text: Any) -> datetime:

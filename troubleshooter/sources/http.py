@@ -1,9 +1,14 @@
-"""One JSON-over-HTTP client per system: GET only, timeouts, bounded concurrency and retries.
+"""One JSON-over-HTTP client per system: GET only, timeouts, bounded concurrency and retries,
+and a cap on what an answer may weigh.
 
 Retries follow httpx-retries' semantics: 429, 502, 503 and 504 and dropped or timed-out
 connections are retried a bounded number of times; `Retry-After` is honoured up to a cap;
 otherwise the wait is an exponential backoff with jitter. Nothing else is retried. Errors become
 `SourceError`s whose text names the system and what happened, never a token.
+
+Answers are streamed and read up to `max_body_bytes` (after decompression): an endless or huge
+body stops there and fails that request, instead of filling memory and taking the other
+systems down with it. The whole request, body included, is bounded by `timeout`.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import asyncio
 import email.utils
 import json
 import random
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,9 +27,15 @@ import httpx
 
 from troubleshooter.errors import SourceError
 from troubleshooter.sources.auth import Auth
+from troubleshooter.sources.paging import MAX_PAGES
 from troubleshooter.sources.ratelimit import DayLimitReached, RateLimiter
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+# One renewal at a time per sign-in, shared by every client that uses it.
+_RENEWING: weakref.WeakKeyDictionary[Auth, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+MAX_BODY_BYTES = 32 * 1024 * 1024  # a page of 1,000 full Xero contacts is a few MB
 
 
 @dataclass(frozen=True)
@@ -35,6 +47,8 @@ class HttpSettings:
     max_backoff: float = 8.0
     max_in_flight: int = 5
     per_minute: int | None = None  # Xero's 60 for live organisations; None: no minute cap
+    max_body_bytes: int = MAX_BODY_BYTES  # an answer longer than this fails (http.max_body_mb)
+    max_pages: int = MAX_PAGES  # a list claiming more pages fails (http.max_pages)
 
 
 @dataclass
@@ -102,6 +116,10 @@ class JsonClient:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
+    @property
+    def base_url(self) -> str:
+        return str(self._client.base_url).rstrip("/")
+
     async def aclose(self) -> None:
         await self._client.aclose()
 
@@ -119,6 +137,12 @@ class JsonClient:
                 self.system,
                 f"{path} answered with something that is not JSON "
                 f"({len(response.content)} bytes; truncated or not an API response)",
+                status=response.status_code,
+            ) from None
+        except RecursionError:
+            raise SourceError(
+                self.system,
+                f"{path} answered with JSON nested too deeply to read (not an API response)",
                 status=response.status_code,
             ) from None
 
@@ -142,13 +166,14 @@ class JsonClient:
                 try:
                     self.requests_made += 1
                     # httpx's own timeouts cover each socket operation; this one caps the whole
-                    # request, whatever the transport (an in-process app has no socket).
+                    # request and its body, whatever the transport (in process, no socket).
                     async with asyncio.timeout(self.settings.timeout):
-                        response = await self._client.get(path, params=query, headers=sent)
+                        response = await self._fetch(path, query, sent)
+                    # Still counted in flight, so the limiter can tell which answers it saw.
+                    self._note_rate(response)
                 finally:
                     self.limiter.release()
                 self.bytes_received += len(response.content)
-                self._note_rate(response)
             except (httpx.TimeoutException, TimeoutError):
                 problem = f"{path} did not answer within {self.settings.timeout:g} s"
             except httpx.TransportError as exc:
@@ -158,8 +183,8 @@ class JsonClient:
                     return response
                 if response.status_code == 401 and not renewed and self.auth is not None:
                     renewed = True
-                    if await self.auth.renew():  # an expired token: refresh once, then retry
-                        attempt -= 1
+                    if await self._renewed(sent.get("Authorization", "")):
+                        attempt -= 1  # an expired token: refreshed once, then retried
                         continue
                 if response.status_code not in RETRY_STATUSES:
                     raise SourceError(
@@ -184,6 +209,52 @@ class JsonClient:
             if attempt >= self.settings.attempts:
                 raise SourceError(self.system, f"{problem} (gave up after {attempt} attempts)")
             await asyncio.sleep(wait if wait is not None else self._backoff(attempt))
+
+    async def _renewed(self, refused: str) -> bool:
+        """After a 401: a fresh token. Requests refused together (five in flight when the
+        token expired) wait for one refresh and take its token, instead of refreshing five
+        times over."""
+        assert self.auth is not None
+        lock = _RENEWING.setdefault(self.auth, asyncio.Lock())
+        async with lock:
+            if await self.auth.header() != refused:
+                return True  # another request renewed it meanwhile
+            return await self.auth.renew()
+
+    async def _fetch(
+        self, path: str, query: Mapping[str, str], headers: Mapping[str, str]
+    ) -> httpx.Response:
+        """One GET, its body read as it streams in and refused beyond the cap."""
+        cap = self.settings.max_body_bytes
+        async with self._client.stream("GET", path, params=query, headers=headers) as streamed:
+            length = streamed.headers.get("Content-Length", "")
+            if length.isdigit() and int(length) > cap:
+                raise self._too_big(path, cap, f"it announces {int(length):,} bytes")
+            body = bytearray()
+            async for chunk in streamed.aiter_bytes():
+                body += chunk
+                if len(body) > cap:
+                    raise self._too_big(path, cap, "the read stopped there")
+        # The body is decoded already: the new response must not decode it again.
+        kept = [
+            (k, v)
+            for k, v in streamed.headers.multi_items()
+            if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+        ]
+        return httpx.Response(
+            streamed.status_code,
+            headers=kept,
+            content=bytes(body),
+            request=streamed.request,
+            extensions={"reason_phrase": streamed.reason_phrase.encode("ascii", "replace")},
+        )
+
+    def _too_big(self, path: str, cap: int, detail: str) -> SourceError:
+        return SourceError(
+            self.system,
+            f"{path} sent more than {_size(cap)} ({detail}); an answer that large is broken "
+            "or hostile, so it was not read (the cap is http.max_body_mb)",
+        )
 
     def _refusal(self, path: str, response: httpx.Response) -> str:
         """What a refusal means, in words a person can act on."""
@@ -212,6 +283,13 @@ class JsonClient:
             if value is not None and value.isdigit():
                 setattr(self.rate, name, int(value))
         self.limiter.observe(self.rate.minute_remaining, self.rate.day_remaining)
+
+
+def _size(count: int) -> str:
+    for unit, scale in (("MiB", 1024 * 1024), ("KiB", 1024)):
+        if count >= scale:
+            return f"{count / scale:.4g} {unit}"
+    return f"{count:,} bytes"
 
 
 def _limit_problem(response: httpx.Response) -> str:

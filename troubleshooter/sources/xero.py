@@ -1,4 +1,15 @@
-"""Xero's Accounting API: the reference lists, read concurrently, Contacts page by page."""
+"""Xero's Accounting API: the reference lists, read concurrently, Contacts page by page.
+
+Contacts are asked for 1,000 a page (`pageSize`, the most Xero allows since mid-2024; its
+default is 100), `summaryOnly=true`, archived ones included. What Xero answers decides: the
+`pagination` block's page count, and its `pageSize` where it gave fewer than asked. Without a
+block the walk goes on while pages are full, within the page cap, and stops on a page that
+repeats one already read.
+
+A focused run (`focus`) reads the small lists whole and only the contacts Xero's `searchTerm`
+finds (or the one contact a trace key names); the snapshot says so in `partial`, because a
+contact outside that search is unknown, not missing.
+"""
 
 from __future__ import annotations
 
@@ -23,12 +34,20 @@ from troubleshooter.model import (
     Stage,
     StageSnapshot,
     Status,
+    normalise_name,
 )
 from troubleshooter.sources.cache import CacheEntry, FetchCache
 from troubleshooter.sources.http import JsonClient
+from troubleshooter.sources.paging import PageCheck
 
 API = "/api.xro/2.0"
-CONTACTS_PAGE_SIZE = 100  # Xero documents 100 a page; a larger page size is not confirmed
+# Xero: "From 1 July 2024, apps will be able to specify a custom pagesize using the pagesize
+# parameter up to a maximum pagesize of 1000 [...] The default pagesize will remain at 100."
+CONTACTS_PAGE_SIZE = 1000
+MAX_CONTACTS_PAGE_SIZE = 1000
+IDS_PER_REQUEST = 40  # Xero's gateway refuses long query strings (about 50 ids: Xero-Java#328)
+
+PageProgress = Callable[[str, int, int | None], None]  # (what, pages read, pages known)
 
 
 class _Wire(BaseModel):
@@ -36,7 +55,12 @@ class _Wire(BaseModel):
 
 
 def _ms(value: Any) -> Any:
-    return parse_ms_date(value) if isinstance(value, str) and value.startswith("/Date(") else value
+    if isinstance(value, str) and value.startswith("/Date("):
+        try:
+            return parse_ms_date(value)
+        except OverflowError:
+            raise ValueError(f"not a time Python can hold: {value[:40]!r}") from None
+    return value
 
 
 def _status(value: Any) -> Any:
@@ -114,7 +138,8 @@ class XeroTaxRate(_Wire):
 
 
 class XeroPagination(_Wire):
-    page: int
+    page: int | None = None
+    page_size: int | None = Field(default=None, alias="pageSize")
     page_count: int = Field(alias="pageCount")
     item_count: int | None = Field(default=None, alias="itemCount")
 
@@ -134,12 +159,14 @@ class XeroClient:
         contacts_page_size: int = CONTACTS_PAGE_SIZE,
         provenance: Provenance = Provenance.API,
         cache: FetchCache | None = None,
+        progress: PageProgress | None = None,
     ) -> None:
         self.http = http
         self.tenant_id = tenant_id
-        self.contacts_page_size = contacts_page_size
+        self.contacts_page_size = max(1, min(contacts_page_size, MAX_CONTACTS_PAGE_SIZE))
         self.provenance = provenance
         self.cache = cache
+        self.progress = progress
         self.server_time: datetime | None = None
         self.incremental: dict[str, int] = {}  # endpoint → rows changed since the cache
 
@@ -176,7 +203,7 @@ class XeroClient:
             raise SourceError("Xero", f"{resource} did not answer with a JSON object")
         stamp = body.get("DateTimeUTC")
         if isinstance(stamp, str):
-            with contextlib.suppress(ValueError):
+            with contextlib.suppress(ValueError, OverflowError):
                 self.server_time = parse_ms_date(stamp)
         return body
 
@@ -206,71 +233,112 @@ class XeroClient:
         )
 
     async def _rows(
-        self, resource: str, key: str, since: datetime | None, paged: bool
+        self, resource: str, key: str, since: datetime | None
     ) -> tuple[list[dict[str, Any]], datetime | None]:
-        """Raw rows of a list; Contacts page by page: the first page says how many pages
-        there are, the rest are fetched concurrently within the client's in-flight cap."""
+        """Raw rows of an unpaged list, and Xero's clock when it answered."""
+        body = await self._get(resource, None, since)
+        return _rows_of(body, resource, key), _server_time(body)
 
-        async def page(number: int | None) -> dict[str, Any]:
-            params: dict[str, str | int | bool] = {}
-            if paged:
-                params = {
-                    "page": number or 1,
-                    "pageSize": self.contacts_page_size,
-                    "includeArchived": True,
-                    "summaryOnly": True,
-                }
-            return await self._get(resource, params, since)
+    async def _paged(
+        self,
+        resource: str,
+        key: str,
+        id_field: str,
+        query: dict[str, str | int | bool],
+        since: datetime | None = None,
+        on_page: Callable[[list[dict[str, Any]]], None] | None = None,
+    ) -> tuple[list[dict[str, Any]], datetime | None]:
+        """Every page of a paged list. The first page says how many there are (the rest are
+        fetched concurrently within the client's in-flight cap); without a `pagination` block
+        the pages are walked one by one while they come back full. Rows are kept once per id
+        (a row that moved between pages while they were read is not counted twice).
+        `on_page` sees each page's rows as it comes in (parsing them while the others are
+        still on their way)."""
+        asked = self.contacts_page_size
+        check = PageCheck("Xero", resource, self.http.settings.max_pages)
+        what = resource.lower()
 
-        def rows_of(body: dict[str, Any]) -> list[dict[str, Any]]:
-            rows = body.get(key)
-            if not isinstance(rows, list):
-                raise SourceError("Xero", f"{resource} answered without its {key} list")
+        async def page(number: int) -> list[dict[str, Any]]:
+            params = {**query, "page": number, "pageSize": asked}
+            body = await self._get(resource, params, since)
+            rows = _rows_of(body, resource, key)
+            block = body.get("pagination")
+            if isinstance(block, dict):
+                check.numbered(number, _parse(XeroPagination, block, resource).page)
+            check.add(number, [str(row.get(id_field, "")) for row in rows if isinstance(row, dict)])
+            if on_page is not None:
+                on_page(rows)
+            if self.progress is not None:
+                self.progress(what, check.pages_read, known)
             return rows
 
-        first = await page(1 if paged else None)
-        rows = rows_of(first)
+        known: int | None = None
+        first_body = await self._get(resource, {**query, "page": 1, "pageSize": asked}, since)
         # The cache's time is Xero's clock at the first answer: nothing changed after it is lost.
-        stamp = first.get("DateTimeUTC")
-        started = (
-            parse_ms_date(stamp) if isinstance(stamp, str) and stamp.startswith("/Date(") else None
-        )
-        if not paged:
-            return rows, started
-        pagination = first.get("pagination")
-        if isinstance(pagination, dict):
-            pages = _parse(XeroPagination, pagination, resource).page_count
-            for body in await asyncio.gather(*(page(n) for n in range(2, pages + 1))):
-                rows.extend(rows_of(body))
-        elif len(rows) >= self.contacts_page_size:
-            number = 1  # no pagination block: walk until a short page, one at a time
+        started = _server_time(first_body)
+        rows = _rows_of(first_body, resource, key)
+        block = first_body.get("pagination")
+        pagination = _parse(XeroPagination, block, resource) if isinstance(block, dict) else None
+        if pagination is not None:
+            check.numbered(1, pagination.page)
+            known = check.page_count(pagination.page_count)
+        check.add(1, [str(row.get(id_field, "")) for row in rows if isinstance(row, dict)])
+        if pagination is not None:
+            _check_pages_add_up(check, pagination, asked)
+        if on_page is not None:
+            on_page(rows)
+        if self.progress is not None:
+            self.progress(what, 1, known)
+        if pagination is not None:
+            for more in await asyncio.gather(*(page(n) for n in range(2, known + 1))):  # type: ignore[operator]
+                rows.extend(more)
+        elif rows:
+            # No block: Xero's page is as long as its first page, if that is shorter than asked
+            # (a smaller cap than 1,000); a shorter (or empty) page is the last.
+            full = min(asked, len(rows))
+            number = 1
             while True:
                 number += 1
-                more = rows_of(await page(number))
+                check.next_page(number)
+                more = await page(number)
                 rows.extend(more)
-                if len(more) < self.contacts_page_size:
+                if len(more) < full:
                     break
-        return rows, started
+        return _unique(rows, id_field), started
 
     async def _cached_rows(
-        self, resource: str, key: str, id_field: str, paged: bool
+        self,
+        resource: str,
+        key: str,
+        id_field: str,
+        query: dict[str, str | int | bool] | None = None,
+        on_page: Callable[[list[dict[str, Any]]], None] | None = None,
     ) -> list[dict[str, Any]]:
-        """A list read whole, or, with a fresh cache, only what changed since (merged in)."""
+        """A list read whole, or, with a fresh cache, only what changed since (merged in).
+        Paged when `query` is given. A cache that cannot be saved costs the next run time, not
+        this run its answer."""
         tenant = await self.choose_tenant()
-        entry = self.cache.load(tenant, resource) if self.cache is not None else None
+        source = self.http.base_url
+        entry = self.cache.load(tenant, resource, source=source) if self.cache else None
         since = entry.server_time if entry else None  # Xero's clock, for Xero to compare
-        rows, started = await self._rows(resource, key, since, paged)
+        if query is None:
+            rows, started = await self._rows(resource, key, since)
+        else:
+            rows, started = await self._paged(resource, key, id_field, query, since, on_page)
         if entry is not None:
             self.incremental[resource] = len(rows)
             merged = {row.get(id_field): row for row in entry.rows}
             merged.update((row.get(id_field), row) for row in rows)
             rows = list(merged.values())
         if self.cache is not None and started is not None:
-            self.cache.save(tenant, resource, CacheEntry(started, rows))
+            # A full disk, a read-only folder, a planted link: the next run reads whole, and
+            # this one has its answer.
+            with contextlib.suppress(OSError, ConfigError):
+                self.cache.save(tenant, resource, CacheEntry(started, rows), source=source)
         return rows
 
     async def accounts(self) -> list[Item]:
-        raw = await self._cached_rows("Accounts", "Accounts", "AccountID", paged=False)
+        raw = await self._cached_rows("Accounts", "Accounts", "AccountID")
         rows = [_parse(XeroAccount, row, "Accounts") for row in raw]
         return [
             Item(
@@ -316,23 +384,35 @@ class XeroClient:
             )
         return items
 
-    async def contacts(self) -> list[Item]:
-        """Every contact, archived ones included."""
-        raw = await self._cached_rows("Contacts", "Contacts", "ContactID", paged=True)
-        with collector_paused():  # tens of thousands of small objects at once
-            rows = [_parse(XeroContact, row, "Contacts") for row in raw]
-        return [
-            Item(
-                kind=ItemKind.SUPPLIER,
-                xero_id=row.contact_id,
-                name=row.name,
-                status=row.status,
-                is_supplier=row.is_supplier,
-                updated_at=row.updated,
-                email=row.email or None,
-            )
-            for row in rows
-        ]
+    async def contacts(self, focus: str | None = None) -> list[Item]:
+        """Every contact, archived ones included; with `focus`, only those Xero's search finds
+        (never cached: a part of the list is not the list)."""
+        query: dict[str, str | int | bool] = {"includeArchived": True, "summaryOnly": True}
+        parsed = _ContactItems()
+        if focus is None:
+            raw = await self._cached_rows("Contacts", "Contacts", "ContactID", query, parsed.add)
+        else:
+            contact_id = _contact_key(focus)
+            if contact_id is not None:
+                query["IDs"] = contact_id
+            else:
+                query["searchTerm"] = normalise_name(focus)
+            raw, _ = await self._paged("Contacts", "Contacts", "ContactID", query, None, parsed.add)
+        return parsed.items(raw)
+
+    async def contacts_by_ids(self, ids: list[str]) -> list[Item]:
+        """The contacts with these ids (a focused run's second look), a few dozen a request."""
+        raw: list[dict[str, Any]] = []
+        for start in range(0, len(ids), IDS_PER_REQUEST):
+            chunk = ids[start : start + IDS_PER_REQUEST]
+            query: dict[str, str | int | bool] = {
+                "includeArchived": True,
+                "summaryOnly": True,
+                "IDs": ",".join(chunk),
+            }
+            rows, _ = await self._paged("Contacts", "Contacts", "ContactID", query)
+            raw.extend(rows)
+        return _ContactItems().items(raw)
 
     async def tax_rates(self) -> list[Item]:
         rows, _ = await self._list("TaxRates", "TaxRates", XeroTaxRate)
@@ -341,9 +421,10 @@ class XeroClient:
             for row in rows
         ]
 
-    async def snapshot(self) -> StageSnapshot:
+    async def snapshot(self, focus: str | None = None) -> StageSnapshot:
         """Everything the diagnosis needs from Xero. A list that fails becomes unknown with the
-        reason; when the organisation itself cannot be read, Xero counts as unreached."""
+        reason; when the organisation itself cannot be read, Xero counts as unreached. With
+        `focus`, the contacts are only those the focus finds, and the snapshot says so."""
         await self.choose_tenant()
         kinds: dict[str, tuple[ItemKind, ...]] = {
             "accounts": (ItemKind.ACCOUNT, ItemKind.BANK_ACCOUNT),
@@ -354,7 +435,7 @@ class XeroClient:
         fetchers: dict[str, Callable[[], Awaitable[list[Item]]]] = {
             "accounts": self.accounts,
             "tracking": self.tracking,
-            "contacts": self.contacts,
+            "contacts": lambda: self.contacts(focus),
             "tax_rates": self.tax_rates,
         }
         org_result, *list_results = await asyncio.gather(
@@ -377,6 +458,9 @@ class XeroClient:
             fetched: list[Item] = result  # type: ignore[assignment]
             for kind in kinds[name]:
                 items[kind] = [i for i in fetched if i.kind is kind]
+        partial: dict[ItemKind, str] = {}
+        if focus is not None and ItemKind.SUPPLIER in items:
+            partial[ItemKind.SUPPLIER] = focused_read(focus)
         return StageSnapshot(
             stage=Stage.XERO,
             provenance=self.provenance,
@@ -385,7 +469,99 @@ class XeroClient:
             organisation=org,
             items=items,
             kind_errors=kind_errors,
+            partial=partial,
         )
+
+
+class _ContactItems:
+    """Contacts made into items page by page, as the pages come in (the parsing overlaps the
+    wait for the other pages); rows that came from the cache are made at the end."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, Item] = {}
+
+    def add(self, rows: list[dict[str, Any]]) -> None:
+        with collector_paused():  # tens of thousands of small objects at once
+            for row in rows:
+                item = _contact_item(row)
+                self._by_id[item.xero_id or ""] = item
+
+    def items(self, raw: list[dict[str, Any]]) -> list[Item]:
+        out = []
+        with collector_paused():
+            for row in raw:
+                known = (
+                    self._by_id.get(str(row.get("ContactID", "")))
+                    if isinstance(row, dict)
+                    else None
+                )
+                out.append(known if known is not None else _contact_item(row))
+        return out
+
+
+def _contact_item(row: Any) -> Item:
+    contact = _parse(XeroContact, row, "Contacts")
+    return Item(
+        kind=ItemKind.SUPPLIER,
+        xero_id=contact.contact_id,
+        name=contact.name,
+        status=contact.status,
+        is_supplier=contact.is_supplier,
+        updated_at=contact.updated,
+        email=contact.email or None,
+    )
+
+
+def focused_read(focus: str) -> str:
+    """What a focused run read of Xero's contacts, in words."""
+    return f"only the contacts that match {focus!r} were read (a focused run)"
+
+
+def _contact_key(focus: str) -> str | None:
+    """The contact id in a trace key (`supplier:<ContactID>`), if that is what `focus` is."""
+    kind, _, rest = focus.strip().partition(":")
+    if kind != ItemKind.SUPPLIER.value or not rest or rest.startswith("name:"):
+        return None
+    return rest
+
+
+def _rows_of(body: dict[str, Any], resource: str, key: str) -> list[dict[str, Any]]:
+    rows = body.get(key)
+    if not isinstance(rows, list):
+        raise SourceError("Xero", f"{resource} answered without its {key} list")
+    return rows
+
+
+def _server_time(body: dict[str, Any]) -> datetime | None:
+    stamp = body.get("DateTimeUTC")
+    if isinstance(stamp, str) and stamp.startswith("/Date("):
+        with contextlib.suppress(ValueError, OverflowError):
+            return parse_ms_date(stamp)
+    return None
+
+
+def _check_pages_add_up(check: PageCheck, pagination: XeroPagination, asked: int) -> None:
+    """`itemCount` over the page size Xero used must give `pageCount`."""
+    size = pagination.page_size
+    if size is not None and size > asked:
+        raise check.fail(f"pages of {size} when {asked} were asked for")
+    count = pagination.item_count
+    if size is not None and size > 0 and count is not None:
+        expected = max(1, -(-count // size))
+        if expected != pagination.page_count:
+            raise check.fail(
+                f"the pagination does not add up: {count:,} rows at {size} a page is "
+                f"{expected:,} pages, not {pagination.page_count:,}"
+            )
+
+
+def _unique(rows: list[dict[str, Any]], id_field: str) -> list[dict[str, Any]]:
+    if not rows:
+        return rows
+    by_id: dict[Any, dict[str, Any]] = {}
+    for row in rows:
+        by_id[row.get(id_field) if isinstance(row, dict) else id(row)] = row
+    return rows if len(by_id) == len(rows) else list(by_id.values())
 
 
 def _reraise_unexpected(exc: BaseException) -> None:

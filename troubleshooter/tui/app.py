@@ -14,10 +14,11 @@ from textual.worker import Worker, WorkerState
 
 from troubleshooter.errors import ConfigError, TroubleshooterError
 from troubleshooter.infra.safetext import visible
-from troubleshooter.model import Diagnosis, Stage
+from troubleshooter.model import Diagnosis
 from troubleshooter.report.view import shower
 from troubleshooter.runs.answerstore import AnswerStore, organisation_key
 from troubleshooter.runs.session import Session
+from troubleshooter.sources.fetch import FetchEvent, describe
 from troubleshooter.tui.commands import TroubleshooterCommands
 from troubleshooter.tui.dialogs import (
     ExportScreen,
@@ -82,21 +83,21 @@ class TroubleshooterApp(App[None]):
 
     @work(exclusive=True, group="check", exit_on_error=False)
     async def check(self) -> None:
-        def progress(stage: Stage, text: str) -> None:
-            if text == "fetching":
-                self.post_message(SystemProgress(stage, "reading", "reading…"))
-            elif text == "done":
-                self.post_message(SystemProgress(stage, "done", ""))
-            elif text.startswith("failed: "):
-                self.post_message(SystemProgress(stage, "failed", text.removeprefix("failed: ")))
-            else:  # how the read goes, in a person's words
-                self.post_message(SystemProgress(stage, "reading", text))
+        def follow(event: FetchEvent) -> None:
+            """A system's read as it goes, in a person's words, for its card."""
+            text = describe(event).removeprefix(f"{event.stage.label}: ")
+            if event.state == "done":
+                self.post_message(SystemProgress(event.stage, "done", ""))
+            elif event.state == "failed":
+                self.post_message(SystemProgress(event.stage, "failed", event.error or text))
+            else:  # fetching, reading a page, waiting for the minute limit
+                self.post_message(SystemProgress(event.stage, "reading", text))
 
         try:
             # The read runs on an event loop of its own, in a thread: parsing pages (and, for a
             # scenario, the in-process sandbox serving them) is CPU work that would otherwise
             # hold up this loop, and with it every key and every frame.
-            await asyncio.to_thread(asyncio.run, self.session.fetch(progress))
+            await asyncio.to_thread(asyncio.run, self.session.fetch(events=follow))
             self.post_message(Diagnosing())
             # Lineage and rules are CPU work: a thread keeps the screen alive meanwhile.
             diagnosis = await asyncio.to_thread(self.session.diagnose)

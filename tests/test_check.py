@@ -1,0 +1,195 @@
+"""The guided check, kept answers, and partial knowledge as a person meets it on the command line:
+exact plans and verdicts for the cases the new-user report described."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from troubleshooter.cli import main
+
+BLIND = """
+clock: 2026-11-25T01:00:00Z
+organisation: {name: Example Trading Ltd}
+xero:
+  accounts:
+    - {code: "400", name: Advertising, type: OVERHEADS}
+    - {code: "469", name: Rent, type: OVERHEADS}
+    - {code: "429", name: Staff Wellbeing, created: -40m}
+approvalmax: {access: none}
+dext: {access: none}
+"""
+
+
+def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args), input=stdin)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def blind(tmp_path: Path) -> Path:
+    path = tmp_path / "blind.yaml"
+    path.write_text(BLIND, encoding="utf-8")
+    return path
+
+
+def plan(out: str) -> list[tuple[str, list[str] | None]]:
+    return [
+        (step["action"], step["gate"]["answers"] if step["gate"] else None)
+        for step in json.loads(out)["plan"]
+    ]
+
+
+# -- the cases of the report ------------------------------------------------------------------
+
+
+def test_a_pasted_dext_list_without_the_item_gives_a_plan_that_waits_on_one_check(
+    tmp_path: Path,
+) -> None:
+    """Dext's list lacks it; ApprovalMax is not known: check ApprovalMax first; if it is not
+    there, SYNC NOW; then reload Dext. Never "no problem found"."""
+    pasted = tmp_path / "dext-accounts.txt"
+    pasted.write_text("400 Advertising\n469 Rent\n", encoding="utf-8")
+    args = ["diagnose", "--scenario", str(blind(tmp_path)), "--item", "wellbeing"]
+    args += ["--answer", f"dext.list.account=@{pasted}"]
+    code, out, _ = run(*args, "--format", "json")
+    data = json.loads(out)
+    assert code == 1
+    assert data["items"][0]["stages"] == {
+        "xero": "present",
+        "approvalmax": "unknown",
+        "dext": "missing",
+    }
+    assert plan(out) == [("sync_approvalmax", ["no"]), ("reconnect_dext", None), ("wait", None)]
+    assert data["plan"][0]["gate"]["check"] == "Open ApprovalMax and look for 429 Staff Wellbeing"
+    assert data["questions"][0]["id"] == "approvalmax.has.429"
+    code, text, _ = run(*args)
+    assert text.splitlines()[0] == (
+        "Example Trading Ltd: 1 item stopped on the way from Xero to Dext; what to do first "
+        "depends on a check; 5 questions would settle the rest"
+    )
+    assert (
+        "1. Open ApprovalMax and look for 429 Staff Wellbeing. If it is not there: sync to "
+        "ApprovalMax first" in " ".join(text.split())
+    )
+    assert "no problem found" not in text and "Nothing to fix" not in text
+
+
+def test_two_presence_answers_give_the_expert_s_plan(tmp_path: Path) -> None:
+    args = ["diagnose", "--scenario", str(blind(tmp_path)), "--item", "429", "--format", "json"]
+    args += ["--answer", "approvalmax.has.429=not there", "--answer", "dext.has.429=no"]
+    code, out, _ = run(*args)
+    assert code == 1
+    assert plan(out) == [("sync_approvalmax", None), ("reconnect_dext", None), ("wait", None)]
+    data = json.loads(out)
+    assert {a["question"] for a in data["assumptions"]} == {
+        "approvalmax.xero_connection",
+        "dext.connection",
+        "dext.last_pull",
+    }
+
+
+def test_lists_that_contradict_the_chain_are_a_finding_of_their_own(tmp_path: Path) -> None:
+    """Dext holds an account ApprovalMax lacks: not "nothing is broken", but the question that
+    settles it (where does Dext take its lists from?), first."""
+    args = ["diagnose", "--scenario", str(blind(tmp_path)), "--item", "429", "--format", "json"]
+    args += ["--answer", "approvalmax.has.429=no", "--answer", "dext.has.429=yes"]
+    code, out, _ = run(*args)
+    data = json.loads(out)
+    assert code == 1
+    assert "lists-contradict-the-chain" in [f["rule"] for f in data["findings"]]
+    assert plan(out)[0] == ("settle_where_dext_takes_its_lists", None)
+    assert data["questions"][0]["id"] == "dext.connection"
+    code, out, _ = run(*args, "--answer", "dext.connection=Xero")  # that explains it
+    actions = [s[0] for s in plan(out)]
+    assert "switch_dext_integration" in actions
+    assert "settle_where_dext_takes_its_lists" not in actions
+
+
+def test_one_answer_about_one_item_of_three_is_not_every_item_on_its_way(tmp_path: Path) -> None:
+    args = ["diagnose", "--scenario", str(blind(tmp_path)), "--format", "json"]
+    code, out, _ = run(*args, "--answer", "approvalmax.list.account=400 Advertising\n469 Rent")
+    data = json.loads(out)
+    assert code == 1
+    assert "wait" not in [s[0] for s in plan(out)]  # Rent and Advertising: Dext not known
+    assert data["summary"]["unverified"] == 2 and data["summary"]["stopped"] == 1
+    _, text, _ = run(*args, "--answer", "approvalmax.list.account=400 Advertising\n469 Rent")
+    assert "nothing is broken" not in text.casefold() and "nothing seems broken" not in text
+
+
+def test_approvalmax_read_partly_says_so(tmp_path: Path) -> None:
+    _, text, _ = run("diagnose", "--scenario", str(blind(tmp_path)))
+    line = next(line for line in text.splitlines() if "ApprovalMax " in line and "  ! " in line)
+    assert "organisations from its API · lists and sync times from you, 0 of" in line
+
+
+def test_answers_in_people_s_words(tmp_path: Path) -> None:
+    args = ["diagnose", "--scenario", str(blind(tmp_path)), "--item", "429", "--format", "json"]
+    args += ["--answer", "approvalmax.has.429=no"]
+    args += ["--answer", "approvalmax.last_sync.accounts=13:00"]  # as ApprovalMax's pop-up shows
+    args += ["--answer", "dext.connection=ApprovalMax for Xero"]
+    args += ["--answer", "dext.last_pull=11 hours ago"]
+    args += ["--answer", "approvalmax.xero_connection=yes"]
+    code, out, err = run(*args)
+    assert code == 1, err
+    data = json.loads(out)
+    dext = next(s for s in data["systems"] if s["stage"] == "dext")
+    assert dext["last_pull"] == "2026-11-24T14:00:00Z"  # JSON stays UTC
+    am = next(s for s in data["systems"] if s["stage"] == "approvalmax")
+    assert am["last_sync"]["accounts"] == "2026-11-25T00:00:00Z"  # 13:00 in Auckland
+    code, _, err = run(*args[:-2], "--answer", "approvalmax.xero_connection=perhaps")
+    assert code == 2 and "Answer one of: Connected (no RECONNECT button)" in err
+
+
+# -- the guided check ---------------------------------------------------------------------------
+
+
+def test_the_guided_check_with_nothing_connected(tmp_path: Path) -> None:
+    answers = "\n".join(["maybe", "account", "yes", "40 minutes ago", "no"]) + "\n"
+    code, out, err = run("check", "Staff Wellbeing", stdin=answers)
+    assert code == 1
+    assert "Nothing is connected: the check asks about Xero too." in err
+    assert "What kind of thing is “Staff Wellbeing”?" in err
+    assert "Answer one of: An account (in Dext: a Category);" in err  # "maybe", refused plainly
+    assert 'Can you find the account "Staff Wellbeing" in ApprovalMax?' in err
+    assert "1. Sync to ApprovalMax first" in out and "2. Reconnect ApprovalMax to Dext" in out
+    assert "Xero         answered" in out
+
+
+def test_the_guided_check_says_when_the_item_is_not_in_xero() -> None:
+    code, out, err = run("check", "Staff Wellbeing", stdin="account\nno\n")
+    assert code == 1 and out == ""
+    assert "It is not in Xero, and Dext can only have what Xero has" in err
+
+
+def test_the_guided_check_reads_what_is_connected_and_asks_the_rest(tmp_path: Path) -> None:
+    path = blind(tmp_path)
+    code, out, err = run("check", "wellbeing", "--scenario", str(path), stdin="no\n")
+    assert code == 1
+    assert "What kind of thing" not in err  # Xero is read
+    assert err.count('Can you find the account "429 Staff Wellbeing" in ApprovalMax?') == 1
+    assert "1. Sync to ApprovalMax first" in out
+    assert "If it is not there" not in out  # answered: the plan no longer waits on it
+
+
+# -- kept answers -------------------------------------------------------------------------------
+
+
+def test_answers_are_kept_listed_and_cleared(tmp_path: Path) -> None:
+    path = blind(tmp_path)
+    base = ["diagnose", "--scenario", str(path), "--item", "429", "--format", "json"]
+    _, first, _ = run(*base, "--answer", "approvalmax.has.429=no")
+    code, again, err = run(*base)
+    assert "using 1 answer kept from before for Example Trading Ltd" in err
+    assert plan(again) == plan(first) and code == 1
+    _, listed, _ = run("answers", "list")
+    assert "Example Trading Ltd: 1 answer" in listed and "approvalmax.has.429 = no" in listed
+    _, fresh, _ = run(*base, "--fresh")
+    assert plan(fresh)[0][1] == ["no"]  # kept answers ignored: it waits on the check again
+    _, cleared, _ = run("answers", "clear")
+    assert "Forgot the answers kept for 1 organisation." in cleared
+    _, after, err = run(*base)
+    assert "kept from before" not in err and plan(after)[0][1] == ["no"]

@@ -1,0 +1,168 @@
+"""`check`: the guided check. "What can't you find in Dext?", then one question at a time in plain
+words, and the diagnosis with its plan at the end. With nothing connected, Xero's facts are
+asked too. In a terminal it prompts; otherwise it reads one answer a line from standard input
+(an empty line skips a question), so it can be scripted; `--answers FILE` answers ahead.
+
+The questions and everything said along the way go to stderr; the diagnosis (the result) goes to
+stdout, or to `--output`.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from troubleshooter.cli.options import (
+    AnswerArgs,
+    LibraryArgs,
+    SourceArgs,
+    answer_options,
+    library_options,
+    output_options,
+    source_options,
+)
+from troubleshooter.cli.output import (
+    FetchProgress,
+    finish,
+    format_for,
+    keep_secrets,
+    say,
+    write_result,
+)
+from troubleshooter.diagnosis.answers import AnswerError
+from troubleshooter.diagnosis.diagnose import exit_code_for
+from troubleshooter.errors import ConfigError, ExitCode
+from troubleshooter.infra import aio
+from troubleshooter.model import Diagnosis, Question
+from troubleshooter.report import export
+from troubleshooter.runs.answerstore import default_store as kept_answers
+from troubleshooter.runs.check import NOT_IN_XERO, GuidedCheck
+from troubleshooter.runs.source import Reading, live_source, read
+from troubleshooter.signin.tokens import default_store
+
+
+class _Answers:
+    """Where answers come from: a person at a prompt, or lines of standard input."""
+
+    def __init__(self) -> None:
+        self.interactive = sys.stdin.isatty()
+        self.ended = False
+
+    def ask(self, question: Question, tried_before: bool) -> str | None:
+        """The person's answer, or None when there are no more (input ended)."""
+        if not tried_before:
+            say("")
+            say(question.text)
+            say(f"  ({question.where})")
+            for number, option in enumerate(question.options, start=1):
+                say(f"  {number}. {option.says}")
+        if self.interactive:
+            text: str = click.prompt(
+                "Your answer (Enter to skip)", default="", show_default=False, err=True
+            )
+        else:
+            line = sys.stdin.readline()
+            if not line:
+                self.ended = True
+                return None
+            text = line.rstrip("\n")
+            say(f"> {text}")
+        if text.strip().isdigit() and question.options:
+            number = int(text.strip())
+            if 1 <= number <= len(question.options):
+                return question.options[number - 1].value
+        return text
+
+
+def _reading(sources: SourceArgs, focus: str) -> Reading | None:
+    """The named organisation, read once; the connected systems when none is named; None when
+    nothing is connected at all (Xero's facts are then asked too)."""
+    if sources.named():
+        [source] = sources.sources()
+    else:
+        try:
+            source = live_source(store=default_store(warn=say))
+        except ConfigError:
+            say("Nothing is connected: the check asks about Xero too.")
+            return None
+    connections = source.connections() if source.changes else None
+    if connections is not None:
+        keep_secrets(connections.secrets())
+    return aio.run(read(source, connections=connections, focus=focus, events=FetchProgress()))
+
+
+@click.command("check")
+@click.argument("text", required=False)
+@source_options(
+    scenario_help="A sandbox scenario file to check against (`troubleshooter help scenarios`)."
+)
+@answer_options
+@library_options
+@output_options
+@click.option(
+    "--every", is_flag=True, help="Ask every open question, not only until the plan is settled."
+)
+def check(
+    text: str | None,
+    sources: SourceArgs,
+    answers: AnswerArgs,
+    library: LibraryArgs,
+    fmt: str | None,
+    output: str,
+    every: bool,
+) -> None:
+    """A guided check of one item: what can't you find in Dext? One question at a time, then
+    what to do, in order."""
+    if len(sources.named()) > 1 or sources.count > 1:
+        raise click.UsageError("check reads one organisation: name one source")
+    prompts = _Answers()
+    if not text:
+        say("What can't you find in Dext? (a name, part of one, or a code)")
+        text = (
+            click.prompt("", prompt_suffix="> ", err=True)
+            if prompts.interactive
+            else sys.stdin.readline().strip()
+        )
+        if not text:
+            raise click.UsageError("say what you cannot find in Dext")
+    reading = _reading(sources, text)
+    guided = GuidedCheck(text, library.load(), reading, answers=dict(answers.load()))
+    store = kept_answers() if reading is not None and reading.organisation is not None else None
+    if store is not None and reading is not None and reading.organisation is not None:
+        kept = store.load(reading.organisation)
+        guided.answers = {**kept, **guided.answers}
+    diagnosis = _ask(guided, prompts, every)
+    if store is not None and reading is not None and reading.organisation is not None:
+        store.save(reading.organisation, {k: v for k, v in guided.answers.items()})
+    if diagnosis is None:
+        say("")
+        say(NOT_IN_XERO if guided.not_in_xero else "Not enough was answered to say more.")
+        finish(ExitCode.FINDINGS if guided.not_in_xero else ExitCode.INCOMPLETE)
+    say("")
+    result = export(diagnosis, format_for(fmt, output))
+    write_result(result, output)
+    finish(exit_code_for(diagnosis))
+
+
+def _ask(guided: GuidedCheck, prompts: _Answers, every: bool) -> Diagnosis | None:
+    """Asks until the plan no longer waits on an answer (or every question, with --every),
+    the answers end, or the person skips all that is left."""
+    diagnosis = guided.diagnosis()
+    tried: str | None = None
+    while not prompts.ended:
+        question = guided.next_question(diagnosis, every=every)
+        if question is None:
+            break
+        answer = prompts.ask(question, tried_before=tried == question.id)
+        if answer is None:
+            break
+        try:
+            guided.answer(question, answer)
+        except AnswerError as exc:
+            say(exc.sentences.get(question.id, str(exc)))
+            tried = question.id
+            continue
+        tried = None
+        diagnosis = guided.diagnosis()
+    return diagnosis
