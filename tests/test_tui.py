@@ -601,3 +601,56 @@ def test_other_screens_look_right(snap_compare, keys: tuple[str, ...]) -> None: 
 
     app = make_app(export_folder=Path("/reports"))
     assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
+
+
+# -- nothing connected: the guided check --
+
+
+async def test_nothing_connected_the_guided_check_asks_then_says_what_to_do() -> None:
+    from troubleshooter.tui.guided import GuidedApp, GuidedScreen
+
+    app = GuidedApp(Library.load())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, GuidedScreen)
+        await pilot.press(*"Staff Wellbeing", "enter")
+        await settle(pilot)
+        asked: list[str] = []
+        while screen.question is not None and len(asked) < 20:
+            question = screen.question
+            asked.append(question.id)
+            field = screen.query_one("#guided-question #value")
+            if isinstance(field, Select):
+                values = [value for _, value in field._options if value != Select.NULL]
+                wanted = {"xero.kind": "account", "xero.has": "active"}.get(question.id)
+                field.value = wanted if wanted in values else values[-1]
+                await pilot.pause()
+                await pilot.click("#guided-answer")
+            elif isinstance(field, Input):
+                field.value = "2 hours ago"
+                await pilot.click("#guided-answer")
+            else:
+                await pilot.click("#guided-skip")
+            await settle(pilot)
+        assert asked[:2] == ["xero.kind", "xero.has"]  # Xero's facts are asked too
+        assert screen.result is not None, asked
+        assert "Staff Wellbeing" in str(screen.query_one("#story", Static).render())
+        assert str(screen.query_one("#guided-plan", Static).render()).startswith("What to do")
+        await pilot.press("y")
+        assert app.clipboard.startswith("### Staff Wellbeing")
+
+
+def test_the_tui_opens_on_the_guided_check_when_nothing_is_connected(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from click.testing import CliRunner
+
+    from troubleshooter.cli import main
+    from troubleshooter.tui.guided import GuidedApp
+
+    opened: list[str] = []
+    monkeypatch.setattr(GuidedApp, "run", lambda self: opened.append(type(self).__name__))
+    result = CliRunner().invoke(main, ["tui"])  # nothing is connected in a test's data folder
+    assert result.exit_code == 0, result.stderr
+    assert opened == ["GuidedApp"]

@@ -19,6 +19,7 @@ from troubleshooter.cli.options import (
     source_options,
 )
 from troubleshooter.cli.output import say
+from troubleshooter.errors import ConfigError
 from troubleshooter.runs.answerstore import default_store
 from troubleshooter.runs.session import Session
 from troubleshooter.runs.source import Source, demo_source
@@ -30,12 +31,26 @@ _SCENARIOS = (
 )
 
 
+def _organisations(sources: SourceArgs) -> list[Source] | None:
+    """The organisations named, or the connected systems; None when nothing is named and
+    nothing is connected (the UI then opens on the guided check, which asks about Xero too)."""
+    if sources.named():
+        return sources.sources()
+    try:
+        return sources.sources()
+    except ConfigError:
+        return None
+
+
 def _prepare(
     sources: SourceArgs, answers: AnswerArgs, library: LibraryArgs
-) -> tuple[list[Source], Session]:
+) -> tuple[list[Source], Session] | None:
     """The organisations and the session over them, checked now: a bad scenario, rules folder
-    or answers file (or nothing connected) is an error before any screen opens."""
-    organisations = sources.sources()
+    or answers file is an error before any screen opens. None: nothing is connected."""
+    organisations = _organisations(sources)
+    if organisations is None:
+        library.load()  # a bad rules folder is said now all the same
+        return None
     if len(organisations) > 1:
         for name in answers.named():
             raise conflict(
@@ -56,6 +71,13 @@ def _run(session: Session) -> None:
     TroubleshooterApp(session, answer_store=store).run()
 
 
+def _run_guided(library: LibraryArgs) -> None:
+    """Nothing connected: the guided check, which asks about Xero too."""
+    from troubleshooter.tui.guided import GuidedApp
+
+    GuidedApp(library.load()).run()
+
+
 @click.command()
 def demo() -> None:
     """Open the terminal UI on the bundled demo organisation (no account, no setup)."""
@@ -69,8 +91,11 @@ def demo() -> None:
 def tui(sources: SourceArgs, answers: AnswerArgs, library: LibraryArgs) -> None:
     """Open the terminal UI on one or more organisations (switch in the command palette);
     with no --demo, --scenario, --url or --snapshot, on the connected systems."""
-    _, session = _prepare(sources, answers, library)
-    _run(session)
+    prepared = _prepare(sources, answers, library)
+    if prepared is None:
+        _run_guided(library)
+        return
+    _run(prepared[1])
 
 
 @click.command()
@@ -117,8 +142,8 @@ def serve(
             "see it"
         )
     os.environ.pop(TOKEN_ENV, None)  # the TUI processes it starts have no use for it
-    if not tui_args:  # what the browser would show as an error, said now
-        _prepare(sources, answers, library)
+    if not tui_args and _prepare(sources, answers, library) is None:  # errors said now
+        say("Nothing is connected: the browser opens on the guided check (it asks about Xero too).")
     sock = listen(host, port)  # a busy port: said now, before any banner
     args = [*sources.forward(), *answers.forward(), *library.forward(), *tui_args]
     command = shlex.join([sys.executable, "-m", "troubleshooter", "tui", *args])

@@ -18,9 +18,7 @@ from textual.widgets import (
     Input,
     Label,
     OptionList,
-    Select,
     Static,
-    TextArea,
 )
 from textual.widgets.option_list import Option
 
@@ -42,7 +40,7 @@ from troubleshooter.tui.text import (
     story_markdown,
     wait_line,
 )
-from troubleshooter.tui.widgets import ArticleView, DetailPane
+from troubleshooter.tui.widgets import ArticleView, DetailPane, answer_field, field_value
 from troubleshooter.wording import KINDS, assumptions_line, plural, verdict
 
 
@@ -258,38 +256,13 @@ class QuestionCard(Vertical):
         q = self.question
         yield Label(literal(q.text, "bold"))
         yield Static(literal(q.where, lines=True), classes="where")
-        draft = self.draft
-        if q.type in ("yes_no", "choice"):
-            choices = ["yes", "no"] if q.type == "yes_no" else q.choices
-            yield Select(
-                [(literal(c), c) for c in choices],
-                prompt="yes or no" if q.type == "yes_no" else "choose",
-                value=draft if draft in choices else Select.NULL,
-                id="value",
-                compact=True,
-            )
-        elif q.type == "datetime":
-            yield Input(
-                draft or "",
-                placeholder="as it shows it, e.g. 13:00, yesterday 14:00, or 2 hours ago",
-                id="value",
-                compact=True,
-            )
-        else:
-            yield TextArea(draft or "", id="value", classes="paste")
+        yield answer_field(q, self.draft)
         with Horizontal(classes="question-actions"):
             yield Button("Answer", variant="primary", classes="answer", compact=True)
             yield Static(Text(""), classes="problem")
 
     def value(self) -> str | None:
-        widget = self.query_one("#value")
-        if isinstance(widget, Select):
-            return None if widget.is_blank() else str(widget.value)
-        if isinstance(widget, Input):
-            return widget.value.strip() or None
-        if isinstance(widget, TextArea):
-            return widget.text if widget.text.strip() else None
-        return None
+        return field_value(self.query_one("#value"))
 
 
 def _plain_problem(message: str, question_id: str) -> str:

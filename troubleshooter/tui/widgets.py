@@ -15,12 +15,12 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
-from textual.widgets import DataTable, Markdown, Static
+from textual.widgets import DataTable, Input, Markdown, Select, Static, TextArea
 
 from troubleshooter.diagnosis.knowledge import KnowledgeBase
 from troubleshooter.diagnosis.search import matcher
 from troubleshooter.infra.safetext import visible, visible_lines
-from troubleshooter.model import STAGES, Diagnosis, ItemTrace, Stage, SystemStatus
+from troubleshooter.model import STAGES, Diagnosis, ItemTrace, Question, Stage, SystemStatus
 from troubleshooter.report.markdown import safe_url
 from troubleshooter.tui.text import advice, card_lines, literal, mark_cell, story
 from troubleshooter.wording import KINDS
@@ -263,3 +263,41 @@ def tell(
         timeout=timeout,
         markup=False,
     )
+
+
+def answer_field(question: Question, draft: str | None = None) -> Select[str] | Input | TextArea:
+    """A field of the right kind for a question: its choices in the vendors' own words where
+    the question has them."""
+    if question.type in ("yes_no", "choice"):
+        if question.options:
+            choices = [(literal(o.says), o.value) for o in question.options]
+        elif question.type == "yes_no":
+            choices = [(Text("yes"), "yes"), (Text("no"), "no")]
+        else:
+            choices = [(literal(c), c) for c in question.choices]
+        values = [value for _, value in choices]
+        return Select(
+            choices,
+            prompt="yes or no" if question.type == "yes_no" else "choose",
+            value=draft if draft in values else Select.NULL,
+            id="value",
+            compact=True,
+        )
+    if question.type == "datetime":
+        return Input(
+            draft or "",
+            placeholder="as it shows it, e.g. 13:00, yesterday 14:00, or 2 hours ago",
+            id="value",
+            compact=True,
+        )
+    return TextArea(draft or "", id="value", classes="paste")
+
+
+def field_value(widget: object) -> str | None:
+    if isinstance(widget, Select):
+        return None if widget.is_blank() else str(widget.value)
+    if isinstance(widget, Input):
+        return widget.value.strip() or None
+    if isinstance(widget, TextArea):
+        return widget.text if widget.text.strip() else None
+    return None
