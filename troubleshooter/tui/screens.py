@@ -72,7 +72,7 @@ class ItemScreen(SubScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = self.trace.label
+        self.sub_title = visible(self.trace.label)
         pane = self.query_one(DetailPane)
         pane.show(self.trace, self.diagnosis, self.host.session.library.knowledge)
         pane.focus()
