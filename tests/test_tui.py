@@ -654,3 +654,25 @@ def test_the_tui_opens_on_the_guided_check_when_nothing_is_connected(
     result = CliRunner().invoke(main, ["tui"])  # nothing is connected in a test's data folder
     assert result.exit_code == 0, result.stderr
     assert opened == ["GuidedApp"]
+
+
+async def test_cards_follow_the_read_and_none_says_diagnosing_too_soon() -> None:
+    from troubleshooter.model import Stage
+    from troubleshooter.sources.fetch import FetchEvent, describe
+    from troubleshooter.tui.messages import SystemProgress
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        main = app.main
+        main.reading()
+        event = FetchEvent(Stage.XERO, "reading", "contacts", 12, 50, estimate=40)
+        text = describe(event).removeprefix("Xero: ")
+        app.post_message(SystemProgress(Stage.XERO, "reading", text))
+        app.post_message(SystemProgress(Stage.DEXT, "done", ""))
+        await pilot.pause()
+        xero = str(main.query_one("#system-xero", SystemCard).render())
+        assert "contacts, page 12 of 50" in xero
+        dext = str(main.query_one("#system-dext", SystemCard).render())
+        assert dext == "✓ read"  # read, and not "diagnosing" while Xero is still being read
+        assert "diagnosing" not in str(main.query_one("#verdict", Static).render())
