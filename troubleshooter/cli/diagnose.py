@@ -34,7 +34,13 @@ from troubleshooter.errors import ExitCode
 from troubleshooter.infra import aio
 from troubleshooter.infra.durations import DurationError, parse_duration
 from troubleshooter.model import Diagnosis
-from troubleshooter.report import export, export_practice, load_diagnosis, report_json_schema
+from troubleshooter.report import (
+    export,
+    export_json_bytes,
+    export_practice,
+    load_diagnosis,
+    report_json_schema,
+)
 from troubleshooter.runs.answerstore import default_store as kept_answers
 from troubleshooter.runs.answerstore import diagnose_with_kept
 from troubleshooter.runs.bundle import bundle_json
@@ -203,8 +209,15 @@ def diagnose(
         result = watch(check, interval=interval, limit=limit, report=lambda c: say(str(c)))
     else:
         result = check()
-    text = export(result, format_for(fmt, output), secrets=secrets, contact_details=contact_details)
-    write_result(text, output)
+    chosen = format_for(fmt, output)
+    if chosen == "json":  # the big one: serialised once, as bytes, straight to where it goes
+        write_result(
+            export_json_bytes(result, secrets=secrets, contact_details=contact_details), output
+        )
+    else:
+        write_result(
+            export(result, chosen, secrets=secrets, contact_details=contact_details), output
+        )
     finish(exit_code_for(result))
 
 
