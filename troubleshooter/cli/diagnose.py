@@ -35,7 +35,12 @@ from troubleshooter.errors import ExitCode
 from troubleshooter.infra import aio
 from troubleshooter.infra.durations import DurationError, parse_duration
 from troubleshooter.model import Diagnosis
-from troubleshooter.report import export_practice, load_diagnosis, report_json_schema
+from troubleshooter.report import (
+    export_json_bytes,
+    export_practice,
+    load_diagnosis,
+    report_json_schema,
+)
 from troubleshooter.runs.answerstore import default_store as kept_answers
 from troubleshooter.runs.answerstore import diagnose_with_kept
 from troubleshooter.runs.bundle import bundle_json
@@ -204,8 +209,13 @@ def diagnose(
         result = watch(check, interval=interval, limit=limit, report=lambda c: say(str(c)))
     else:
         result = check()
-    fmt = format_for(fmt, output)
-    write_diagnosis(result, fmt, output, secrets=secrets, contact_details=contact_details)
+    chosen = format_for(fmt, output)
+    if chosen == "json":  # the big one: serialised once, as bytes, straight to where it goes
+        write_result(
+            export_json_bytes(result, secrets=secrets, contact_details=contact_details), output
+        )
+    else:  # on a terminal, text at its width and in colour
+        write_diagnosis(result, chosen, output, secrets=secrets, contact_details=contact_details)
     finish(exit_code_for(result))
 
 

@@ -118,10 +118,10 @@ def check_output(ctx: click.Context, param: click.Parameter, value: str | None) 
     return value
 
 
-def write_result(text: str, output: str) -> None:
+def write_result(text: str | bytes, output: str) -> None:
     """The result to stdout (`-`), or to a file, whole; says where it went."""
     if output == "-":
-        click.echo(text, nl=False)
+        click.echo(text, nl=False)  # bytes go to the binary stream as they are
         return
     written = write_file(Path(output), text)
     if written.direct:

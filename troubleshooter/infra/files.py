@@ -25,6 +25,7 @@ import errno
 import os
 import secrets
 import stat
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,14 +91,21 @@ def private_folder(folder: Path) -> Path:
 
 def write_file(
     path: Path,
-    data: str | bytes,
+    data: str | bytes | Sequence[bytes],
     *,
     private: bool = False,
     follow_links: bool = True,
 ) -> Written:
-    """Writes `data` (text as UTF-8) to `path`, whole or not at all. Problems become a
-    ConfigError naming the path (never a traceback)."""
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+    """Writes `data` (text as UTF-8, bytes, or bytes in parts, so that a large result is not
+    copied to be joined) to `path`, whole or not at all. Problems become a ConfigError naming
+    the path (never a traceback)."""
+    payload: Sequence[bytes]
+    if isinstance(data, str):
+        payload = (data.encode("utf-8"),)
+    elif isinstance(data, bytes):
+        payload = (data,)
+    else:
+        payload = data
     try:
         if follow_links and path.exists() and not path.is_file() and not path.is_dir():
             # A pipe or a device, perhaps through a link (/dev/stdout → /proc/self/fd/1 →
@@ -129,22 +137,24 @@ def _target(path: Path, follow_links: bool) -> Path:
     return path
 
 
-def _write_direct(target: Path, payload: bytes) -> Written:
+def _write_direct(target: Path, payload: Sequence[bytes]) -> Written:
     mode = target.stat().st_mode
     if not (stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)):
         raise ConfigError(f"{target} is not a file, a pipe or a device; refusing to write it")
     with open(target, "wb") as handle:
-        handle.write(payload)
+        for part in payload:
+            handle.write(part)
     return Written(target, replaced=False, direct=True)
 
 
-def _write_atomic(target: Path, payload: bytes, mode: int) -> None:
+def _write_atomic(target: Path, payload: Sequence[bytes], mode: int) -> None:
     temporary = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.partial")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(temporary, flags, mode)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
+            for part in payload:
+                handle.write(part)
             handle.flush()
             os.fsync(handle.fileno())
         if mode == PRIVATE_FILE:
