@@ -193,3 +193,14 @@ def test_answers_are_kept_listed_and_cleared(tmp_path: Path) -> None:
     assert "Forgot the answers kept for 1 organisation." in cleared
     _, after, err = run(*base)
     assert "kept from before" not in err and plan(after)[0][1] == ["no"]
+
+
+def test_a_kept_time_is_the_moment_it_meant_not_a_relative_one(tmp_path: Path) -> None:
+    """ "11 hours ago" said today is kept as the moment it meant (the systems' clock here is
+    2026-11-25 01:00 UTC), so tomorrow's run does not read it as eleven hours before tomorrow."""
+    path = blind(tmp_path)
+    run("diagnose", "--scenario", str(path), "--item", "429",
+        "--answer", "dext.last_pull=11 hours ago", "--answer", "approvalmax.has.429=no")  # fmt: skip
+    _, listed, _ = run("answers", "list")
+    assert "dext.last_pull = 2026-11-24T14:00:00+00:00" in listed
+    assert "approvalmax.has.429 = no" in listed

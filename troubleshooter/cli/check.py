@@ -30,7 +30,7 @@ from troubleshooter.cli.output import (
     say,
     write_result,
 )
-from troubleshooter.diagnosis.answers import AnswerError
+from troubleshooter.diagnosis.answers import AnswerError, fixed_in_time
 from troubleshooter.diagnosis.diagnose import exit_code_for
 from troubleshooter.errors import ConfigError, ExitCode
 from troubleshooter.infra import aio
@@ -40,6 +40,7 @@ from troubleshooter.runs.answerstore import default_store as kept_answers
 from troubleshooter.runs.check import NOT_IN_XERO, GuidedCheck
 from troubleshooter.runs.source import Reading, live_source, read
 from troubleshooter.signin.tokens import default_store
+from troubleshooter.wording import zone_of
 
 
 class _Answers:
@@ -134,7 +135,13 @@ def check(
         guided.answers = {**kept, **guided.answers}
     diagnosis = _ask(guided, prompts, every)
     if store is not None and reading is not None and reading.organisation is not None:
-        store.save(reading.organisation, {k: v for k, v in guided.answers.items()})
+        fixed = fixed_in_time(
+            guided.answers,
+            guided.library.rules.questions,
+            reading.clock(),
+            zone_of(reading.organisation),
+        )
+        store.save(reading.organisation, fixed)  # times kept as the moments they meant
     if diagnosis is None:
         say("")
         say(NOT_IN_XERO if guided.not_in_xero else "Not enough was answered to say more.")

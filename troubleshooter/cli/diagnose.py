@@ -30,6 +30,7 @@ from troubleshooter.cli.output import (
     write_diagnosis,
     write_result,
 )
+from troubleshooter.diagnosis.answers import fixed_in_time
 from troubleshooter.diagnosis.diagnose import exit_code_for
 from troubleshooter.errors import ExitCode
 from troubleshooter.infra import aio
@@ -49,7 +50,7 @@ from troubleshooter.runs.practice import OrganisationSummary, diagnose_practice
 from troubleshooter.runs.source import Source, SourceKind, live_organisations, read
 from troubleshooter.runs.watch import watch
 from troubleshooter.signin.tokens import default_store
-from troubleshooter.wording import plural
+from troubleshooter.wording import plural, zone_of
 
 
 def _seconds(ctx: click.Context, param: click.Parameter, value: str) -> float:
@@ -196,6 +197,9 @@ def diagnose(
             kept_store,
             reading.organisation,
             given,
+            lambda these: fixed_in_time(
+                these, rules.rules.questions, reading.clock(), zone_of(reading.organisation)
+            ),
         )
         if used and not said:
             said.append(True)

@@ -199,6 +199,22 @@ def read_answers(
     return answers
 
 
+def fixed_in_time(
+    raw: Mapping[str, str], specs: list[QuestionSpec], now: datetime, zone: tzinfo | None = None
+) -> dict[str, str]:
+    """The answers with every time written as the moment it means (ISO, UTC): "2 hours ago"
+    said today must not mean two hours before tomorrow's run when the answer is kept."""
+    fixed = dict(raw)
+    for qid, text in raw.items():
+        try:
+            spec, _ = spec_for(specs, qid)
+            if spec.type == "datetime":
+                fixed[qid] = _parse_value(spec, text, now, zone).isoformat()
+        except (KeyError, ValueError):
+            continue  # not for us to refuse here: the diagnosis says what is wrong with it
+    return fixed
+
+
 def answer_facts(answer: Answer) -> dict[str, Any]:
     """What an answer says, fact by fact: an option may set several facts; a yes or no about
     an item's presence is its mark there."""

@@ -124,10 +124,12 @@ def diagnose_with_kept(
     store: AnswerStore,
     organisation: OrganisationRef | None,
     given: Mapping[str, str],
+    fixed: Callable[[dict[str, str]], dict[str, str]] = dict,
 ) -> tuple[Diagnosis, int]:
     """Diagnoses with the answers kept for the organisation under the ones given (a given one
     wins), then keeps what was accepted. A kept answer the diagnosis refuses now (the question
     went, the item was renamed) is dropped, never an error: the person did not type it today.
+    `fixed` writes relative times as the moments they mean before they are kept.
     Returns the diagnosis and how many kept answers it used."""
     kept = store.load(organisation) if organisation is not None else {}
     answers = Answers(kept, given)  # keeps where a given answer was written (file and line)
@@ -144,5 +146,5 @@ def diagnose_with_kept(
     else:  # pragma: no cover - the second try has no stale answer left to drop
         diagnosis = diagnose(answers)
     if organisation is not None and answers:
-        store.save(organisation, answers)
+        store.save(organisation, fixed(dict(answers)))  # times kept as the moments they meant
     return diagnosis, len(set(kept) - set(given))

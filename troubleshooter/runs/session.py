@@ -7,14 +7,15 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 
-from troubleshooter.diagnosis.answers import read_answers
+from troubleshooter.diagnosis.answers import fixed_in_time, read_answers
 from troubleshooter.diagnosis.diagnose import Library
 from troubleshooter.errors import ConfigError
 from troubleshooter.model import Diagnosis
 from troubleshooter.runs.source import Reading, Source, read
 from troubleshooter.sources.fetch import Events, Progress
+from troubleshooter.wording import zone_of
 
 
 @dataclass
@@ -73,8 +74,10 @@ class Session:
         """Checks answers against their questions and keeps them; a bad one changes nothing.
         The next `diagnose()` uses them."""
         merged = {**self.answers, **answers}
-        read_answers(merged, self.library.rules.questions, self._clock())
-        self.answers = merged
+        specs, now, zone = self.library.rules.questions, self._clock(), self._zone()
+        read_answers(merged, specs, now, zone)
+        # "2 hours ago" means a moment: kept as that moment, not re-read against a later clock.
+        self.answers = fixed_in_time(merged, specs, now, zone)
 
     def answer(self, answers: Mapping[str, str]) -> Diagnosis:
         """Takes answers and diagnoses again."""
@@ -90,3 +93,7 @@ class Session:
         """The systems' clock, as the diagnosis uses it (relative answers like -2h count
         from it)."""
         return self._reading().clock()
+
+    def _zone(self) -> tzinfo | None:
+        """The organisation's time zone: a time of day in an answer is read in it."""
+        return zone_of(self._reading().organisation)
