@@ -351,7 +351,7 @@ class ItemTrace(_Model):
 
     @property
     def has_gap(self) -> bool:
-        return any(mark is not Mark.PRESENT for mark in self.stages.values())
+        return list(self.stages.values()).count(Mark.PRESENT) != len(self.stages)
 
     _redacted = shown("key", "code", "name", "xero_id", "parent")
     _contacts = field_serializer("email", "phone", when_used="json")(_contact_field)

@@ -71,6 +71,7 @@ def _finding(
 # and hold on it (the organisation's facts are shared by every item).
 SHARED_FACTS = (
     "kind", "xero", "approvalmax", "dext", "xero.status", "eligible.approvalmax", "eligible.dext",
+    "xero.is_supplier", "xero.category_status", "xero.has_code",
 )  # fmt: skip
 
 
@@ -88,6 +89,9 @@ def _signature(trace: ItemTrace) -> tuple[object, ...]:
         trace.status,
         trace.eligible,
         Stage.APPROVALMAX in trace.blocked,
+        trace.is_supplier,
+        trace.parent_status,
+        _has_code(trace),
     )
 
 
@@ -105,7 +109,16 @@ def _shared_facts(trace: ItemTrace, organisation: Facts) -> dict[str, Any]:
         if trace.status is None
         else Stage.APPROVALMAX not in trace.blocked,
         "eligible.dext": trace.eligible,
+        "xero.is_supplier": trace.is_supplier,
+        "xero.category_status": trace.parent_status.value if trace.parent_status else None,
+        "xero.has_code": _has_code(trace),
     }
+
+
+def _has_code(trace: ItemTrace) -> bool | None:
+    """As facts.py works it out: from Xero's own detail of the item."""
+    detail = trace.detail.get(Stage.XERO)
+    return bool(detail.code) if detail else None
 
 
 def needs_rules(trace: ItemTrace) -> bool:

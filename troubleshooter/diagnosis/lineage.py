@@ -134,8 +134,18 @@ def _kind_traces(kind: ItemKind, snapshots: dict[Stage, StageSnapshot]) -> list[
             entry.found[stage] = item
             taken.add(id(entry))
             additions.append((entry, item))
-        # Names seen at this stage identify the item at the next one (a rename in flight).
+        # Names seen at this stage identify the item at the next one (a rename in flight). An
+        # item held just as Xero holds it adds nothing the index does not have already.
         for entry, item in additions:
+            known = entry.xero_item
+            if (
+                known is not None
+                and item.name == known.name
+                and item.code == known.code
+                and item.parent_name == known.parent_name
+                and (item.xero_id is None or item.xero_id == known.xero_id)
+            ):
+                continue
             index.add(entry, item)
     return entries
 
