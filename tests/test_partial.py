@@ -170,3 +170,31 @@ def _verdict(diagnosis: Diagnosis) -> str:
     from troubleshooter.wording import verdict
 
     return verdict(diagnosis)
+
+
+def test_an_inferred_mark_says_what_it_follows_from_wherever_it_is_shown(
+    library: Library,
+) -> None:
+    from troubleshooter.report.view import build_view, shower
+    from troubleshooter.tui.text import story, story_markdown
+
+    scenario = _data(SCENARIOS / "cause-01-created-after-approvalmax-sync.yaml")["scenario"]
+    name = "Staff Wellbeing"
+    blind = _run(_hidden(scenario), library, focus=name)
+    (trace,) = [t for t in blind.items if t.name == name]
+    # Asked about, so taken as not in Dext until someone looks: assumed, and it says so.
+    assert trace.stages[Stage.DEXT] is Mark.MISSING
+    assert "assumed: Staff Wellbeing is not in Dext" in story(trace, blind).plain
+    answers = {f"approvalmax.has.{trace.key}": "no"}
+    told = _run(_hidden(scenario), library, focus=name, answers=answers)
+    (trace,) = [t for t in told.items if t.name == name]
+    assert trace.stages[Stage.DEXT] is Mark.MISSING
+    because = "ApprovalMax does not have it, and Dext takes its lists from ApprovalMax"
+    assert f"inferred: {because}" in story(trace, told).plain
+    shown = shower()
+    assert f"inferred: {because}" in story_markdown(trace, told, shown)
+    view = build_view(told, shown=shown)
+    cells = [c for s in view.sections for r in s.problems + s.healthy for c in r.cells]
+    assert any(c.text == "missing (inferred)" and because in c.reason for c in cells)
+    # The mark a person gave (ApprovalMax: missing) carries no such reason.
+    assert not any(c.reason for c in cells if c.text == "missing")

@@ -20,6 +20,7 @@ from troubleshooter.model import (
     OrganisationRef,
     Provenance,
     Stage,
+    StageDetail,
     SystemStatus,
 )
 
@@ -38,6 +39,15 @@ RENAMED_SYMBOL = "~"
 def mark_words(mark: Mark) -> str:
     """A mark as symbol and word ("✗ missing"): it reads without colour."""
     return f"{SYMBOLS[mark]} {mark.value}"
+
+
+def mark_reason(detail: StageDetail | None) -> str | None:
+    """For a mark that was inferred or assumed rather than read: what it follows from, in
+    words ("inferred: …", "assumed: …"). None for a mark read from a system or a person."""
+    if detail is None or detail.provenance not in (Provenance.INFERRED, Provenance.ASSUMED):
+        return None
+    because = detail.because or "no reason recorded"
+    return f"{detail.provenance.value}: {because}"
 
 
 # -- kinds ----------------------------------------------------------------------------------

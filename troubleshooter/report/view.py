@@ -34,6 +34,7 @@ from troubleshooter.wording import (
     SYMBOLS,
     age,
     assumptions_line,
+    mark_reason,
     plural,
     snapshot_banner,
     sync_type_words,
@@ -80,6 +81,7 @@ class Cell:
     mark: str  # a Mark's value, or "renamed"
     symbol: str
     text: str
+    reason: str = ""  # for an inferred or assumed mark: what it follows from
 
 
 @dataclass(frozen=True)
@@ -275,6 +277,10 @@ def cell(trace: ItemTrace, stage: Stage) -> Cell:
     detail = trace.detail.get(stage)
     if mark is Mark.PRESENT and trace.renamed_at(stage) and detail and detail.name:
         return Cell("renamed", RENAMED_SYMBOL, f"as “{detail.name}”")
+    if reason := mark_reason(detail):
+        # "present (assumed)": the word says it was not read; the reason goes along.
+        assert detail is not None and detail.provenance is not None
+        return Cell(mark.value, SYMBOLS[mark], f"{mark.value} ({detail.provenance})", reason)
     return Cell(mark.value, SYMBOLS[mark], mark.value)
 
 
@@ -284,7 +290,7 @@ def _row(trace: ItemTrace, problem: bool, note: str, shown: Shown) -> ItemRow:
         kind=KINDS[trace.kind].one,
         code=shown(trace.code or ""),
         name=shown(trace.label),
-        cells=[Cell(c.mark, c.symbol, shown(c.text)) for c in cells],
+        cells=[Cell(c.mark, c.symbol, shown(c.text), shown(c.reason)) for c in cells],
         problem=problem,
         note=shown(note),
     )

@@ -34,6 +34,7 @@ from troubleshooter.wording import (
     SYMBOLS,
     age,
     assumptions_line,
+    mark_reason,
     plural,
     sync_type_words,
     system_sources,
@@ -85,7 +86,10 @@ def mark_cell(trace: ItemTrace, stage: Stage, *, words: bool = True) -> Text:
         text = f"{RENAMED_SYMBOL} {RENAMED_WORDS}" if words else RENAMED_SYMBOL
         return Text(text, style=RENAMED_STYLE, no_wrap=True, overflow="ellipsis")
     text = f"{SYMBOLS[mark]} {mark.value}" if words else SYMBOLS[mark]
-    return Text(text, style=MARK_STYLES[mark], no_wrap=True, overflow="ellipsis")
+    style = MARK_STYLES[mark]
+    if mark_reason(trace.detail.get(stage)):
+        style = f"{style} italic"  # inferred or assumed, not read: the story says why
+    return Text(text, style=style, no_wrap=True, overflow="ellipsis")
 
 
 def mark_story(trace: ItemTrace, stage: Stage) -> Text:
@@ -130,6 +134,10 @@ def story(trace: ItemTrace, diagnosis: Diagnosis) -> Text:
             out.append(f", {verb} {when(detail.since, zone)}")
         if detail is not None and detail.confidence is not None and detail.confidence < 1:
             out.append(f" (pasted, matched at {detail.confidence:.0%})")
+        if reason := mark_reason(detail):
+            out.append(" (")
+            out.append_text(literal(reason, "italic"))
+            out.append(")")
         system = systems.get(stage)
         if system is not None and stage is Stage.APPROVALMAX and system.last_sync:
             sync_type = SYNC_TYPE_OF_KIND[trace.kind]
@@ -176,7 +184,8 @@ def advice(trace: ItemTrace, diagnosis: Diagnosis) -> Text:
     so only where nothing about it is unknown: unknown is not all right."""
     findings = [f for f in diagnosis.findings if f.key == trace.key]
     out = Text()
-    if not findings:
+    steps = item_steps(trace, diagnosis)
+    if not findings and not steps:
         unknown = [s.label for s in STAGES if trace.stages[s] is Mark.UNKNOWN]
         if unknown:
             out.append(
@@ -192,7 +201,10 @@ def advice(trace: ItemTrace, diagnosis: Diagnosis) -> Text:
         out.append("● ", style="bold yellow")
         out.append_text(literal(finding.message))
         out.append("\n")
-    steps = item_steps(trace, diagnosis)
+    if steps and (assumed := assumptions_line(diagnosis)):
+        out.append("\n")
+        out.append_text(literal(assumed, "italic"))
+        out.append("\n")
     if steps:
         out.append("\nWhat to do, in this order\n", style="bold")
         for number, step in steps:
@@ -342,6 +354,8 @@ def story_markdown(trace: ItemTrace, diagnosis: Diagnosis, shown: Shown) -> str:
             text += f", {verb} {when(detail.since, zone)}"
         if stage in trace.blocked:
             text += f" (not expected here: {md(shown(trace.blocked[stage]))})"
+        if reason := mark_reason(detail):
+            text += f" ({md(shown(reason))})"
         out.append(f"- **{stage.label}:** {text}")
     findings: list[Finding] = [f for f in diagnosis.findings if f.key == trace.key]
     if findings:
