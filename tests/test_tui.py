@@ -319,6 +319,37 @@ async def test_find_without_a_match_offers_the_closest_names_and_what_to_check()
         assert "saved in Xero" in note
 
 
+# -- the program's line breaks are line breaks; data's are escapes --
+
+
+async def test_the_plan_screen_breaks_lines_and_escapes_only_data(tmp_path: Path) -> None:
+    """The plan's own layout (step, "for:", each instruction) is on lines of its own; a name
+    that holds a new line still shows it as an escape."""
+    demo = demo_scenario().read_text(encoding="utf-8")
+    assert "name: Staff Wellbeing\n" in demo
+    path = tmp_path / "newline.yaml"
+    path.write_text(
+        demo.replace("name: Staff Wellbeing\n", 'name: "Staff\\nWellbeing"\n'), encoding="utf-8"
+    )
+    for scenario_path in (demo_scenario(), path):
+        app = make_app(scenario_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("w")
+            await settle(pilot)
+            assert isinstance(app.screen, PlanScreen)
+            plan = text_of(app, "#plan-steps")
+            lines = plan.splitlines()
+            assert "1. Give the bank account an account code in Xero" in lines
+            assert "   for: Wise NZD Wallet" in lines
+            assert any(line.startswith("   - In Xero, open the bank account") for line in lines)
+            if scenario_path == path:
+                assert "   for: Staff\\x0aWellbeing, Wise NZD Wallet" in lines
+            else:
+                assert "\\x0a" not in plan
+                assert "   for: Staff Wellbeing, Wise NZD Wallet" in lines
+
+
 # -- questions and answers --
 
 
@@ -385,6 +416,26 @@ async def test_leaving_with_typed_answers_asks_and_keeps_them(tmp_path: Path) ->
         assert isinstance(app.screen, MainScreen) and app.drafts == {}
 
 
+def test_the_answer_dialogs_say_it_or_them_by_count_and_escape_only_data() -> None:
+    from troubleshooter.tui.dialogs import kept_answers, leave_questions
+
+    one = kept_answers("Blind\nCo", 1, "2026-11-29 21:25")
+    text = one.text.plain
+    assert text == (
+        "1 answer kept from last time for Blind\\x0aCo (saved 2026-11-29 21:25).\n"
+        "Use it? It settles what the tool cannot see; you can change it."
+    )
+    assert [label for label, _ in one.choices] == ["Use it", "Not now", "Forget it"]
+    many = kept_answers("Blind Co", 3, None)
+    assert "\nUse them? They settle" in many.text.plain
+    assert [label for label, _ in many.choices] == ["Use them", "Not now", "Forget them"]
+    leave = leave_questions(1)
+    assert leave.text.plain.startswith("You typed 1 answer and did not send it.\n")
+    assert "(it stays in its field until you quit)" in leave.text.plain
+    assert [label for label, _ in leave.choices][:3] == ["Send it", "Keep for later", "Drop it"]
+    assert "Send them" in [label for label, _ in leave_questions(2).choices]
+
+
 async def test_quitting_with_typed_answers_asks_first(tmp_path: Path) -> None:
     app = make_app(blind(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
@@ -411,9 +462,10 @@ async def test_kept_answers_are_offered_on_start(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, Choice)
-        assert "2 answers kept from last time for Blind Co" in str(
-            app.screen.query_one(Static).render()
-        )
+        text = str(app.screen.query_one(Static).render())
+        assert text.startswith("2 answers kept from last time for Blind Co")
+        assert "\\x0a" not in text and ".\nUse them? They settle" in text  # a line break
+        assert {str(b.label) for b in app.screen.query(Button)} >= {"Use them", "Forget them"}
         await pilot.click("#choice-use")
         await settle(pilot)
         assert app.session.answers == {"approvalmax.xero_connection": "connected"}

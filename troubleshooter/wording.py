@@ -115,6 +115,11 @@ def plural(count: int, one: str, many: str | None = None) -> str:
     return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
+def them(count: int) -> str:
+    """What stands for `count` things: "it" for one, "them" for more ("Send it", "Send them")."""
+    return "it" if count == 1 else "them"
+
+
 def kinds(count: int, kind: ItemKind) -> str:
     words = KINDS[kind]
     return plural(count, words.one, words.many)

@@ -50,7 +50,7 @@ from troubleshooter.runs.practice import OrganisationSummary, diagnose_practice
 from troubleshooter.runs.source import Source, SourceKind, live_organisations, read
 from troubleshooter.runs.watch import watch
 from troubleshooter.signin.tokens import default_store
-from troubleshooter.wording import plural, zone_of
+from troubleshooter.wording import plural, them, zone_of
 
 
 def _seconds(ctx: click.Context, param: click.Parameter, value: str) -> float:
@@ -205,7 +205,7 @@ def diagnose(
             said.append(True)
             say(
                 f"using {plural(used, 'answer')} kept from before for "
-                f"{result.organisation.name} (`troubleshooter answers clear` forgets them)"
+                f"{result.organisation.name} (`troubleshooter answers clear` forgets {them(used)})"
             )
         return result
 

@@ -23,7 +23,7 @@ from troubleshooter.tui.host import Host
 from troubleshooter.tui.keys import KeyRow
 from troubleshooter.tui.text import legend, line, literal
 from troubleshooter.tui.widgets import tell
-from troubleshooter.wording import plural
+from troubleshooter.wording import plural, them
 
 FORMAT_LABELS = {
     "md": "Markdown, for a ticket",
@@ -245,20 +245,18 @@ class Choice(Dialog[str | None]):
 
 def leave_questions(typed: int) -> Choice:
     """Leaving the questions screen with answers typed and not sent."""
+    it = them(typed)
+    they = "it stays in its field" if typed == 1 else "they stay in their fields"
     text = Text.assemble(
-        (
-            f"You typed {plural(typed, 'answer')} and did not send "
-            f"{'it' if typed == 1 else 'them'}.",
-            "bold",
-        ),
-        "\nSend now, keep for later (they stay in their fields until you quit), or drop?",
+        (f"You typed {plural(typed, 'answer')} and did not send {it}.", "bold"),
+        f"\nSend now, keep for later ({they} until you quit), or drop?",
     )
     return Choice(
         text,
         [
-            ("Send them", "send"),
+            (f"Send {it}", "send"),
             ("Keep for later", "keep"),
-            ("Drop them", "drop"),
+            (f"Drop {it}", "drop"),
             ("Stay", "stay"),
         ],
         "leave-dialog",
@@ -274,14 +272,20 @@ def quit_with_drafts(typed: int) -> Choice:
 
 
 def kept_answers(organisation: str, count: int, saved: str | None) -> Choice:
+    """Using the answers kept from an earlier run. The organisation's name is data (escaped);
+    the program's own line break is a line break."""
+    it = them(count)
     text = line(
         (f"{plural(count, 'answer')} kept from last time for ", "bold"),
         (organisation, "bold"),
         (f" (saved {saved})" if saved else ""),
-        ".\nUse them? They settle what the tool cannot see; you can change any of them.",
+        ".",
     )
+    settles = "It settles" if count == 1 else "They settle"
+    change = "change it" if count == 1 else "change any of them"
+    text.append(f"\nUse {it}? {settles} what the tool cannot see; you can {change}.")
     return Choice(
         text,
-        [("Use them", "use"), ("Not now", "later"), ("Forget them", "forget")],
+        [(f"Use {it}", "use"), ("Not now", "later"), (f"Forget {it}", "forget")],
         "kept-dialog",
     )

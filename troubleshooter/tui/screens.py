@@ -130,12 +130,17 @@ def _whole_plan(diagnosis: Diagnosis) -> Text | None:
     for number, step in steps:
         out.append("\n")
         out.append_text(line((f"{number}. {step_heading(step)}", "bold")))
+        # The program's own line breaks are appended as such; only the data in between is
+        # escaped (a name holding a new line shows it as \x0a).
         if step.items:
-            out.append_text(line("\n   for: ", ", ".join(names.get(k, k) for k in step.items)))
+            out.append("\n   for: ")
+            out.append_text(literal(", ".join(names.get(k, k) for k in step.items)))
         for instruction in step.instructions:
-            out.append_text(line("\n   - ", instruction))
+            out.append("\n   - ")
+            out.append_text(literal(instruction))
         if step.expected_note:
-            out.append_text(line("\n   ", ("Without action: " + step.expected_note, "italic")))
+            out.append("\n   ")
+            out.append_text(literal("Without action: " + step.expected_note, "italic"))
         out.append("\n")
     if wait is not None:
         out.append("\n")
