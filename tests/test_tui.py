@@ -387,6 +387,45 @@ async def test_answering_a_question_updates_the_diagnosis_and_keeps_it(tmp_path:
         assert "dext.last_pull" not in app.session.answers
 
 
+async def test_the_questions_screen_works_from_the_keyboard(tmp_path: Path) -> None:
+    """a focuses the first field; a choice moves to Answer, so Enter sends it; Enter in a time
+    field sends it; "Give an answer first." goes once an answer is given."""
+    app = make_app(blind(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, QuestionsScreen)
+        first = screen.query(QuestionCard).first()
+        assert first.question.id == "approvalmax.xero_connection"
+        assert app.focused is first.query_one(Select)  # typing can start at once
+        # Answer with nothing chosen: asked for one; choosing clears that.
+        await pilot.press("tab")
+        assert app.focused is first.query_one(Button)
+        await pilot.press("enter")
+        problem = first.query_one(".problem", Static)
+        assert str(problem.render()) == "Give an answer first."
+        await pilot.press("shift+tab", "enter", "down", "enter")  # open, pick, choose
+        await pilot.pause()
+        assert not first.query_one(Select).is_blank()
+        assert str(problem.render()) == ""
+        assert app.focused is first.query_one(Button)  # one Enter away from sent
+        chosen = str(first.query_one(Select).value)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.session.answers == {"approvalmax.xero_connection": chosen}
+        # The cards are made again; the first open question has the focus.
+        first = screen.query(QuestionCard).first()
+        assert first.question.id != "approvalmax.xero_connection"
+        assert app.focused is first.query_one("#value")
+        card = next(c for c in screen.query(QuestionCard) if c.question.id == "dext.last_pull")
+        card.query_one(Input).focus()
+        await pilot.press(*"2 hours ago", "enter")
+        await settle(pilot)
+        assert "dext.last_pull" in app.session.answers
+
+
 async def test_leaving_with_typed_answers_asks_and_keeps_them(tmp_path: Path) -> None:
     app = make_app(blind(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
@@ -691,6 +730,69 @@ async def test_nothing_connected_the_guided_check_asks_then_says_what_to_do() ->
         assert str(screen.query_one("#guided-plan", Static).render()).startswith("What to do")
         await pilot.press("y")
         assert app.clipboard.startswith("### Staff Wellbeing")
+
+
+async def test_the_guided_check_works_from_the_keyboard() -> None:
+    from troubleshooter.tui.guided import GuidedApp, GuidedScreen
+
+    app = GuidedApp(Library.load())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, GuidedScreen)
+        await pilot.press(*"Staff Wellbeing", "enter")
+        await settle(pilot)
+        assert screen.question is not None and screen.question.id == "xero.kind"
+        field = screen.query_one("#guided-question #value", Select)
+        assert app.focused is field
+        await pilot.press("tab", "enter")  # Answer, with nothing chosen
+        problem = screen.query_one("#guided-problem", Static)
+        assert str(problem.render()).startswith("Give an answer first")
+        await pilot.press("shift+tab", "enter", "down", "enter")  # open, pick, choose
+        await pilot.pause()
+        assert str(problem.render()) == ""  # an answer is given
+        assert app.focused is screen.query_one("#guided-answer", Button)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.check is not None and "xero.kind" in screen.check.answers
+        assert screen.question is not None and screen.question.id != "xero.kind"
+
+
+async def test_the_guided_check_asks_before_dropping_answers() -> None:
+    """Esc (start again) and q (quit) with answers given ask first; Stay keeps every one."""
+    from troubleshooter.tui.guided import GuidedApp, GuidedScreen
+
+    app = GuidedApp(Library.load())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, GuidedScreen)
+        await pilot.press(*"Staff Wellbeing", "enter")
+        await settle(pilot)
+        screen.query_one("#guided-question #value", Select).value = "account"
+        await pilot.click("#guided-answer")
+        await settle(pilot)
+        assert screen.check is not None and screen.check.answers == {"xero.kind": "account"}
+        for key, leave in (("escape", "#choice-again"), ("q", "#choice-quit")):
+            screen.query_one("#guided-answer", Button).focus()
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, Choice), key
+            text = str(app.screen.query_one(Static).render())
+            assert text.startswith("You gave 1 answer in this check.\n"), text
+            assert app.screen.query_one(leave, Button)
+            await pilot.click("#choice-stay")
+            await pilot.pause()
+            assert app.screen is screen and app.is_running
+            assert screen.check is not None and screen.check.answers == {"xero.kind": "account"}
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.click("#choice-again")
+        await pilot.pause()
+        assert screen.check is None and app.focused is screen.query_one("#guided-item")
+        await pilot.press("escape")  # nothing to lose: nothing asked
+        await pilot.pause()
+        assert app.screen is screen
 
 
 def test_the_tui_opens_on_the_guided_check_when_nothing_is_connected(

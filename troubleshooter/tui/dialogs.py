@@ -271,6 +271,20 @@ def quit_with_drafts(typed: int) -> Choice:
     return Choice(text, [("Stay", "stay"), ("Quit anyway", "quit")], "quit-dialog")
 
 
+def lose_guided_answers(given: int, *, quitting: bool, result: bool) -> Choice:
+    """Starting the guided check again (Esc), or quitting it, with answers given: nothing is
+    kept when nothing is connected, so they would be lost. Stay is the first choice."""
+    doing = "Quitting" if quitting else "Starting again"
+    text = Text.assemble(
+        (f"You gave {plural(given, 'answer')} in this check.", "bold"),
+        f"\n{doing} loses {them(given)}: with nothing connected, nothing is kept.",
+    )
+    if result:
+        text.append(" To keep the result, copy it (y) or export it (e) first.")
+    leave = ("Quit anyway", "quit") if quitting else ("Start again", "again")
+    return Choice(text, [("Stay", "stay"), leave], "lose-dialog")
+
+
 def kept_answers(organisation: str, count: int, saved: str | None) -> Choice:
     """Using the answers kept from an earlier run. The organisation's name is data (escaped);
     the program's own line break is a line break."""

@@ -14,7 +14,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, Static
+from textual.widgets import Button, Footer, Header, Input, Label, Select, Static, TextArea
 
 from troubleshooter.diagnosis.answers import AnswerError
 from troubleshooter.diagnosis.diagnose import Library
@@ -23,7 +23,7 @@ from troubleshooter.errors import TroubleshooterError
 from troubleshooter.model import Diagnosis, Question
 from troubleshooter.report.view import shower
 from troubleshooter.runs.check import NOT_IN_XERO, GuidedCheck
-from troubleshooter.tui.dialogs import ExportScreen, HelpScreen
+from troubleshooter.tui.dialogs import ExportScreen, HelpScreen, lose_guided_answers
 from troubleshooter.tui.keys import key_rows
 from troubleshooter.tui.text import literal, plan_text, story_markdown
 from troubleshooter.tui.widgets import DetailPane, answer_field, field_value, tell
@@ -49,6 +49,7 @@ class GuidedScreen(Screen[None]):
         self.check: GuidedCheck | None = None
         self.question: Question | None = None
         self.result: Diagnosis | None = None
+        self.asked_for_answer = False  # "Give an answer first" is on show
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -109,6 +110,7 @@ class GuidedScreen(Screen[None]):
 
     async def ask(self, question: Question) -> None:
         self.question = question
+        self.asked_for_answer = False
         box = self.query_one("#guided-question", Vertical)
         box.display = True
         await box.remove_children()
@@ -135,12 +137,28 @@ class GuidedScreen(Screen[None]):
     def skip(self) -> None:
         self._answer("")
 
+    @on(Select.Changed, "#guided-question #value")
+    def chosen(self, event: Select.Changed) -> None:
+        """A choice made: Answer takes the focus, so Enter sends it."""
+        self._given()
+        if event.value != Select.NULL and event.select.has_focus:
+            self.query_one("#guided-answer", Button).focus()
+
+    @on(Input.Changed, "#guided-question #value")
+    @on(TextArea.Changed, "#guided-question #value")
+    def _given(self) -> None:
+        """An answer is in the field: "Give an answer first" no longer applies."""
+        if self.asked_for_answer and field_value(self.query_one("#guided-question #value")):
+            self.asked_for_answer = False
+            self.query_one("#guided-problem", Static).update(Text(""))
+
     def _answer(self, value: str | None) -> None:
         if self.check is None or self.question is None:
             return
         problem = self.query_one("#guided-problem", Static)
         if value is None:
             problem.update(Text("Give an answer first, or press “I don't know”.", style="red"))
+            self.asked_for_answer = True
             return
         try:
             self.check.answer(self.question, value)
@@ -176,7 +194,26 @@ class GuidedScreen(Screen[None]):
             return self.result is not None
         return True
 
+    def given(self) -> int:
+        """How many answers this check holds (nothing keeps them: nothing is connected)."""
+        return len(self.check.answers) if self.check is not None else 0
+
     def action_again(self) -> None:
+        """Esc: start again, after asking if answers would be lost."""
+        given = self.given()
+        if not given:
+            self.start_again()
+            return
+
+        def chosen(choice: str | None) -> None:
+            if choice == "again":
+                self.start_again()
+
+        self.app.push_screen(
+            lose_guided_answers(given, quitting=False, result=self.result is not None), chosen
+        )
+
+    def start_again(self) -> None:
         self.check = None
         self.question = None
         self.result = None
@@ -217,6 +254,22 @@ class GuidedApp(App[None]):
 
     def get_default_screen(self) -> Screen[None]:
         return GuidedScreen(self.library)
+
+    async def action_quit(self) -> None:
+        """q (outside a text field) and ctrl+q quit, after asking if answers would be lost."""
+        guided = next((s for s in self.screen_stack if isinstance(s, GuidedScreen)), None)
+        given = guided.given() if guided is not None else 0
+        if not given or guided is None:
+            self.exit()
+            return
+
+        def chosen(choice: str | None) -> None:
+            if choice == "quit":
+                self.exit()
+
+        self.push_screen(
+            lose_guided_answers(given, quitting=True, result=guided.result is not None), chosen
+        )
 
     def action_help(self) -> None:
         origin = self.screen

@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
+from textual.widget import AwaitMount, Widget
 from textual.widgets import (
     Button,
     Footer,
@@ -18,7 +19,9 @@ from textual.widgets import (
     Input,
     Label,
     OptionList,
+    Select,
     Static,
+    TextArea,
 )
 from textual.widgets.option_list import Option
 
@@ -256,6 +259,7 @@ class QuestionCard(Vertical):
         super().__init__(classes="question")
         self.question = question
         self.draft = draft
+        self.asked_for_answer = False  # "Give an answer first." is on show
 
     def compose(self) -> ComposeResult:
         q = self.question
@@ -268,6 +272,16 @@ class QuestionCard(Vertical):
 
     def value(self) -> str | None:
         return field_value(self.query_one("#value"))
+
+    def say(self, problem: Text, *, empty: bool = False) -> None:
+        self.query_one(".problem", Static).update(problem)
+        self.asked_for_answer = empty
+
+    def given(self) -> None:
+        """An answer is in the field: "Give an answer first." no longer applies (a refusal
+        stays until the answer is sent again: it says what would be accepted)."""
+        if self.asked_for_answer and self.value() is not None:
+            self.say(Text(""))
 
 
 def _plain_problem(message: str, question_id: str) -> str:
@@ -291,6 +305,9 @@ class QuestionsScreen(SubScreen):
 
     def on_mount(self) -> None:
         self.refresh_questions()
+
+    def _card_of(self, widget: Widget) -> QuestionCard:
+        return next(a for a in widget.ancestors_with_self if isinstance(a, QuestionCard))
 
     def typed(self) -> dict[str, str]:
         """What is typed in the fields and not sent."""
@@ -316,9 +333,27 @@ class QuestionsScreen(SubScreen):
             )
         else:
             intro.update(Text("No open questions: the tool could see everything it needs."))
+        # The field that had focus keeps it if its question is still open; else the first.
+        focused = self.focused
+        was = self._card_of(focused).question.id if focused and self._in_card(focused) else None
         box = self.query_one("#questions", VerticalScroll)
         box.remove_children()
-        box.mount_all(QuestionCard(q, self.host.drafts.get(q.id)) for q in questions)
+        cards = [QuestionCard(q, self.host.drafts.get(q.id)) for q in questions]
+        self.call_later(self._focus_when_mounted, box.mount_all(cards), cards, was)
+
+    @staticmethod
+    def _in_card(widget: Widget) -> bool:
+        return any(isinstance(a, QuestionCard) for a in widget.ancestors_with_self)
+
+    async def _focus_when_mounted(
+        self, mounted: AwaitMount, cards: list[QuestionCard], question_id: str | None
+    ) -> None:
+        await mounted
+        if not cards or not all(card.is_attached for card in cards):
+            return  # refreshed again meanwhile: that refresh places the focus
+        card = next((c for c in cards if c.question.id == question_id), cards[0])
+        card.query_one("#value").focus(scroll_visible=False)
+        card.scroll_visible(animate=False)
 
     def _send(self, answers: dict[str, str]) -> bool:
         try:
@@ -330,19 +365,38 @@ class QuestionsScreen(SubScreen):
                 qid = card.question.id
                 if qid in answers:
                     sentence = sentences.get(qid) or _plain_problem(str(exc), qid)
-                    card.query_one(".problem", Static).update(literal(sentence, "red"))
+                    card.say(literal(sentence, "red"))
             return False
         for qid in answers:
             self.host.drafts.pop(qid, None)
         return True
 
     @on(Button.Pressed, ".answer")
-    def answer(self, event: Button.Pressed) -> None:
-        card = next(a for a in event.button.ancestors if isinstance(a, QuestionCard))
+    def answer_pressed(self, event: Button.Pressed) -> None:
+        self.answer(self._card_of(event.button))
+
+    @on(Input.Submitted, ".question #value")
+    def answer_submitted(self, event: Input.Submitted) -> None:
+        """Enter in a time or text field sends it, as in the guided check."""
+        self.answer(self._card_of(event.input))
+
+    @on(Select.Changed, ".question #value")
+    def chosen(self, event: Select.Changed) -> None:
+        """A choice made: the card's Answer button takes the focus, so Enter sends it."""
+        card = self._card_of(event.select)
+        card.given()
+        if event.value != Select.NULL and event.select.has_focus:
+            card.query_one(".answer", Button).focus()
+
+    @on(Input.Changed, ".question #value")
+    @on(TextArea.Changed, ".question #value")
+    def typing(self, event: Input.Changed | TextArea.Changed) -> None:
+        self._card_of(event.control).given()
+
+    def answer(self, card: QuestionCard) -> None:
         value = card.value()
-        problem = card.query_one(".problem", Static)
         if value is None:
-            problem.update(Text("Give an answer first."))
+            card.say(Text("Give an answer first."), empty=True)
             return
         if self._send({card.question.id: value}):
             self.notify(
