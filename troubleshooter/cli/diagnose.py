@@ -10,6 +10,7 @@ import click
 
 from troubleshooter.cli.options import (
     AnswerArgs,
+    F,
     LibraryArgs,
     SourceArgs,
     answer_options,
@@ -66,6 +67,39 @@ def _given(ctx: click.Context, name: str) -> bool:
     return source is not None and source is not click.core.ParameterSource.DEFAULT
 
 
+ALL_ITEMS_FORMATS = ("md", "html")
+
+
+def all_items_option(func: F) -> F:
+    """--all-items: Markdown and HTML list every item, not only those with findings."""
+    return click.option(
+        "--all-items",
+        "all_items",
+        is_flag=True,
+        help="With --format md or html: list every item, not only those with findings "
+        "(Markdown otherwise counts the others; HTML lists up to 500 a kind).",
+    )(func)
+
+
+def check_all_items(all_items: bool, fmt: str, given: str | None, output: str) -> None:
+    """--all-items is about the lists of Markdown and HTML: with another format it would do
+    nothing, so it is refused rather than ignored (naming where the format came from)."""
+    if not all_items or fmt in ALL_ITEMS_FORMATS:
+        return
+    why = (
+        "JSON always holds every item"
+        if fmt == "json"
+        else "the text report shows the items with findings; use --format md or html"
+    )
+    if given is not None:
+        source = ""
+    elif output != "-" and fmt != "text":
+        source = " (from the --output suffix)"
+    else:
+        source = " (the default)"
+    raise conflict("--all-items", f"--format {fmt}{source}", why=why)
+
+
 def one_organisation(sources: SourceArgs, command: str) -> None:
     """A command that reads one organisation was named one (or none: the connected one)."""
     named = sources.named()
@@ -101,6 +135,7 @@ def one_organisation(sources: SourceArgs, command: str) -> None:
 @answer_options
 @output_options
 @contact_details_option("what is written")
+@all_items_option
 @library_options
 @click.option(
     "--watch",
@@ -145,6 +180,7 @@ def diagnose(
     fmt: str | None,
     output: str,
     contact_details: bool,
+    all_items: bool,
     library: LibraryArgs,
     watching: bool,
     interval: float,
@@ -157,6 +193,7 @@ def diagnose(
         for option, used in (
             ("--item", focus is not None),
             ("--watch", watching),
+            ("--all-items", all_items),
             *((name, True) for name in answers.named()),
         ):
             if used:
@@ -168,6 +205,8 @@ def diagnose(
         _diagnose_practice(sources, library, fmt, output, contact_details)
         return
     one_organisation(sources, "diagnose")
+    chosen = format_for(fmt, output)
+    check_all_items(all_items, chosen, fmt, output)  # before anything is read
     if watching and sources.snapshots:
         raise conflict(
             "--watch", "--snapshot", why="--watch checks again, and a snapshot never changes"
@@ -213,13 +252,19 @@ def diagnose(
         result = watch(check, interval=interval, limit=limit, report=lambda c: say(str(c)))
     else:
         result = check()
-    chosen = format_for(fmt, output)
     if chosen == "json":  # the big one: serialised once, as bytes, straight to where it goes
         write_result(
             export_json_bytes(result, secrets=secrets, contact_details=contact_details), output
         )
     else:  # on a terminal, text at its width and in colour
-        write_diagnosis(result, chosen, output, secrets=secrets, contact_details=contact_details)
+        write_diagnosis(
+            result,
+            chosen,
+            output,
+            secrets=secrets,
+            contact_details=contact_details,
+            all_items=all_items,
+        )
     finish(exit_code_for(result))
 
 
@@ -305,10 +350,15 @@ def report() -> None:
 @click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
 @output_options
 @contact_details_option("what is written")
-def report_render(source: Path, fmt: str | None, output: str, contact_details: bool) -> None:
+@all_items_option
+def report_render(
+    source: Path, fmt: str | None, output: str, contact_details: bool, all_items: bool
+) -> None:
     """Render a diagnosis saved as JSON (`diagnose --format json`) in another format."""
+    chosen = format_for(fmt, output)
+    check_all_items(all_items, chosen, fmt, output)
     diagnosis = load_diagnosis(source)
-    write_diagnosis(diagnosis, format_for(fmt, output), output, contact_details=contact_details)
+    write_diagnosis(diagnosis, chosen, output, contact_details=contact_details, all_items=all_items)
 
 
 @report.command("schema")

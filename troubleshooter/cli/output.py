@@ -179,11 +179,14 @@ def write_diagnosis(
     *,
     secrets: Iterable[str] = (),
     contact_details: bool = False,
+    all_items: bool = False,
 ) -> None:
     """A diagnosis as the person asked: on a terminal the text in colour at its width; else
-    the export, to stdout or a file."""
+    the export, to stdout or a file (`all_items`: Markdown and HTML list every item)."""
     if fmt == "text" and output == "-" and stdout_is_terminal():
         print_text_report(diagnosis, terminal(), secrets=secrets, contact_details=contact_details)
         return
-    text = export(diagnosis, fmt, secrets=secrets, contact_details=contact_details)
+    text = export(
+        diagnosis, fmt, secrets=secrets, contact_details=contact_details, all_items=all_items
+    )
     write_result(text, output)
