@@ -66,3 +66,35 @@ def test_nothing_found_offers_the_nearest_names_as_spelt() -> None:
     assert search_items(ITEMS, "welbeing stff") == []
     assert closest_names(ITEMS, "Staff Welbeing")[0] == "Staff Wellbeing"
     assert closest_names(ITEMS, "zzzz") == []
+
+
+NEARBY = [
+    trace(name)
+    for name in (
+        "Staff Wellbeing", "GST", "Cleaning", "Wellington", "Sparkle Commercial Cleaning Ltd",
+        "Kaimai Oat Milk Co", "Printing & Stationery", "Rent", "Entertainment", "Wise NZD Wallet",
+        "Region", "No GST",
+    )
+] + [trace("Auckland", parent="Region"), trace("Tauranga Pop-up", parent="Region")]  # fmt: skip
+
+
+def test_close_typos_are_offered_and_unrelated_names_are_not() -> None:
+    # A reviewer saw "GST" and "Cleaning" offered for "Staf Welbeing": short names that share
+    # a few letters are not what was meant.
+    assert closest_names(NEARBY, "Staf Welbeing") == ["Staff Wellbeing"]
+    assert closest_names(NEARBY, "staff welbeeing") == ["Staff Wellbeing"]
+    for typed, meant in (
+        ("welbeing", "Staff Wellbeing"),  # a typo in one word of the name
+        ("Sparkel cleaning", "Sparkle Commercial Cleaning Ltd"),  # words apart in the name
+        ("Aukland", "Auckland"),
+        ("Kaimia", "Kaimai Oat Milk Co"),
+        ("Tauranaga", "Tauranga Pop-up"),
+        ("stationary", "Printing & Stationery"),
+        ("Entertanment", "Entertainment"),
+        ("Wise walet", "Wise NZD Wallet"),
+    ):
+        offered = closest_names(NEARBY, typed)
+        assert offered and offered[0] == meant, (typed, offered)
+        assert not {"GST", "No GST", "Rent", "Region"} & set(offered), (typed, offered)
+    for unrelated in ("xyz", "payroll tax", "Invoice"):
+        assert closest_names(NEARBY, unrelated) == [], unrelated

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FAST
+from rich.text import Text
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from troubleshooter.diagnosis.diagnose import Library
@@ -581,6 +582,27 @@ async def test_a_system_read_partly_says_what_came_from_where(tmp_path: Path) ->
         assert "lists and sync times from you, 0 of 3 answered" in text
         dext = app.screen.query_one("#system-dext", SystemCard)
         assert "not connected" in str(dext.render()) and "not connected: " not in str(dext.render())
+
+
+async def test_at_80_columns_a_card_says_its_state_whole(tmp_path: Path) -> None:
+    """One line a card under 120 columns: the state whole (never "! partly read ·"); the
+    rest in its tooltip. A line too long for any card ends in an ellipsis, never a cut word."""
+    from troubleshooter.tui.text import one_line
+
+    app = make_app(blind(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        approvalmax = app.screen.query_one("#system-approvalmax", SystemCard)
+        assert str(approvalmax.render()) == "! partly read"
+        assert "0 of 3 answered" in str(approvalmax.tooltip)
+        await pilot.resize_terminal(160, 45)
+        await settle(pilot)
+        assert str(approvalmax.render()).startswith("! partly read · organisations from its API")
+        assert approvalmax.tooltip is None
+    cut = one_line(Text("✓ read · sandbox data · 2 h ago\nmore"), 18)
+    assert cut.plain == "✓ read" and cut.no_wrap
+    whole = one_line(Text("⟳ contacts, page 12 of 50, about 40 s left"), 20)
+    assert whole.overflow == "ellipsis" and whole.no_wrap
 
 
 def test_unknown_never_looks_like_missing() -> None:

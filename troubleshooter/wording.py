@@ -57,8 +57,8 @@ def mark_reason(detail: StageDetail | None) -> str | None:
 class KindWords:
     one: str  # "tracking category"
     many: str  # "tracking categories"
-    title: str  # a section heading, with Dext's own name for the list
-    listed: str  # in a sentence, with Dext's name: "accounts (Dext: Categories)"
+    title: str  # a section heading, with Dext's own name after a dash (a count follows it)
+    in_dext: str  # what Dext shows, in its own words first: "Categories (accounts in Xero)"
     short: str  # a narrow column: "category"
     filter: str  # a closed drop-down, distinct from every other: "Categories"
 
@@ -67,24 +67,24 @@ KINDS: dict[ItemKind, KindWords] = {
     ItemKind.ACCOUNT: KindWords(
         "account",
         "accounts",
-        "Accounts (Dext: Categories)",
-        "accounts (Dext: Categories)",
+        "Accounts — Categories in Dext",
+        "Categories (accounts in Xero)",
         "account",
         "Accounts",
     ),
     ItemKind.TRACKING_CATEGORY: KindWords(
         "tracking category",
         "tracking categories",
-        "Tracking categories (Dext: Projects)",
-        "tracking categories (Dext: Projects)",
+        "Tracking categories — Projects in Dext",
+        "Projects (tracking categories in Xero)",
         "category",
         "Tracking categories",
     ),
     ItemKind.TRACKING_OPTION: KindWords(
         "tracking option",
         "tracking options",
-        "Tracking options (Dext: project values)",
-        "tracking options (Dext: the values of Projects)",
+        "Tracking options — the values of Projects in Dext",
+        "values of Projects (tracking options in Xero)",
         "option",
         "Tracking options",
     ),
@@ -102,12 +102,20 @@ KINDS: dict[ItemKind, KindWords] = {
     ItemKind.BANK_ACCOUNT: KindWords(
         "bank account",
         "bank accounts",
-        "Bank accounts (Dext: payment methods)",
-        "bank accounts (Dext: behind Payment methods)",
+        "Bank accounts — behind Payment methods in Dext",
+        "bank accounts (behind Payment methods)",
         "bank acct",
         "Bank accounts",
     ),
 }
+
+
+def kind_listed(kind: ItemKind, stage: Stage | None) -> str:
+    """A kind as a question about one system names it: in Dext's own words for Dext
+    ("Which Categories (accounts in Xero) does Dext show?"), in Xero's elsewhere ("Which
+    accounts does ApprovalMax show?"), never Dext's name in a question about another system."""
+    words = KINDS[kind]
+    return words.in_dext if stage is Stage.DEXT else words.many
 
 
 def plural(count: int, one: str, many: str | None = None) -> str:
@@ -200,16 +208,17 @@ def when(moment: datetime | None, zone_: tzinfo | None = None, *, named: bool = 
 
 
 def span(seconds: float) -> str:
-    """A length of time at a glance: "45 s", "70 min", "4 h 05 min", "4 days"."""
+    """A length of time at a glance: "45 s", "70 min", "4 h 05 min", "2 h" (whole hours
+    without "00 min"), "13 h", "4 days"."""
     seconds = int(seconds)
     if seconds < 90:
         return f"{max(seconds, 0)} s"
     minutes = seconds // 60
     if minutes < 90:
         return f"{minutes} min"
-    hours = minutes // 60
+    hours, rest = divmod(minutes, 60)
     if hours < 48:
-        return f"{hours} h {minutes % 60:02d} min" if hours < 10 else f"{hours} h"
+        return f"{hours} h {rest:02d} min" if hours < 10 and rest else f"{hours} h"
     return plural(hours // 24, "day")
 
 

@@ -19,6 +19,7 @@ from troubleshooter.sandbox.app import Sandbox
 from troubleshooter.sandbox.generate import large_organisation, practice
 from troubleshooter.sandbox.scenario import load_scenario, scenario_json_schema
 from troubleshooter.sandbox.timeline import Timeline
+from troubleshooter.wording import plural
 
 
 @click.group()
@@ -70,7 +71,7 @@ def sandbox_check(scenarios: tuple[Path, ...]) -> None:
             ("ApprovalMax", timeline.approvalmax_items()),
             ("Dext", timeline.dext_items()),
         ):
-            click.echo(f"  {stage}: {len(items)} items")
+            click.echo(f"  {stage}: {plural(len(items), 'item')}")
     if bad:
         finish(ExitCode.USAGE)
 
@@ -95,7 +96,7 @@ def sandbox_generate(count: int | None, contacts: int, output: Path) -> None:
         for number, scenario in enumerate(practice(count), start=1):
             text = yaml.safe_dump(scenario, sort_keys=False)
             write_file(output / f"client-{number:03d}.yaml", text)
-        say(f"wrote {count} scenarios to {output}")
+        say(f"wrote {plural(count, 'scenario')} to {output}")
         return
     suppliers = min(contacts, max(1, contacts * 2 // 5))
     scenario = large_organisation(contacts=contacts, suppliers=suppliers)

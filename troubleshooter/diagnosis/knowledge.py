@@ -41,11 +41,45 @@ class Article:
         return self.meta.title
 
     def excerpt(self, limit: int = 240) -> str:
-        """The first paragraph under the first section heading, trimmed to `limit`."""
+        """The first paragraph under the first section heading: its whole sentences up to
+        `limit` characters. A sentence that leads into a list (ending in ":") is no place to
+        stop; a first sentence longer than `limit` is cut at a word, with an ellipsis."""
         paragraphs = [p.strip() for p in re.split(r"\n\s*\n", self.body) if p.strip()]
         text = next((p for p in paragraphs if not p.startswith("#")), "")
-        text = " ".join(text.split())
-        return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+        sentences = _sentences(" ".join(text.split()))
+        kept: list[str] = []
+        for sentence in sentences:
+            if len(" ".join([*kept, sentence])) > limit:
+                break
+            kept.append(sentence)
+        while kept and kept[-1].endswith(":"):
+            kept.pop()
+        if kept:
+            return " ".join(kept)
+        first = sentences[0].rstrip(":") if sentences else ""
+        if len(first) <= limit:
+            return first + "…" if sentences and sentences[0].endswith(":") else first
+        return first[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+# A sentence ends at . ! or ? (and any closing quote, bracket or emphasis) before a space and
+# what starts the next one; "e.g." and the like are not an end.
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)\]*_]*\s+(?=[A-Z0-9\"“‘(\[*_])")
+_NOT_AN_END = ("e.g.", "i.e.", "etc.", "vs.", "approx.", "no.")
+
+
+def _sentences(text: str) -> list[str]:
+    out: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        before = text[start : match.start()]
+        if before.lower().endswith(_NOT_AN_END):
+            continue
+        out.append(text[start : match.end()].strip())
+        start = match.end()
+    if text[start:].strip():
+        out.append(text[start:].strip())
+    return out
 
 
 def parse_article(text: str, path: Path) -> Article:

@@ -24,7 +24,7 @@ from troubleshooter.model import (
     QuestionOption,
     Stage,
 )
-from troubleshooter.wording import KINDS
+from troubleshooter.wording import kind_listed
 
 Per = Literal["none", "sync_type", "kind", "item"]
 _PLACEHOLDERS = {"sync_type": "{sync_type}", "kind": "{kind}", "item": "{key}"}
@@ -162,7 +162,7 @@ def template_values(
         if spec.per == "sync_type":
             values["sync_type"] = SYNC_TYPE_OF_KIND[trace.kind].replace("_", " ")
         elif spec.per == "kind":
-            values["kind"] = KINDS[trace.kind].listed
+            values["kind"] = kind_listed(trace.kind, spec.stage)
         elif spec.per == "item":
             values |= {"kind": trace.kind.label, "name": _item_name(trace)}
     return values

@@ -6,8 +6,9 @@ stage, its tracking category's name included ("Region / Auckland"); case, spacin
 surrounding punctuation aside. Matches come best first: the code itself, the whole name, a name
 that starts with the query, a word that does, then anything containing it.
 
-When nothing matches, `closest_names` offers the nearest names as they are spelt (rapidfuzz's
-weighted ratio), so a person sees "Staff Wellbeing", not a normalised key.
+When nothing matches, `closest_names` offers the nearest names as they are spelt, so a person
+sees "Staff Wellbeing", not a normalised key; only names close enough to be a typo of what was
+typed, so "GST" is never offered for "Staf Welbeing".
 """
 
 from __future__ import annotations
@@ -75,13 +76,39 @@ def search_items(traces: Iterable[ItemTrace], text: str) -> list[ItemTrace]:
     return [t for _, _, t in ranked]
 
 
+# How close a name must be to be offered: a typo or two in the whole name, or in the words
+# typed ("Staf Welbeing", "welbeing", "Sparkel cleaning"), but not a short name that merely
+# shares a few letters ("GST" or "Cleaning" for "Staf Welbeing").
+CLOSE_ENOUGH = 80
+_CANDIDATES = 50  # the nearest by rapidfuzz's quick measure, scored again word by word
+
+
+def closeness(typed: str, name: str) -> float:
+    """0 to 100: the whole name against what was typed, or word by word (each word typed
+    against the name's nearest word, longer words counting more), whichever is closer."""
+    query, target = utils.default_process(typed), utils.default_process(name)
+    whole = fuzz.ratio(query, target)
+    words, targets = query.split(), target.split()
+    if not words or not targets:
+        return whole
+    weights = [len(w) for w in words]
+    nearest = [max(fuzz.ratio(w, t) for t in targets) for w in words]
+    by_word = sum(n * w for n, w in zip(nearest, weights, strict=True)) / sum(weights)
+    return max(whole, by_word)
+
+
 def closest_names(traces: Iterable[ItemTrace], text: str, limit: int = 3) -> list[str]:
-    """The names nearest to `text`, as they are spelt, for "did you mean …?"."""
+    """The names nearest to `text`, as they are spelt, for "did you mean …?": only names close
+    enough to be what was meant (`CLOSE_ENOUGH`), best first."""
     names = list(dict.fromkeys(name for t in traces for name in _names(t)))
     if not names or not text.strip():
         return []
-    hits = process.extract(
-        text, names, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit,
-        score_cutoff=60,
+    # rapidfuzz's weighted ratio (in C) narrows thousands of names to a few; it also rates a
+    # short name that shares letters highly, so the few are scored again by `closeness`.
+    candidates = process.extract(
+        text, names, scorer=fuzz.WRatio, processor=utils.default_process, limit=_CANDIDATES,
+        score_cutoff=50,
     )  # fmt: skip
-    return [name for name, _score, _index in hits]
+    scored = [(closeness(text, name), index) for name, _score, index in candidates]
+    kept = sorted((s for s in scored if s[0] >= CLOSE_ENOUGH), key=lambda s: (-s[0], s[1]))
+    return [names[index] for _, index in kept[:limit]]

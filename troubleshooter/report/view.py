@@ -47,7 +47,7 @@ from troubleshooter.wording import (
 
 MAX_HEALTHY_ROWS = 500  # per kind, where healthy items are listed at all; the rest are counted
 MARKS_LEGEND = "✓ present · ✗ missing · ▪ archived · ◌ hidden · ? unknown · ~ under another name"
-ANSWER_HINTS = {"yes_no": "yes / no", "datetime": "a time", "list": "paste a list"}
+ANSWER_HINTS = {"yes_no": "Yes / No", "datetime": "a time", "list": "paste a list"}
 
 Shown = Callable[[str], str]
 
@@ -153,7 +153,7 @@ class QuestionView:
     text: str
     where: str
     choices: list[str]
-    hint: str  # what kind of answer: "yes / no", the choices, "a time", "paste a list"
+    hint: str  # what kind of answer: "Yes / No", the choices, "a time", "paste a list"
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from troubleshooter.model import (
 )
 from troubleshooter.sources.http import JsonClient
 from troubleshooter.sources.paging import PageCheck
+from troubleshooter.wording import KINDS
 
 ADAPTER_PAGE_SIZE = 500
 
@@ -120,7 +121,7 @@ class StageAdapterClient:
         path = f"/v1/items/{kind.value}"
         check = PageCheck(self.system, path, self.http.settings.max_pages)
         once = _OnceEach(check)
-        what = kind.label + "s"
+        what = KINDS[kind].many  # "tracking categories", as every view says it
 
         async def page(number: int) -> tuple[AdapterPage, list[Item]]:
             body = await self.http.get_json(

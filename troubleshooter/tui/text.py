@@ -304,6 +304,20 @@ def card_lines(system: SystemStatus, diagnosis: Diagnosis) -> tuple[str, Text]:
     return state, out
 
 
+def one_line(text: Text, width: int) -> Text:
+    """The first line of a card, whole where it fits in `width` cells; else cut before the
+    last " · " that fits ("! partly read", never "! partly read ·"), and what still does not
+    fit ends in an ellipsis."""
+    head = text.split("\n")[0] if "\n" in text.plain else text.copy()
+    if head.cell_len > width:
+        cuts = [i for i in range(len(head.plain)) if head.plain.startswith(" · ", i)]
+        fitting = [i for i in cuts if i <= width]
+        if fitting:
+            head = head.divide([fitting[-1]])[0]
+    head.no_wrap, head.overflow, head.end = True, "ellipsis", ""
+    return head
+
+
 def _kinds_by_reason(system: SystemStatus) -> dict[str, list[str]]:
     by_reason: dict[str, list[str]] = {}
     for kind, reason in system.kind_errors.items():

@@ -22,7 +22,7 @@ from troubleshooter.diagnosis.search import matcher
 from troubleshooter.infra.safetext import visible, visible_lines
 from troubleshooter.model import STAGES, Diagnosis, ItemTrace, Question, Stage, SystemStatus
 from troubleshooter.report.markdown import safe_url
-from troubleshooter.tui.text import advice, card_lines, literal, mark_cell, story
+from troubleshooter.tui.text import advice, card_lines, literal, mark_cell, one_line, story
 from troubleshooter.wording import KINDS
 
 MAX_ROWS = 300  # rows shown at once; the rest are counted (narrow with the search)
@@ -31,30 +31,51 @@ PLACEHOLDER = "Select an item to see its story."
 
 class SystemCard(Static):
     """One system: reading (with its progress) / read / failed with the reason, where its
-    facts came from, how old, and what came from a person."""
+    facts came from, how old, and what came from a person. Under 120 columns a card has one
+    line: its state reads whole there, and the rest is its tooltip."""
 
     def __init__(self, stage: Stage) -> None:
         super().__init__(Text("…"), id=f"system-{stage.value}", classes="system")
         self.stage = stage
         self.border_title = stage.label
+        self._state = "system"
+        self._lines = Text("…")
+
+    def _put(self, state: str, lines: Text) -> None:
+        self._state, self._lines = state, lines
+        self.set_classes(state)
+        self._fit()
+
+    def _fit(self) -> None:
+        """The whole text where the card has room for it; else its first line, whole."""
+        narrow = self.screen.has_class("-narrow") or self.screen.has_class("-phone")
+        width = self.content_size.width  # 0 until laid out: on_resize comes then
+        lines = self._lines
+        if narrow and width and ("\n" in lines.plain or lines.cell_len > width):
+            self.update(one_line(lines, width))
+            self.tooltip = self._lines
+        else:
+            self.update(self._lines)
+            self.tooltip = None
+
+    def on_resize(self) -> None:
+        self._fit()
 
     def reading(self, note: str = "reading…") -> None:
-        self.set_classes("system fetching")
-        self.update(Text.assemble(("⟳ ", "bold"), literal(note)))
+        self._put("system fetching", Text.assemble(("⟳ ", "bold"), literal(note)))
 
     def read(self, note: str) -> None:
         """Read, before the diagnosis has said what it means."""
-        self.set_classes("system read")
-        self.update(literal(note))
+        self._put("system read", literal(note))
 
     def failed(self, reason: str) -> None:
-        self.set_classes("system failed")
-        self.update(Text.assemble(("✗ could not be read\n", "bold"), literal(reason)))
+        self._put(
+            "system failed", Text.assemble(("✗ could not be read\n", "bold"), literal(reason))
+        )
 
     def show(self, system: SystemStatus, diagnosis: Diagnosis) -> None:
         state, lines = card_lines(system, diagnosis)
-        self.set_classes(f"system {state}")
-        self.update(lines)
+        self._put(f"system {state}", lines)
 
 
 @dataclass
@@ -272,7 +293,7 @@ def answer_field(question: Question, draft: str | None = None) -> Select[str] | 
         if question.options:
             choices = [(literal(o.says), o.value) for o in question.options]
         elif question.type == "yes_no":
-            choices = [(Text("yes"), "yes"), (Text("no"), "no")]
+            choices = [(Text("Yes"), "yes"), (Text("No"), "no")]  # as options say it
         else:
             choices = [(literal(c), c) for c in question.choices]
         values = [value for _, value in choices]
