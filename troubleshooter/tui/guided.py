@@ -141,7 +141,7 @@ class GuidedScreen(Screen[None]):
     def chosen(self, event: Select.Changed) -> None:
         """A choice made: Answer takes the focus, so Enter sends it."""
         self._given()
-        if event.value != Select.NULL and event.select.has_focus:
+        if event.value != Select.NULL and event.select.has_focus_within:
             self.query_one("#guided-answer", Button).focus()
 
     @on(Input.Changed, "#guided-question #value")

@@ -385,7 +385,7 @@ class QuestionsScreen(SubScreen):
         """A choice made: the card's Answer button takes the focus, so Enter sends it."""
         card = self._card_of(event.select)
         card.given()
-        if event.value != Select.NULL and event.select.has_focus:
+        if event.value != Select.NULL and event.select.has_focus_within:
             card.query_one(".answer", Button).focus()
 
     @on(Input.Changed, ".question #value")
