@@ -408,6 +408,11 @@ class Question(_Model):
     checks: str | None = Field(
         default=None, description="The assumption it would check, where the plan rests on one."
     )
+    changes_plan: bool | None = Field(
+        default=None,
+        description="Whether a likely answer would change the plan (None: not worked out, as "
+        "in a whole-organisation run with many items).",
+    )
 
     _redacted = shown("text", "where", "checks", "key", "id")
 

@@ -15,7 +15,7 @@ from troubleshooter.diagnosis.answers import (
 )
 from troubleshooter.diagnosis.evaluate import Evaluation, evaluate
 from troubleshooter.diagnosis.facts import FactContext
-from troubleshooter.diagnosis.hypothesis import gate_on, merged_plan, rank
+from troubleshooter.diagnosis.hypothesis import Ranked, distance, gate_on, merged_plan, rank
 from troubleshooter.diagnosis.inference import infer
 from troubleshooter.diagnosis.knowledge import KnowledgeBase, load_knowledge
 from troubleshooter.diagnosis.lineage import build_traces
@@ -435,7 +435,10 @@ def _ranked(
         for asked in library.rules.rule(finding.rule).spec.asks
     ]
     ranked.sort(key=lambda entry: entry.question.id not in doubted)
-    questions = [entry.question for entry in ranked]
+    questions = [
+        entry.question.model_copy(update={"changes_plan": _changes(entry, reasoned.plan)})
+        for entry in ranked
+    ]
     plan = reasoned.plan
     gate = gate_on(ranked)
     if gate is not None:
@@ -445,6 +448,14 @@ def _ranked(
         check = fill(gate.spec.check or gate.question.text, values)
         plan = merged_plan(gate, library.rules.actions, check, gate.spec.readings)
     return _Reasoned(reasoned.evaluation, plan, questions, reasoned.assumptions)
+
+
+def _changes(entry: Ranked, plan: list[PlanStep]) -> bool:
+    """Whether some likely answer to the question gives another plan than this one (a
+    question with no likely answers to try, a pasted list, may: it is not ruled out)."""
+    if not entry.plans:
+        return True
+    return any(distance(other, plan) > 0 for other in entry.plans.values())
 
 
 MAX_FOCUSED_FOR_RANKING = 8  # a search that matched many items is ranked in the chain's order
