@@ -103,10 +103,27 @@ def test_lists_that_contradict_the_chain_are_a_finding_of_their_own(tmp_path: Pa
     assert "lists-contradict-the-chain" in [f["rule"] for f in data["findings"]]
     assert plan(out)[0] == ("settle_where_dext_takes_its_lists", None)
     assert data["questions"][0]["id"] == "dext.connection"
+    _, text, _ = run(*[a for a in args if a not in ("--format", "json")])
+    # It reached Dext: not "stopped on the way", but a finding to look at.
+    assert text.splitlines()[0].startswith("Example Trading Ltd: 1 item with a finding to look at")
     code, out, _ = run(*args, "--answer", "dext.connection=Xero")  # that explains it
     actions = [s[0] for s in plan(out)]
     assert "switch_dext_integration" in actions
     assert "settle_where_dext_takes_its_lists" not in actions
+    # Told where Dext takes its lists from, the rest of that setup is not assumed any more.
+    assumed = {a["fact"] for a in json.loads(out)["assumptions"]}
+    assert not assumed & {"dext.integration", "dext.linked_elsewhere"}
+
+
+def test_the_verdict_names_the_system_an_item_is_not_known_to_have_reached(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "only-dext-hidden.yaml"
+    path.write_text(BLIND.replace("approvalmax: {access: none}\n", ""), encoding="utf-8")
+    code, text, _ = run("diagnose", "--scenario", str(path))
+    assert code == 3  # not known: incomplete
+    assert "not known to have reached Dext" in text.splitlines()[0]
+    assert "ApprovalMax" not in text.splitlines()[0]
 
 
 def test_one_answer_about_one_item_of_three_is_not_every_item_on_its_way(tmp_path: Path) -> None:

@@ -258,6 +258,10 @@ def _assumptions(
     texts: dict[str, str] = {}
     checks: list[tuple[str, QuestionSpec]] = []
     for spec in specs:
+        if any(known.get(fact) is not None for fact in spec.assume):
+            # Told in part ("Dext takes its lists from Xero"): the rest of the normal setup
+            # no longer stands in for what was not told, nor is it said to be assumed.
+            continue
         for fact, value in spec.assume.items():
             if known.get(fact) is None and fact not in assumed:
                 assumed[fact] = value
@@ -482,7 +486,15 @@ def _counts(shown: list[ItemTrace], with_findings: set[str]) -> tuple[int, int, 
                 known_missing = True
         missing += known_missing
         unverified += seen_unknown and not known_missing
-        stopped += known_missing or trace.key in with_findings
+        # An item Dext holds as Xero does did not stop on the way, whatever else is amiss
+        # (lists that contradict the chain are a finding, not a stop).
+        dext = trace.detail.get(Stage.DEXT)
+        arrived = (
+            trace.stages[Stage.DEXT] is Mark.PRESENT
+            and not trace.renamed_at(Stage.DEXT)
+            and not (dext is not None and dext.provenance is Provenance.ASSUMED)
+        )
+        stopped += (known_missing or trace.key in with_findings) and not arrived
     stopped += sum(1 for t in shown if t.eligible is False and t.key in with_findings)
     return stopped, missing, unverified
 
