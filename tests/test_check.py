@@ -221,3 +221,28 @@ def test_a_kept_time_is_the_moment_it_meant_not_a_relative_one(tmp_path: Path) -
     _, listed, _ = run("answers", "list")
     assert "dext.last_pull = 2026-11-24T14:00:00+00:00" in listed
     assert "approvalmax.has.429 = no" in listed
+
+
+def test_a_whole_organisation_run_names_an_item_that_stopped_and_gives_its_plan(
+    tmp_path: Path,
+) -> None:
+    """Dext's pasted list lacks one account and nothing says whether ApprovalMax has it: a
+    whole-organisation run names it, asks about it, gives the plan that waits on that check,
+    and the reports list it as a problem, not "without findings"."""
+    pasted = tmp_path / "dext-accounts.txt"
+    pasted.write_text("400 Advertising\n469 Rent\n", encoding="utf-8")
+    args = ["diagnose", "--scenario", str(blind(tmp_path))]
+    args += ["--answer", f"dext.list.account=@{pasted}"]
+    code, out, _ = run(*args, "--format", "json")
+    data = json.loads(out)
+    assert code == 1
+    assert plan(out)[:2] == [("sync_approvalmax", ["no"]), ("reconnect_dext", None)]
+    assert data["questions"][0]["id"] == "approvalmax.has.429"
+    _, text, _ = run(*args)
+    assert "Staff Wellbeing" in text and "429" in text
+    _, md, _ = run(*args, "--format", "md")
+    assert "| 429 | Staff Wellbeing ⚠ | ✓ present | ? unknown | ✗ missing |" in md
+    assert "1 stopped, the cause waiting on a check or a question" in md
+    # Answered, the plan stands as it is.
+    code, out, _ = run(*args, "--answer", "approvalmax.has.429=no", "--format", "json")
+    assert plan(out)[:2] == [("sync_approvalmax", None), ("reconnect_dext", None)]

@@ -15,7 +15,14 @@ from troubleshooter.diagnosis.answers import (
 )
 from troubleshooter.diagnosis.evaluate import Evaluation, evaluate
 from troubleshooter.diagnosis.facts import FactContext
-from troubleshooter.diagnosis.hypothesis import Ranked, distance, gate_on, merged_plan, rank
+from troubleshooter.diagnosis.hypothesis import (
+    Ranked,
+    distance,
+    gate_on,
+    merge_plans,
+    merged_plan,
+    rank,
+)
 from troubleshooter.diagnosis.inference import infer
 from troubleshooter.diagnosis.knowledge import KnowledgeBase, load_knowledge
 from troubleshooter.diagnosis.lineage import build_traces
@@ -388,12 +395,52 @@ def _diagnose_snapshots(
     if focused is None:
         reasoned = _reason(prepared, library, traces, focused=False, handles={})
         shown = traces
+        reasoned = _with_stopped_items(prepared, library, reasoned)
     else:
         handles = question_handles(focused)
         shown = [t.model_copy(deep=True) for t in focused]
         reasoned = _reason(prepared, library, shown, focused=True, handles=handles)
         reasoned = _ranked(prepared, library, focused, handles, reasoned)
     return _diagnosis(prepared, library, reasoned, shown, focus)
+
+
+def _stopped_unexplained(trace: ItemTrace, with_findings: set[str]) -> bool:
+    """An item known not to be where it should (Dext's pasted list lacks it), with no finding
+    to say why: the stage before is not known."""
+    return trace.key not in with_findings and bool(trace.missing_at())
+
+
+def _with_stopped_items(prepared: _Prepared, library: Library, reasoned: _Reasoned) -> _Reasoned:
+    """A whole-organisation run with a few items known to have stopped, but not why (a pasted
+    Dext list lacks them; ApprovalMax is not known): those items are reasoned about as a
+    focused run would, so they are named, asked about one by one, and given the plan that
+    waits on a check; the rest of the run stands as it is."""
+    with_findings = {f.key for f in reasoned.evaluation.findings if f.key}
+    stopped = [t for t in prepared.traces if _stopped_unexplained(t, with_findings)]
+    if not stopped or len(stopped) > MAX_FOCUSED_FOR_RANKING:
+        return reasoned  # none, or so many that the per-kind lists are the questions to ask
+    handles = question_handles(stopped)
+    copies = [t.model_copy(deep=True) for t in stopped]
+    part = _reason(prepared, library, copies, focused=True, handles=handles)
+    part = _ranked(prepared, library, stopped, handles, part)
+    seen = {(f.rule, f.key) for f in reasoned.evaluation.findings}
+    findings = reasoned.evaluation.findings + [
+        f for f in part.evaluation.findings if f.key is not None and (f.rule, f.key) not in seen
+    ]
+    evaluation = Evaluation(
+        findings=findings,
+        quiet=reasoned.evaluation.quiet,
+        unknown=reasoned.evaluation.unknown,
+        read=reasoned.evaluation.read | part.evaluation.read,
+    )
+    plan = merge_plans(reasoned.plan, part.plan, library.rules.actions)
+    asked = {q.id for q in part.questions}
+    questions = part.questions + [q for q in reasoned.questions if q.id not in asked]
+    known = {(a.fact, a.key, a.text) for a in reasoned.assumptions}
+    assumptions = reasoned.assumptions + [
+        a for a in part.assumptions if (a.fact, a.key, a.text) not in known
+    ]
+    return _Reasoned(evaluation, plan, questions, assumptions)
 
 
 def _ranked(
