@@ -90,6 +90,13 @@ def test_two_presence_answers_give_the_expert_s_plan(tmp_path: Path) -> None:
         "dext.connection",
         "dext.last_pull",
     }
+    answered = {s["stage"]: list(s["answered"]) for s in data["systems"]}
+    assert answered["approvalmax"] == ["approvalmax.has.429"]  # counted on the system's card
+    assert answered["dext"] == ["dext.has.429"]
+    _, md, _ = run(*[a for a in args if a not in ("--format", "json")], "--format", "md")
+    rows = [line for line in md.splitlines() if line.startswith("| Dext |")]
+    assert len(rows) == 1 and rows[0].count("lists and sync times from you") == 1
+    assert "| ApprovalMax | ! partial | organisations from its API |" in md
 
 
 def test_lists_that_contradict_the_chain_are_a_finding_of_their_own(tmp_path: Path) -> None:

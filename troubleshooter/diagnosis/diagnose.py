@@ -386,8 +386,11 @@ def _diagnose_snapshots(
     zone = zone_of(organisation)
     specs = library.rules.questions
     answer_set = read_answers(answers or {}, specs, now, zone)
-    org_answers = AnswerSet([a for a in answer_set.answers if a.spec.per != "item"])
-    snapshots, _ = _answered(snapshots, None, org_answers)
+    snapshots, _ = _answered(snapshots, None, answer_set)  # per-item answers: traces, below
+    for answer in answer_set.answers:
+        if answer.spec.per == "item" and answer.spec.stage is not None:
+            # Counted with the system's other answers ("2 of 3 answered").
+            snapshots[answer.spec.stage].answered[answer.id] = Provenance.ANSWER
     traces = build_traces(snapshots)
     apply_to_traces(answer_set, traces)
     prepared = _Prepared(snapshots, traces, now, answer_set.ids, organisation)

@@ -224,7 +224,7 @@ def _system(
         for reason, kinds in _kinds_by_reason(system).items()
     ]
     details += [line[:1].upper() + line[1:] for line in unknown]
-    if from_person:
+    if from_person and system.configured:  # not connected: it is the source, said once
         details.append(from_person[:1].upper() + from_person[1:])
     reason = None
     if not system.configured:
@@ -243,7 +243,10 @@ def _system(
         name=title,
         state=state,
         symbol=symbol,
-        source=(PROVENANCE[system.provenance].long if system.configured else from_person or "–"),
+        source=(
+            (read if read and system.stage is Stage.APPROVALMAX else None)
+            or (PROVENANCE[system.provenance].long if system.configured else from_person or "–")
+        ),
         age=system_age,
         details=[shown(d) for d in details],
         brief=[shown(b) for b in brief],
