@@ -183,6 +183,24 @@ def test_the_guided_check_with_nothing_connected(tmp_path: Path) -> None:
     assert "Xero         answered" in out
 
 
+def test_answers_given_with_nothing_connected_are_saved_to_start_from_again() -> None:
+    answers = "\n".join(["account", "yes", "40 minutes ago", "no", "", "", "", ""]) + "\n"
+    _, first, err = run("check", "Staff Wellbeing", stdin=answers)
+    said = [line for line in err.splitlines() if line.startswith("Your answers are saved in")]
+    assert len(said) == 1
+    path = said[0].split(" in ", 1)[1].split(";", 1)[0]
+    assert path.endswith("staff-wellbeing.yaml")
+    assert f"troubleshooter check 'Staff Wellbeing' --answers {path}" in said[0]
+    # Started from them, nothing is asked again that was answered, and the result is the same.
+    code, again, err = run("check", "Staff Wellbeing", "--answers", path, stdin="\n" * 8)
+    assert "What kind of thing" not in err and "in ApprovalMax?" not in err
+
+    def without_clock(text: str) -> list[str]:  # the one line that names this machine's time
+        return [line for line in text.splitlines() if not line.startswith("Diagnosed at")]
+
+    assert without_clock(again) == without_clock(first) and code == 1
+
+
 def test_the_guided_check_says_when_the_item_is_not_in_xero() -> None:
     code, out, err = run("check", "Staff Wellbeing", stdin="account\nno\n")
     assert code == 1 and out == ""
