@@ -9,7 +9,7 @@ import functools
 import re
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import (
     AwareDatetime,
@@ -100,7 +100,10 @@ XeroConnection = Literal["connected", "disconnected", "expired"]
 DextIntegration = Literal["approvalmax", "xero_direct", "none"]
 
 # The ApprovalMax data types whose last sync it shows, and the item kinds each one carries.
-SYNC_TYPE_OF_KIND: dict[ItemKind, str] = {
+# ApprovalMax's types of data, as it syncs them. A key outside these (from an adapter, a bundle
+# or a saved report) is refused: it would reach screens and reports as text nobody escaped.
+SyncType = Literal["accounts", "tracking_categories", "contacts", "tax_rates"]
+SYNC_TYPE_OF_KIND: dict[ItemKind, SyncType] = {
     ItemKind.ACCOUNT: "accounts",
     ItemKind.BANK_ACCOUNT: "accounts",
     ItemKind.TRACKING_CATEGORY: "tracking_categories",
@@ -108,7 +111,7 @@ SYNC_TYPE_OF_KIND: dict[ItemKind, str] = {
     ItemKind.SUPPLIER: "contacts",
     ItemKind.TAX_RATE: "tax_rates",
 }
-SYNC_TYPES: tuple[str, ...] = ("accounts", "tracking_categories", "contacts", "tax_rates")
+SYNC_TYPES: tuple[SyncType, ...] = get_args(SyncType)
 
 
 _SPACES = re.compile(r"\s+")
@@ -250,7 +253,7 @@ class StageSnapshot(_Model):
     )
     # ApprovalMax
     xero_connection: XeroConnection | None = None
-    last_sync: dict[str, datetime] = Field(
+    last_sync: dict[SyncType, datetime] = Field(
         default_factory=dict, description="ApprovalMax's last sync per data type."
     )
     # Dext
@@ -492,7 +495,7 @@ class SystemStatus(_Model):
     kind_errors: dict[ItemKind, str] = Field(default_factory=dict)
     item_counts: dict[ItemKind, int] = Field(default_factory=dict)
     xero_connection: XeroConnection | None = None
-    last_sync: dict[str, datetime] = Field(default_factory=dict)
+    last_sync: dict[SyncType, datetime] = Field(default_factory=dict)
     last_pull: datetime | None = None
     integration: DextIntegration | None = None
     answered: dict[str, Provenance] = Field(

@@ -22,6 +22,7 @@ from troubleshooter.infra.files import read_text
 from troubleshooter.infra.timeparse import TimeError, parse_moment
 from troubleshooter.infra.yamlfile import load_yaml, yaml_error_text
 from troubleshooter.model import (
+    SYNC_TYPES,
     ItemKind,
     ItemTrace,
     Mark,
@@ -236,7 +237,8 @@ def _set(snapshot: StageSnapshot, fact: str, value: Any, parts: dict[str, str]) 
     if fact == "approvalmax.xero_connection":
         snapshot.xero_connection = value
     elif fact == "approvalmax.last_sync":
-        snapshot.last_sync[parts["sync_type"]] = value
+        sync_type = next(t for t in SYNC_TYPES if t == parts["sync_type"])  # ids are checked
+        snapshot.last_sync[sync_type] = value
     elif fact == "dext.integration":
         snapshot.integration = value
     elif fact == "dext.linked_elsewhere":

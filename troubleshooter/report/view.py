@@ -329,8 +329,8 @@ def _findings(diagnosis: Diagnosis, shown: Shown) -> list[FindingView]:
             FindingView(
                 severity=finding.severity.value,
                 message=shown(finding.message),
-                rule=finding.rule,
-                article=finding.article,
+                rule=shown(finding.rule),
+                article=shown(finding.article),
                 article_title=shown(article.title) if article else None,
                 article_link=article.link if article else None,
                 organisation_wide=finding.key is None,
@@ -389,7 +389,7 @@ def build_view(
             section.healthy_hidden += 1
         if trace.renamed:
             renamed.append(_renamed(trace, shown))
-    names = {t.key: t.label for t in diagnosis.items if t.key in _plan_keys(diagnosis)}
+    names = {t.key: t.label for t in diagnosis.items if t.key in planned}
     plan = []
     wait = None
     for step in diagnosis.plan:
