@@ -6,6 +6,9 @@ from datetime import UTC, datetime
 
 import click
 
+from troubleshooter.diagnosis.answers import option_words
+from troubleshooter.diagnosis.ruleset import load_rules
+from troubleshooter.infra.resources import data_dir
 from troubleshooter.infra.safetext import visible
 from troubleshooter.infra.timezones import local_zone, zone_from_label
 from troubleshooter.runs.answerstore import default_store
@@ -26,6 +29,7 @@ def answers_list() -> None:
         click.echo("No answers are kept.")
         return
     here = local_zone().zone  # the file's time is this machine's clock
+    specs = load_rules([data_dir("rules")]).questions
     for entry in kept:
         saved = f", saved {when(entry.saved_at, here)}" if entry.saved_at else ""
         source = entry.source.removeprefix(f"{entry.organisation} · ")
@@ -36,7 +40,8 @@ def answers_list() -> None:
             typed = entry.typed.get(qid, meant)
             line = f"  {qid} = {_first_line(typed)}"
             if meant != typed:
-                line += f" (read as {_read_as(meant, entry.timezone)})"
+                read_as = option_words(specs, qid, meant, entry.organisation)
+                line += f" (read as {_read_as(read_as, entry.timezone)})"
             click.echo(visible(line))
 
 

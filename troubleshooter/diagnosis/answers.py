@@ -272,6 +272,19 @@ def parse_yes_no(text: str) -> bool:
         raise ValueError("Answer yes or no.") from None
 
 
+def option_words(specs: list[QuestionSpec], answer_id: str, value: str, organisation: str) -> str:
+    """A choice's answer as its option reads to a person ("ApprovalMax for Xero, for Example
+    Trading Ltd" for `this`); any other answer as it is."""
+    try:
+        spec, _ = spec_for(specs, answer_id)
+    except KeyError:
+        return value
+    option = next((o for o in spec.options if o.value == value), None)
+    if option is None:
+        return value
+    return fill(option.says, {"organisation": shown_names([organisation])[0]})
+
+
 def _choice(spec: QuestionSpec, text: str, organisations: Sequence[str]) -> str:
     options: Sequence[ShownOption] = spec.options or [_Plain(c, c) for c in spec.choices]
     return choose(options, text, organisations)
