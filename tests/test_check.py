@@ -228,7 +228,8 @@ def test_answers_are_kept_listed_and_cleared(tmp_path: Path) -> None:
     assert "using 1 answer kept from before for Example Trading Ltd" in err
     assert plan(again) == plan(first) and code == 1
     _, listed, _ = run("answers", "list")
-    assert "Example Trading Ltd: 1 answer" in listed and "approvalmax.has.429 = no" in listed
+    assert "Example Trading Ltd (sandbox blind.yaml): 1 answer" in listed
+    assert "approvalmax.has.429 = no" in listed
     _, fresh, _ = run(*base, "--fresh")
     assert plan(fresh)[0][1] == ["no"]  # kept answers ignored: it waits on the check again
     _, cleared, _ = run("answers", "clear")
@@ -239,13 +240,14 @@ def test_answers_are_kept_listed_and_cleared(tmp_path: Path) -> None:
 
 def test_a_kept_time_is_the_moment_it_meant_not_a_relative_one(tmp_path: Path) -> None:
     """ "11 hours ago" said today is kept as the moment it meant (the systems' clock here is
-    2026-11-25 01:00 UTC), so tomorrow's run does not read it as eleven hours before tomorrow."""
+    2026-11-25 01:00 UTC), so tomorrow's run does not read it as eleven hours before tomorrow;
+    the list shows it as typed and as read, in the organisation's zone."""
     path = blind(tmp_path)
     run("diagnose", "--scenario", str(path), "--item", "429",
         "--answer", "dext.last_pull=11 hours ago", "--answer", "approvalmax.has.429=no")  # fmt: skip
     _, listed, _ = run("answers", "list")
-    assert "dext.last_pull = 2026-11-24T14:00:00+00:00" in listed
-    assert "approvalmax.has.429 = no" in listed
+    assert "dext.last_pull = 11 hours ago (read as 2026-11-25 03:00 NZDT)" in listed
+    assert "approvalmax.has.429 = no\n" in listed
 
 
 def test_a_whole_organisation_run_names_an_item_that_stopped_and_gives_its_plan(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 
-from troubleshooter.infra.timezones import zone
+from troubleshooter.infra.timezones import local_zone, zone, zone_label
 from troubleshooter.model import (
     DextIntegration,
     Diagnosis,
@@ -174,13 +174,28 @@ def sync_type_words(sync_type: str) -> str:
 
 
 def zone_of(organisation: OrganisationRef | None) -> tzinfo | None:
-    """The organisation's time zone, where its systems say; None: UTC."""
-    return zone(organisation.timezone) if organisation is not None else None
+    """The organisation's time zone, where its systems say; else this machine's (a person
+    with nothing connected reads their own clock: infra/timezones.local_zone)."""
+    known = zone(organisation.timezone) if organisation is not None else None
+    return known or local_zone().zone
 
 
 def zone_name(zone_: tzinfo | None) -> str:
-    """How a view names its time zone, once: "Pacific/Auckland" or "UTC"."""
-    return str(getattr(zone_, "key", None) or "UTC") if zone_ is not None else "UTC"
+    """How a view names its time zone, once: "Pacific/Auckland", "UTC+13:00" or "UTC"."""
+    return zone_label(zone_) if zone_ is not None else "UTC"
+
+
+def times_read_in(organisation: OrganisationRef | None) -> str:
+    """The sentence a question that takes a time adds to its hint: which zone a time without
+    one is read in, and whose zone that is."""
+    if organisation is not None and zone(organisation.timezone) is not None:
+        name = zone_name(zone_of(organisation))
+        return f"Times are read in {name}, the organisation's time zone."
+    here = local_zone()
+    return (
+        f"Times are read in {here.name}, this computer's time zone (the organisation's is not "
+        "known)."
+    )
 
 
 def when(moment: datetime | None, zone_: tzinfo | None = None, *, named: bool = True) -> str:

@@ -11,6 +11,7 @@ from troubleshooter.diagnosis.answers import (
     AnswerSet,
     apply_to_snapshots,
     apply_to_traces,
+    organisation_names,
     read_answers,
 )
 from troubleshooter.diagnosis.evaluate import Evaluation, evaluate
@@ -61,7 +62,7 @@ from troubleshooter.model import (
     SystemStatus,
     normalise_name,
 )
-from troubleshooter.wording import zone_of
+from troubleshooter.wording import times_read_in, zone_of
 
 
 @dataclass(frozen=True)
@@ -352,6 +353,11 @@ def _reason(
     by_fact = {fact: texts[fact] for fact, _ in checks}
     by_item = {(a.fact, a.key): a.text for a, _ in premises}
     questions = [_with_check(q, specs, by_fact, by_item) for q in questions]
+    zone_hint = times_read_in(prepared.organisation)  # a time is read in which zone
+    questions = [
+        q.model_copy(update={"where": f"{q.where} {zone_hint}"}) if q.type == "datetime" else q
+        for q in questions
+    ]
     for assumption in assumptions:
         assumption.question = next((q.id for q in questions if q.checks == assumption.text), None)
     assumptions += [a for a, _ in premises]
@@ -385,7 +391,7 @@ def _diagnose_snapshots(
     organisation = _organisation(snapshots)
     zone = zone_of(organisation)
     specs = library.rules.questions
-    answer_set = read_answers(answers or {}, specs, now, zone)
+    answer_set = read_answers(answers or {}, specs, now, zone, organisation_names(snapshots))
     snapshots, _ = _answered(snapshots, None, answer_set)  # per-item answers: traces, below
     for answer in answer_set.answers:
         if answer.spec.per == "item" and answer.spec.stage is not None:

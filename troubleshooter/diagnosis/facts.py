@@ -81,12 +81,13 @@ class FactContext:
 
     @property
     def zone(self) -> tzinfo | None:
-        """The organisation's time zone, for the times in messages."""
+        """The organisation's time zone, for the times in messages (this machine's where no
+        system says)."""
         for stage in STAGES:
             organisation = self.snapshots[stage].organisation
             if organisation is not None and organisation.timezone:
                 return zone_of(organisation)
-        return None
+        return zone_of(None)
 
     def organisation_facts(self) -> Reads:
         """The organisation's facts, an assumption standing in where a fact is unknown; what
