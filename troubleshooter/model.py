@@ -353,6 +353,22 @@ class ItemTrace(_Model):
     def has_gap(self) -> bool:
         return list(self.stages.values()).count(Mark.PRESENT) != len(self.stages)
 
+    def missing_at(self) -> list[Stage]:
+        """The stages after Xero the item should reach and is known not to have (from a
+        system, a person or the chain; an assumption is not knowing)."""
+        if self.eligible is not True:
+            return []
+        return [
+            stage
+            for stage in (Stage.APPROVALMAX, Stage.DEXT)
+            if stage not in self.blocked
+            and self.stages[stage] is Mark.MISSING
+            and not (
+                (detail := self.detail.get(stage)) is not None
+                and detail.provenance is Provenance.ASSUMED
+            )
+        ]
+
     _redacted = shown("key", "code", "name", "xero_id", "parent")
     _contacts = field_serializer("email", "phone", when_used="json")(_contact_field)
     _bank_number = field_serializer("bank_account_number", when_used="json")(_bank_field)
@@ -407,6 +423,11 @@ class Question(_Model):
     key: str | None = Field(default=None, description="For a question about one item.")
     checks: str | None = Field(
         default=None, description="The assumption it would check, where the plan rests on one."
+    )
+    changes_plan: bool | None = Field(
+        default=None,
+        description="Whether a likely answer would change the plan (None: not worked out, as "
+        "in a whole-organisation run with many items).",
     )
 
     _redacted = shown("text", "where", "checks", "key", "id")

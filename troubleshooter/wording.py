@@ -230,8 +230,9 @@ def verdict(diagnosis: Diagnosis) -> str:
     summary = diagnosis.summary
     org = diagnosis.organisation.name
     failed = diagnosis.failed_systems
-    stopped = max(summary.stopped, summary.with_findings)
+    stopped = summary.stopped
     organisation_findings = [f for f in diagnosis.findings if f.key is None and not _quiet(f)]
+    item_findings = {f.key for f in diagnosis.findings if f.key is not None}
     gated = any(step.gate for step in diagnosis.plan)
     waiting = any(step.wait for step in diagnosis.plan) and not gated
     if stopped and waiting:
@@ -245,11 +246,11 @@ def verdict(diagnosis: Diagnosis) -> str:
     elif organisation_findings:
         count = len(organisation_findings)
         text = f"{org}: {plural(count, 'problem')} in how the systems are connected"
+    elif item_findings:  # items that did reach Dext, yet something about them is amiss
+        text = f"{org}: {plural(len(item_findings), 'item')} with a finding to look at"
     elif summary.unverified:
-        text = (
-            f"{org}: {plural(summary.unverified, 'item')} not known to have reached ApprovalMax "
-            "and Dext"
-        )
+        where = " and ".join(s.label for s in _unverified_stages(diagnosis)) or "Dext"
+        text = f"{org}: {plural(summary.unverified, 'item')} not known to have reached {where}"
     elif failed:
         text = f"{org}: no problem found in what could be checked"
     elif diagnosis.questions:
@@ -265,6 +266,21 @@ def verdict(diagnosis: Diagnosis) -> str:
     return text
 
 
+def _unverified_stages(diagnosis: Diagnosis) -> list[Stage]:
+    """The stages some item is not known to have reached (unknown there, or only assumed)."""
+    stages = []
+    for stage in (Stage.APPROVALMAX, Stage.DEXT):
+        for trace in diagnosis.items:
+            if trace.eligible is False or stage in trace.blocked:
+                continue
+            detail = trace.detail.get(stage)
+            assumed = detail is not None and detail.provenance is Provenance.ASSUMED
+            if trace.stages[stage] is Mark.UNKNOWN or assumed:
+                stages.append(stage)
+                break
+    return stages
+
+
 def _quiet(finding: object) -> bool:
     """The organisation finding that only says "wait" is no problem of its own."""
     return getattr(finding, "rule", "") == "within-normal-windows"
@@ -275,7 +291,7 @@ def assumptions_line(diagnosis: Diagnosis) -> str | None:
     texts = list(dict.fromkeys(a.text for a in diagnosis.assumptions))
     if not texts:
         return None
-    return "Assuming " + "; ".join(texts) + " (the questions check this)."
+    return "Assuming " + "; ".join(texts) + ". The questions check this."
 
 
 def snapshot_banner(diagnosis: Diagnosis, zone_: tzinfo | None = None) -> str | None:

@@ -9,9 +9,12 @@ stdout, or to `--output`.
 
 from __future__ import annotations
 
+import re
+import shlex
 import sys
 
 import click
+import yaml
 
 from troubleshooter.cli.options import (
     AnswerArgs,
@@ -34,6 +37,7 @@ from troubleshooter.diagnosis.answers import AnswerError, fixed_in_time
 from troubleshooter.diagnosis.diagnose import exit_code_for
 from troubleshooter.errors import ConfigError, ExitCode
 from troubleshooter.infra import aio
+from troubleshooter.infra.files import private_folder, write_file
 from troubleshooter.model import Diagnosis, Question
 from troubleshooter.report import export
 from troubleshooter.runs.answerstore import default_store as kept_answers
@@ -142,6 +146,8 @@ def check(
             zone_of(reading.organisation),
         )
         store.save(reading.organisation, fixed)  # times kept as the moments they meant
+    if reading is None and guided.answers:
+        _save_unconnected(text, guided)
     if diagnosis is None:
         say("")
         say(NOT_IN_XERO if guided.not_in_xero else "Not enough was answered to say more.")
@@ -150,6 +156,26 @@ def check(
     result = export(diagnosis, format_for(fmt, output))
     write_result(result, output)
     finish(exit_code_for(diagnosis))
+
+
+def _save_unconnected(text: str, guided: GuidedCheck) -> None:
+    """With nothing connected there is no organisation to keep the answers under: they go to a
+    file of their own, and the person is told how to start from them again."""
+    from troubleshooter.signin.settings import data_path
+
+    fixed = fixed_in_time(guided.answers, guided.library.rules.questions, guided.now, None)
+    slug = re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")[:40] or "item"
+    path = data_path() / "checks" / f"{slug}.yaml"
+    try:
+        private_folder(path.parent)
+        write_file(path, yaml.safe_dump(fixed, allow_unicode=True, sort_keys=True), private=True)
+    except (ConfigError, OSError) as exc:
+        say(f"Your answers could not be saved ({exc}).")
+        return
+    say(
+        f"Your answers are saved in {path}; to start from them again: "
+        f"troubleshooter check {shlex.quote(text)} --answers {shlex.quote(str(path))}"
+    )
 
 
 def _ask(guided: GuidedCheck, prompts: _Answers, every: bool) -> Diagnosis | None:

@@ -254,8 +254,8 @@ class GuidedCheck:
     def next_question(
         self, diagnosis: Diagnosis | None = None, *, every: bool = False
     ) -> Question | None:
-        """The next question worth asking, or None: when the plan no longer waits on an
-        answer (with `every`: when no question is left that was not skipped)."""
+        """The next question worth asking, or None: when no answer to any question left could
+        change the plan (with `every`: when no question is left that was not skipped)."""
         if self.reading is None and not self.not_in_xero:
             for question in _xero_questions(self.text, self.answers):
                 if question.id not in self.skipped:
@@ -266,10 +266,16 @@ class GuidedCheck:
         if diagnosis is None:
             return None
         remaining = [q for q in diagnosis.questions if q.id not in self.skipped]
-        settled = bool(diagnosis.plan) and not any(step.gate for step in diagnosis.plan)
-        if not remaining or (settled and not every):
-            return None
-        return remaining[0]
+        if not every:
+            # Asked while some answer could still change the plan, the normal setup the plan
+            # takes for granted included (a connection, where Dext takes its lists from):
+            # stopping at the first plan that assumptions make look settled told people to
+            # wait while something was broken.
+            remaining = [q for q in remaining if q.changes_plan is not False]
+            gated = any(step.gate for step in diagnosis.plan)
+            if not gated and all(q.changes_plan is None for q in remaining) and diagnosis.plan:
+                return None  # not worked out (many items): a plan with no check to wait on
+        return remaining[0] if remaining else None
 
     def answer(self, question: Question, text: str) -> None:
         """Takes an answer; a refused one raises AnswerError with its one plain sentence. An
