@@ -31,12 +31,15 @@ def _this_machine_left_alone(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """No test reads or writes this machine's real settings, sign-ins or cache (and none
-    finds something connected there): each has its own empty ones, which the processes a test
-    starts inherit."""
+    finds something connected there), nor reads its time zone: each has its own empty ones, and
+    TZ=UTC, which the processes a test starts inherit."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("TROUBLESHOOTER_CONFIG", str(home / "config.yaml"))
     monkeypatch.setenv("TROUBLESHOOTER_DATA", str(home / "data"))
     monkeypatch.setenv("TROUBLESHOOTER_TOKEN_STORE", "file")
+    # Where no system names the organisation's zone, times are this machine's: no test may
+    # depend on the zone of the machine it runs on (a test that wants another sets TZ itself).
+    monkeypatch.setenv("TZ", "UTC")
 
 
 @pytest.fixture(scope="session")

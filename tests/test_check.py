@@ -63,7 +63,9 @@ def test_a_pasted_dext_list_without_the_item_gives_a_plan_that_waits_on_one_chec
         "approvalmax": "unknown",
         "dext": "missing",
     }
-    assert plan(out) == [("sync_approvalmax", ["no"]), ("reconnect_dext", None), ("wait", None)]
+    # Waiting is a choice only if ApprovalMax has it: then Dext's daily pull (taken to work)
+    # brings it within a day; if not, when ApprovalMax syncs is not known.
+    assert plan(out) == [("sync_approvalmax", ["no"]), ("reconnect_dext", None), ("wait", ["yes"])]
     assert data["plan"][0]["gate"]["check"] == "Open ApprovalMax and look for 429 Staff Wellbeing"
     assert data["questions"][0]["id"] == "approvalmax.has.429"
     code, text, _ = run(*args)
@@ -83,13 +85,23 @@ def test_two_presence_answers_give_the_expert_s_plan(tmp_path: Path) -> None:
     args += ["--answer", "approvalmax.has.429=not there", "--answer", "dext.has.429=no"]
     code, out, _ = run(*args)
     assert code == 1
-    assert plan(out) == [("sync_approvalmax", None), ("reconnect_dext", None), ("wait", None)]
+    # No "or simply wait": nobody said when ApprovalMax or Dext last synced, so there is no
+    # time to base it on; the first question asks for it.
+    assert plan(out) == [("sync_approvalmax", None), ("reconnect_dext", None)]
     data = json.loads(out)
+    assert data["questions"][0]["id"] == "approvalmax.last_sync.accounts"
     assert {a["question"] for a in data["assumptions"]} == {
         "approvalmax.xero_connection",
         "dext.connection",
         "dext.last_pull",
     }
+    answered = {s["stage"]: list(s["answered"]) for s in data["systems"]}
+    assert answered["approvalmax"] == ["approvalmax.has.429"]  # counted on the system's card
+    assert answered["dext"] == ["dext.has.429"]
+    _, md, _ = run(*[a for a in args if a not in ("--format", "json")], "--format", "md")
+    rows = [line for line in md.splitlines() if line.startswith("| Dext |")]
+    assert len(rows) == 1 and rows[0].count("lists and sync times from you") == 1
+    assert "| ApprovalMax | ! partial | organisations from its API |" in md
 
 
 def test_lists_that_contradict_the_chain_are_a_finding_of_their_own(tmp_path: Path) -> None:
@@ -103,10 +115,27 @@ def test_lists_that_contradict_the_chain_are_a_finding_of_their_own(tmp_path: Pa
     assert "lists-contradict-the-chain" in [f["rule"] for f in data["findings"]]
     assert plan(out)[0] == ("settle_where_dext_takes_its_lists", None)
     assert data["questions"][0]["id"] == "dext.connection"
+    _, text, _ = run(*[a for a in args if a not in ("--format", "json")])
+    # It reached Dext: not "stopped on the way", but a finding to look at.
+    assert text.splitlines()[0].startswith("Example Trading Ltd: 1 item with a finding to look at")
     code, out, _ = run(*args, "--answer", "dext.connection=Xero")  # that explains it
     actions = [s[0] for s in plan(out)]
     assert "switch_dext_integration" in actions
     assert "settle_where_dext_takes_its_lists" not in actions
+    # Told where Dext takes its lists from, the rest of that setup is not assumed any more.
+    assumed = {a["fact"] for a in json.loads(out)["assumptions"]}
+    assert not assumed & {"dext.integration", "dext.linked_elsewhere"}
+
+
+def test_the_verdict_names_the_system_an_item_is_not_known_to_have_reached(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "only-dext-hidden.yaml"
+    path.write_text(BLIND.replace("approvalmax: {access: none}\n", ""), encoding="utf-8")
+    code, text, _ = run("diagnose", "--scenario", str(path))
+    assert code == 3  # not known: incomplete
+    assert "not known to have reached Dext" in text.splitlines()[0]
+    assert "ApprovalMax" not in text.splitlines()[0]
 
 
 def test_one_answer_about_one_item_of_three_is_not_every_item_on_its_way(tmp_path: Path) -> None:
@@ -159,6 +188,24 @@ def test_the_guided_check_with_nothing_connected(tmp_path: Path) -> None:
     assert "Xero         answered" in out
 
 
+def test_answers_given_with_nothing_connected_are_saved_to_start_from_again() -> None:
+    answers = "\n".join(["account", "yes", "40 minutes ago", "no", "", "", "", ""]) + "\n"
+    _, first, err = run("check", "Staff Wellbeing", stdin=answers)
+    said = [line for line in err.splitlines() if line.startswith("Your answers are saved in")]
+    assert len(said) == 1
+    path = said[0].split(" in ", 1)[1].split(";", 1)[0]
+    assert path.endswith("staff-wellbeing.yaml")
+    assert f"troubleshooter check 'Staff Wellbeing' --answers {path}" in said[0]
+    # Started from them, nothing is asked again that was answered, and the result is the same.
+    code, again, err = run("check", "Staff Wellbeing", "--answers", path, stdin="\n" * 8)
+    assert "What kind of thing" not in err and "in ApprovalMax?" not in err
+
+    def without_clock(text: str) -> list[str]:  # the one line that names this machine's time
+        return [line for line in text.splitlines() if not line.startswith("Diagnosed at")]
+
+    assert without_clock(again) == without_clock(first) and code == 1
+
+
 def test_the_guided_check_says_when_the_item_is_not_in_xero() -> None:
     code, out, err = run("check", "Staff Wellbeing", stdin="account\nno\n")
     assert code == 1 and out == ""
@@ -186,7 +233,8 @@ def test_answers_are_kept_listed_and_cleared(tmp_path: Path) -> None:
     assert "using 1 answer kept from before for Example Trading Ltd" in err
     assert plan(again) == plan(first) and code == 1
     _, listed, _ = run("answers", "list")
-    assert "Example Trading Ltd: 1 answer" in listed and "approvalmax.has.429 = no" in listed
+    assert "Example Trading Ltd (sandbox blind.yaml): 1 answer" in listed
+    assert "approvalmax.has.429 = no" in listed
     _, fresh, _ = run(*base, "--fresh")
     assert plan(fresh)[0][1] == ["no"]  # kept answers ignored: it waits on the check again
     _, cleared, _ = run("answers", "clear")
@@ -197,10 +245,36 @@ def test_answers_are_kept_listed_and_cleared(tmp_path: Path) -> None:
 
 def test_a_kept_time_is_the_moment_it_meant_not_a_relative_one(tmp_path: Path) -> None:
     """ "11 hours ago" said today is kept as the moment it meant (the systems' clock here is
-    2026-11-25 01:00 UTC), so tomorrow's run does not read it as eleven hours before tomorrow."""
+    2026-11-25 01:00 UTC), so tomorrow's run does not read it as eleven hours before tomorrow;
+    the list shows it as typed and as read, in the organisation's zone."""
     path = blind(tmp_path)
     run("diagnose", "--scenario", str(path), "--item", "429",
         "--answer", "dext.last_pull=11 hours ago", "--answer", "approvalmax.has.429=no")  # fmt: skip
     _, listed, _ = run("answers", "list")
-    assert "dext.last_pull = 2026-11-24T14:00:00+00:00" in listed
-    assert "approvalmax.has.429 = no" in listed
+    assert "dext.last_pull = 11 hours ago (read as 2026-11-25 03:00 NZDT)" in listed
+    assert "approvalmax.has.429 = no\n" in listed
+
+
+def test_a_whole_organisation_run_names_an_item_that_stopped_and_gives_its_plan(
+    tmp_path: Path,
+) -> None:
+    """Dext's pasted list lacks one account and nothing says whether ApprovalMax has it: a
+    whole-organisation run names it, asks about it, gives the plan that waits on that check,
+    and the reports list it as a problem, not "without findings"."""
+    pasted = tmp_path / "dext-accounts.txt"
+    pasted.write_text("400 Advertising\n469 Rent\n", encoding="utf-8")
+    args = ["diagnose", "--scenario", str(blind(tmp_path))]
+    args += ["--answer", f"dext.list.account=@{pasted}"]
+    code, out, _ = run(*args, "--format", "json")
+    data = json.loads(out)
+    assert code == 1
+    assert plan(out)[:2] == [("sync_approvalmax", ["no"]), ("reconnect_dext", None)]
+    assert data["questions"][0]["id"] == "approvalmax.has.429"
+    _, text, _ = run(*args)
+    assert "Staff Wellbeing" in text and "429" in text
+    _, md, _ = run(*args, "--format", "md")
+    assert "| 429 | Staff Wellbeing ⚠ | ✓ present | ? unknown | ✗ missing |" in md
+    assert "1 stopped, the cause waiting on a check or a question" in md
+    # Answered, the plan stands as it is.
+    code, out, _ = run(*args, "--answer", "approvalmax.has.429=no", "--format", "json")
+    assert plan(out)[:2] == [("sync_approvalmax", None), ("reconnect_dext", None)]

@@ -26,6 +26,7 @@ from troubleshooter.runs.source import diagnose
 from troubleshooter.sandbox.app import Sandbox
 from troubleshooter.sandbox.connect import sandbox_connections
 from troubleshooter.sandbox.scenario import Scenario, parse_scenario
+from troubleshooter.sources.fetch import fetch_snapshots
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 CAUSES = sorted(SCENARIOS.glob("cause-*.yaml"))
@@ -198,3 +199,39 @@ def test_an_inferred_mark_says_what_it_follows_from_wherever_it_is_shown(
     assert any(c.text == "missing (inferred)" and because in c.reason for c in cells)
     # The mark a person gave (ApprovalMax: missing) carries no such reason.
     assert not any(c.reason for c in cells if c.text == "missing")
+
+
+MOST_GUIDED_ANSWERS = 6
+
+
+@pytest.mark.parametrize(("path", "names"), _focus_cases())
+def test_the_guided_check_stops_only_at_the_plan_full_access_gives(
+    path: Path, names: list[str] | None, library: Library
+) -> None:
+    """The guided check asks while some answer could still change the plan, the normal setup
+    it would otherwise take for granted included; where it stops, the plan is full access's.
+    (It once stopped after one answer and told people to wait while ApprovalMax's connection
+    had expired.)"""
+    from troubleshooter.runs.check import GuidedCheck
+    from troubleshooter.runs.source import Reading, Source, SourceKind
+
+    scenario = _data(path)["scenario"]
+    full_whole = _run(scenario, library)
+    for name in names or _items_not_in_dext(full_whole):
+        full = _run(scenario, library, focus=name)
+        person = Person(parse_scenario(copy.deepcopy(scenario)), full)
+        blind = parse_scenario(_hidden(scenario))
+        connections = sandbox_connections(Sandbox(blind), settings=FAST)
+        snapshots = aio.run(fetch_snapshots(connections))
+        source = Source("hidden", SourceKind.SCENARIO, connect=lambda c=connections: c)
+        check = GuidedCheck(name, library, Reading(source, snapshots=snapshots))
+        asked = []
+        while (question := check.next_question()) is not None:
+            assert len(asked) < MOST_GUIDED_ANSWERS, f"{name}: still asking after {asked}"
+            text = person.answer(question.id, question.key, library)
+            check.answer(question, text)
+            asked.append(f"{question.id}={text}")
+        diagnosis = check.diagnosis()
+        assert diagnosis is not None
+        assert [s.action for s in diagnosis.plan] == [s.action for s in full.plan], asked
+        assert not any(s.gate for s in diagnosis.plan), asked

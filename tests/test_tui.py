@@ -13,7 +13,7 @@ from textual.widgets import Button, Checkbox, Input, Select, Static
 from troubleshooter.diagnosis.diagnose import Library
 from troubleshooter.infra.resources import demo_scenario
 from troubleshooter.model import Mark
-from troubleshooter.runs.answerstore import AnswerStore
+from troubleshooter.runs.answerstore import AnswerStore, owner_of
 from troubleshooter.runs.session import Session
 from troubleshooter.runs.source import scenario_source
 from troubleshooter.tui.app import TroubleshooterApp
@@ -377,7 +377,8 @@ async def test_answering_a_question_updates_the_diagnosis_and_keeps_it(tmp_path:
         await settle(pilot)  # the diagnosis is made again in a worker, the cards anew
         assert app.session.answers == {"approvalmax.xero_connection": "connected"}
         assert len(app.diagnosis.questions) == before - 1
-        assert store.load(app.diagnosis.organisation) == app.session.answers  # kept
+        kept = store.load(owner_of(app.session.source, app.diagnosis.organisation))
+        assert kept is not None and kept.answers == app.session.answers  # kept
         # A bad answer is refused in a plain sentence, without the question's id.
         card = next(c for c in screen.query(QuestionCard) if c.question.id == "dext.last_pull")
         card.query_one(Input).value = "not a time"
@@ -497,7 +498,8 @@ async def test_kept_answers_are_offered_on_start(tmp_path: Path) -> None:
         await settle(pilot)
         assert first.diagnosis is not None
         organisation = first.diagnosis.organisation
-    store.save(organisation, {"approvalmax.xero_connection": "connected", "gone.question": "x"})
+    owner = owner_of(first.session.source, organisation)
+    store.save(owner, {"approvalmax.xero_connection": "connected", "gone.question": "x"})
     app = make_app(path, store=store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

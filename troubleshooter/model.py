@@ -9,7 +9,7 @@ import functools
 import re
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import (
     AwareDatetime,
@@ -100,7 +100,10 @@ XeroConnection = Literal["connected", "disconnected", "expired"]
 DextIntegration = Literal["approvalmax", "xero_direct", "none"]
 
 # The ApprovalMax data types whose last sync it shows, and the item kinds each one carries.
-SYNC_TYPE_OF_KIND: dict[ItemKind, str] = {
+# ApprovalMax's types of data, as it syncs them. A key outside these (from an adapter, a bundle
+# or a saved report) is refused: it would reach screens and reports as text nobody escaped.
+SyncType = Literal["accounts", "tracking_categories", "contacts", "tax_rates"]
+SYNC_TYPE_OF_KIND: dict[ItemKind, SyncType] = {
     ItemKind.ACCOUNT: "accounts",
     ItemKind.BANK_ACCOUNT: "accounts",
     ItemKind.TRACKING_CATEGORY: "tracking_categories",
@@ -108,7 +111,7 @@ SYNC_TYPE_OF_KIND: dict[ItemKind, str] = {
     ItemKind.SUPPLIER: "contacts",
     ItemKind.TAX_RATE: "tax_rates",
 }
-SYNC_TYPES: tuple[str, ...] = ("accounts", "tracking_categories", "contacts", "tax_rates")
+SYNC_TYPES: tuple[SyncType, ...] = get_args(SyncType)
 
 
 _SPACES = re.compile(r"\s+")
@@ -250,7 +253,7 @@ class StageSnapshot(_Model):
     )
     # ApprovalMax
     xero_connection: XeroConnection | None = None
-    last_sync: dict[str, datetime] = Field(
+    last_sync: dict[SyncType, datetime] = Field(
         default_factory=dict, description="ApprovalMax's last sync per data type."
     )
     # Dext
@@ -353,6 +356,22 @@ class ItemTrace(_Model):
     def has_gap(self) -> bool:
         return list(self.stages.values()).count(Mark.PRESENT) != len(self.stages)
 
+    def missing_at(self) -> list[Stage]:
+        """The stages after Xero the item should reach and is known not to have (from a
+        system, a person or the chain; an assumption is not knowing)."""
+        if self.eligible is not True:
+            return []
+        return [
+            stage
+            for stage in (Stage.APPROVALMAX, Stage.DEXT)
+            if stage not in self.blocked
+            and self.stages[stage] is Mark.MISSING
+            and not (
+                (detail := self.detail.get(stage)) is not None
+                and detail.provenance is Provenance.ASSUMED
+            )
+        ]
+
     _redacted = shown("key", "code", "name", "xero_id", "parent")
     _contacts = field_serializer("email", "phone", when_used="json")(_contact_field)
     _bank_number = field_serializer("bank_account_number", when_used="json")(_bank_field)
@@ -407,6 +426,11 @@ class Question(_Model):
     key: str | None = Field(default=None, description="For a question about one item.")
     checks: str | None = Field(
         default=None, description="The assumption it would check, where the plan rests on one."
+    )
+    changes_plan: bool | None = Field(
+        default=None,
+        description="Whether a likely answer would change the plan (None: not worked out, as "
+        "in a whole-organisation run with many items).",
     )
 
     _redacted = shown("text", "where", "checks", "key", "id")
@@ -471,7 +495,7 @@ class SystemStatus(_Model):
     kind_errors: dict[ItemKind, str] = Field(default_factory=dict)
     item_counts: dict[ItemKind, int] = Field(default_factory=dict)
     xero_connection: XeroConnection | None = None
-    last_sync: dict[str, datetime] = Field(default_factory=dict)
+    last_sync: dict[SyncType, datetime] = Field(default_factory=dict)
     last_pull: datetime | None = None
     integration: DextIntegration | None = None
     answered: dict[str, Provenance] = Field(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 
-from troubleshooter.infra.timezones import zone
+from troubleshooter.infra.timezones import local_zone, zone, zone_label
 from troubleshooter.model import (
     DextIntegration,
     Diagnosis,
@@ -187,13 +187,28 @@ def sync_type_words(sync_type: str) -> str:
 
 
 def zone_of(organisation: OrganisationRef | None) -> tzinfo | None:
-    """The organisation's time zone, where its systems say; None: UTC."""
-    return zone(organisation.timezone) if organisation is not None else None
+    """The organisation's time zone, where its systems say; else this machine's (a person
+    with nothing connected reads their own clock: infra/timezones.local_zone)."""
+    known = zone(organisation.timezone) if organisation is not None else None
+    return known or local_zone().zone
 
 
 def zone_name(zone_: tzinfo | None) -> str:
-    """How a view names its time zone, once: "Pacific/Auckland" or "UTC"."""
-    return str(getattr(zone_, "key", None) or "UTC") if zone_ is not None else "UTC"
+    """How a view names its time zone, once: "Pacific/Auckland", "UTC+13:00" or "UTC"."""
+    return zone_label(zone_) if zone_ is not None else "UTC"
+
+
+def times_read_in(organisation: OrganisationRef | None) -> str:
+    """The sentence a question that takes a time adds to its hint: which zone a time without
+    one is read in, and whose zone that is."""
+    if organisation is not None and zone(organisation.timezone) is not None:
+        name = zone_name(zone_of(organisation))
+        return f"Times are read in {name}, the organisation's time zone."
+    here = local_zone()
+    return (
+        f"Times are read in {here.name}, this computer's time zone (the organisation's is not "
+        "known)."
+    )
 
 
 def when(moment: datetime | None, zone_: tzinfo | None = None, *, named: bool = True) -> str:
@@ -244,8 +259,9 @@ def verdict(diagnosis: Diagnosis) -> str:
     summary = diagnosis.summary
     org = diagnosis.organisation.name
     failed = diagnosis.failed_systems
-    stopped = max(summary.stopped, summary.with_findings)
+    stopped = summary.stopped
     organisation_findings = [f for f in diagnosis.findings if f.key is None and not _quiet(f)]
+    item_findings = {f.key for f in diagnosis.findings if f.key is not None}
     gated = any(step.gate for step in diagnosis.plan)
     waiting = any(step.wait for step in diagnosis.plan) and not gated
     if stopped and waiting:
@@ -259,11 +275,11 @@ def verdict(diagnosis: Diagnosis) -> str:
     elif organisation_findings:
         count = len(organisation_findings)
         text = f"{org}: {plural(count, 'problem')} in how the systems are connected"
+    elif item_findings:  # items that did reach Dext, yet something about them is amiss
+        text = f"{org}: {plural(len(item_findings), 'item')} with a finding to look at"
     elif summary.unverified:
-        text = (
-            f"{org}: {plural(summary.unverified, 'item')} not known to have reached ApprovalMax "
-            "and Dext"
-        )
+        where = " and ".join(s.label for s in _unverified_stages(diagnosis)) or "Dext"
+        text = f"{org}: {plural(summary.unverified, 'item')} not known to have reached {where}"
     elif failed:
         text = f"{org}: no problem found in what could be checked"
     elif diagnosis.questions:
@@ -279,6 +295,21 @@ def verdict(diagnosis: Diagnosis) -> str:
     return text
 
 
+def _unverified_stages(diagnosis: Diagnosis) -> list[Stage]:
+    """The stages some item is not known to have reached (unknown there, or only assumed)."""
+    stages = []
+    for stage in (Stage.APPROVALMAX, Stage.DEXT):
+        for trace in diagnosis.items:
+            if trace.eligible is False or stage in trace.blocked:
+                continue
+            detail = trace.detail.get(stage)
+            assumed = detail is not None and detail.provenance is Provenance.ASSUMED
+            if trace.stages[stage] is Mark.UNKNOWN or assumed:
+                stages.append(stage)
+                break
+    return stages
+
+
 def _quiet(finding: object) -> bool:
     """The organisation finding that only says "wait" is no problem of its own."""
     return getattr(finding, "rule", "") == "within-normal-windows"
@@ -289,7 +320,7 @@ def assumptions_line(diagnosis: Diagnosis) -> str | None:
     texts = list(dict.fromkeys(a.text for a in diagnosis.assumptions))
     if not texts:
         return None
-    return "Assuming " + "; ".join(texts) + " (the questions check this)."
+    return "Assuming " + "; ".join(texts) + ". The questions check this."
 
 
 def snapshot_banner(diagnosis: Diagnosis, zone_: tzinfo | None = None) -> str | None:

@@ -9,9 +9,12 @@ stdout, or to `--output`.
 
 from __future__ import annotations
 
+import re
+import shlex
 import sys
 
 import click
+import yaml
 
 from troubleshooter.cli.options import (
     AnswerArgs,
@@ -30,17 +33,19 @@ from troubleshooter.cli.output import (
     say,
     write_result,
 )
-from troubleshooter.diagnosis.answers import AnswerError, fixed_in_time
+from troubleshooter.diagnosis.answers import AnswerError, as_meant
 from troubleshooter.diagnosis.diagnose import exit_code_for
 from troubleshooter.errors import ConfigError, ExitCode
 from troubleshooter.infra import aio
+from troubleshooter.infra.files import private_folder, write_file
 from troubleshooter.model import Diagnosis, Question
 from troubleshooter.report import export
 from troubleshooter.runs.answerstore import default_store as kept_answers
+from troubleshooter.runs.answerstore import keep, offer
 from troubleshooter.runs.check import NOT_IN_XERO, GuidedCheck
 from troubleshooter.runs.source import Reading, live_source, read
 from troubleshooter.signin.tokens import default_store
-from troubleshooter.wording import zone_of
+from troubleshooter.wording import plural, zone_of
 
 
 class _Answers:
@@ -69,11 +74,7 @@ class _Answers:
                 return None
             text = line.rstrip("\n")
             say(f"> {text}")
-        if text.strip().isdigit() and question.options:
-            number = int(text.strip())
-            if 1 <= number <= len(question.options):
-                return question.options[number - 1].value
-        return text
+        return text  # a number is the option shown with it: the answer's reader knows
 
 
 def _reading(sources: SourceArgs, focus: str) -> Reading | None:
@@ -128,20 +129,22 @@ def check(
         if not text:
             raise click.UsageError("say what you cannot find in Dext")
     reading = _reading(sources, text)
-    guided = GuidedCheck(text, library.load(), reading, answers=dict(answers.load()))
-    store = kept_answers() if reading is not None and reading.organisation is not None else None
-    if store is not None and reading is not None and reading.organisation is not None:
-        kept = store.load(reading.organisation)
-        guided.answers = {**kept, **guided.answers}
+    given = dict(answers.load())
+    guided = GuidedCheck(text, library.load(), reading, answers=dict(given))
+    found = None
+    if reading is not None:  # with nothing connected there is no organisation to keep for
+        found = offer(reading, guided.library, kept_answers(), given)
+        guided.answers = {**found.usable, **guided.answers}
+        if found.usable:
+            say(f"Using {plural(len(found.usable), 'answer')} kept from before.")
+        for note in found.notes:
+            say(note[:1].upper() + note[1:] + ".")
     diagnosis = _ask(guided, prompts, every)
-    if store is not None and reading is not None and reading.organisation is not None:
-        fixed = fixed_in_time(
-            guided.answers,
-            guided.library.rules.questions,
-            reading.clock(),
-            zone_of(reading.organisation),
-        )
-        store.save(reading.organisation, fixed)  # times kept as the moments they meant
+    if found is not None and reading is not None:
+        new = {k: v for k, v in guided.answers.items() if found.usable.get(k) != v}
+        keep(kept_answers(), found, new, reading, guided.library)
+    if reading is None and guided.answers:
+        _save_unconnected(text, guided)
     if diagnosis is None:
         say("")
         say(NOT_IN_XERO if guided.not_in_xero else "Not enough was answered to say more.")
@@ -150,6 +153,27 @@ def check(
     result = export(diagnosis, format_for(fmt, output))
     write_result(result, output)
     finish(exit_code_for(diagnosis))
+
+
+def _save_unconnected(text: str, guided: GuidedCheck) -> None:
+    """With nothing connected there is no organisation to keep the answers under: they go to a
+    file of their own, and the person is told how to start from them again."""
+    from troubleshooter.signin.settings import data_path
+
+    # Times as the moments they meant, read in this machine's zone (no organisation's is known).
+    fixed = as_meant(guided.answers, guided.library.rules.questions, guided.now, zone_of(None))
+    slug = re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")[:40] or "item"
+    path = data_path() / "checks" / f"{slug}.yaml"
+    try:
+        private_folder(path.parent)
+        write_file(path, yaml.safe_dump(fixed, allow_unicode=True, sort_keys=True), private=True)
+    except (ConfigError, OSError) as exc:
+        say(f"Your answers could not be saved ({exc}).")
+        return
+    say(
+        f"Your answers are saved in {path}; to start from them again: "
+        f"troubleshooter check {shlex.quote(text)} --answers {shlex.quote(str(path))}"
+    )
 
 
 def _ask(guided: GuidedCheck, prompts: _Answers, every: bool) -> Diagnosis | None:

@@ -31,7 +31,6 @@ from troubleshooter.cli.output import (
     write_diagnosis,
     write_result,
 )
-from troubleshooter.diagnosis.answers import fixed_in_time
 from troubleshooter.diagnosis.diagnose import exit_code_for
 from troubleshooter.errors import ExitCode
 from troubleshooter.infra import aio
@@ -44,14 +43,14 @@ from troubleshooter.report import (
     report_json_schema,
 )
 from troubleshooter.runs.answerstore import default_store as kept_answers
-from troubleshooter.runs.answerstore import diagnose_with_kept
+from troubleshooter.runs.answerstore import diagnose_with_kept, offer
 from troubleshooter.runs.bundle import bundle_json
 from troubleshooter.runs.bundle import collect as gather
 from troubleshooter.runs.practice import OrganisationSummary, diagnose_practice
 from troubleshooter.runs.source import Source, SourceKind, live_organisations, read
 from troubleshooter.runs.watch import watch
 from troubleshooter.signin.tokens import default_store
-from troubleshooter.wording import plural, them, zone_of
+from troubleshooter.wording import plural, them
 
 
 def _seconds(ctx: click.Context, param: click.Parameter, value: str) -> float:
@@ -219,7 +218,7 @@ def diagnose(
     given = answers.load()
     secrets: list[str] = []
     kept_store = None if fresh or not source.changes else kept_answers()
-    said: list[bool] = []
+    said: list[str] = []
 
     def check() -> Diagnosis:
         connections = None
@@ -230,23 +229,25 @@ def diagnose(
         events = None if watching else FetchProgress()
         reading = aio.run(read(source, connections=connections, focus=focus, events=events))
         if kept_store is None:
+            for note in offer(reading, rules, None, given).notes:
+                _say_once(note)  # an answer given here over what a system reports
             return reading.diagnose(rules, answers=given, focus=focus)
-        result, used = diagnose_with_kept(
-            lambda these: reading.diagnose(rules, answers=these, focus=focus),
-            kept_store,
-            reading.organisation,
-            given,
-            lambda these: fixed_in_time(
-                these, rules.rules.questions, reading.clock(), zone_of(reading.organisation)
-            ),
-        )
-        if used and not said:
-            said.append(True)
-            say(
-                f"using {plural(used, 'answer')} kept from before for "
-                f"{result.organisation.name} (`troubleshooter answers clear` forgets {them(used)})"
+        run = diagnose_with_kept(reading, rules, kept_store, given, focus=focus)
+        if run.used:
+            _say_once(
+                f"using {plural(run.used, 'answer')} kept from before for "
+                f"{run.diagnosis.organisation.name} "
+                f"(`troubleshooter answers clear` forgets {them(run.used)})"
             )
-        return result
+        for note in run.notes:  # a kept answer a system now contradicts; a given one over it
+            _say_once(note)
+        return run.diagnosis
+
+    def _say_once(text: str) -> None:
+        """Said once, not on every check of --watch."""
+        if text not in said:
+            said.append(text)
+            say(text)
 
     if watching:
         result = watch(check, interval=interval, limit=limit, report=lambda c: say(str(c)))

@@ -7,21 +7,24 @@ list), from an answers file (YAML mapping), or from the TUI. Each is checked aga
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
 from troubleshooter.diagnosis.paste import match_pasted, parse_pasted
-from troubleshooter.diagnosis.questions import QuestionSpec, item_handle, spec_for
+from troubleshooter.diagnosis.questions import QuestionSpec, fill, item_handle, spec_for
 from troubleshooter.errors import ConfigError
 from troubleshooter.infra.files import read_text
 from troubleshooter.infra.timeparse import TimeError, parse_moment
 from troubleshooter.infra.yamlfile import load_yaml, yaml_error_text
 from troubleshooter.model import (
+    SYNC_TYPES,
+    Item,
     ItemKind,
     ItemTrace,
     Mark,
@@ -30,6 +33,7 @@ from troubleshooter.model import (
     StageDetail,
     StageSnapshot,
 )
+from troubleshooter.wording import KINDS
 
 
 class Answers(dict[str, str]):
@@ -115,10 +119,6 @@ def load_answers_file(path: Path) -> Answers:
     return answers
 
 
-_YES = {"yes", "y", "yeah", "yep", "true", "1", "there", "found", "found it", "it is there"}
-_NO = {"no", "n", "nope", "false", "0", "not there", "missing", "can't find it", "cannot find it"}
-
-
 class AnswerError(ConfigError):
     """Answers refused. `sentences` holds, per question id, the one plain sentence that says
     what would be accepted (no internal ids), for a screen that shows it under the question."""
@@ -128,37 +128,180 @@ class AnswerError(ConfigError):
         self.sentences = sentences
 
 
-def _words(text: str) -> str:
-    return " ".join(text.casefold().replace("’", "'").split())
+# -- choices: the one matcher -----------------------------------------------------------------
+#
+# A person answers a choice in the words they see: the option's text as shown ("ApprovalMax for
+# Xero, for Example Trading Ltd", "A tracking option (in Dext: a value of a Project list)"), a
+# part of it ("greyed out"), its number as shown, its id (`tracking_option`), or the words the
+# tool and the vendors use elsewhere ("bank account", "Payment methods"). Every choice, the
+# rules' questions and the guided check's own, is read here, so they all take the same forms.
+
+
+class ShownOption(Protocol):
+    """What the matcher needs of an option: `OptionSpec` (the rules) or `QuestionOption`."""
+
+    @property
+    def value(self) -> str: ...
+    @property
+    def says(self) -> str: ...
+    @property
+    def words(self) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class _Plain:
+    value: str
+    says: str
+    words: list[str] = field(default_factory=list)
+
+
+UNKNOWN_ORGANISATION = "this organisation"  # {organisation} where no system names it
+_ARTICLES = {"a", "an", "the"}
+# Words that add nothing to which option is meant ("it's greyed out", "yes I think it's there").
+_FILLER = {
+    "it", "its", "is", "was", "that", "thats", "this", "i", "think", "so", "just", "and",
+    "please", "looks", "like", "shows", "show", "says", "say", "see", "can",
+}  # fmt: skip
+_PARTS = re.compile(r"[,;:()\[\]—–]|\s-\s")
+
+
+def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _tokens(text: str) -> tuple[str, ...]:
+    """An answer as words to compare: any case, without articles or punctuation, plurals as
+    singulars, underscores as spaces ("The Tracking_Options." → tracking option)."""
+    cleaned = text.casefold().replace("’", "'").replace("'", "").replace("_", " ")
+    return tuple(_singular(w) for w in re.findall(r"\w+", cleaned) if w not in _ARTICLES)
+
+
+def _contains(tokens: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    size = len(phrase)
+    return any(tokens[i : i + size] == phrase for i in range(len(tokens) - size + 1))
+
+
+def _phrases(option: ShownOption, names: Sequence[str]) -> tuple[set[tuple[str, ...]], ...]:
+    """An option's phrases, strongest first: its id; its text as shown (with each name of the
+    organisation) and its other words; the parts of those ("greyed out" of "Yes, but its
+    Visible switch is off (greyed out)")."""
+    shown = {fill(option.says, {"organisation": name}) for name in names}
+    whole = [*shown, *option.words]
+    parts = [part for text in whole for part in _PARTS.split(text)]
+    return (
+        {_tokens(option.value)},
+        {_tokens(text) for text in whole} - {()},
+        {_tokens(part) for part in parts} - {()},
+    )
+
+
+def shown_names(organisations: Sequence[str]) -> list[str]:
+    """The names {organisation} may be filled with: those the systems give, else "this
+    organisation" (which is always understood too)."""
+    names = [n for n in dict.fromkeys(organisations) if n]
+    return [*names, UNKNOWN_ORGANISATION]
+
+
+def refusal(options: Sequence[ShownOption], organisations: Sequence[str] = ()) -> str:
+    """The one sentence for an answer that fits no option: each option as shown, and that its
+    number will do."""
+    name = shown_names(organisations)[0]
+    listed = "; ".join(fill(o.says, {"organisation": name}) for o in options)
+    return f"Answer one of: {listed}; or its number, 1 to {len(options)}."
+
+
+def choose(
+    options: Sequence[ShownOption],
+    text: str,
+    organisations: Sequence[str] = (),
+    *,
+    numbered: bool = True,
+) -> str:
+    """The value of the option `text` means; ValueError with the one sentence otherwise.
+
+    In order: its number as shown (`numbered`); its id; its text as shown or one of its words;
+    a part of those; else an answer made of one option's words that holds a phrase only that
+    option has ("yes, but hidden", "it's not there"). An answer that two options fit equally
+    is refused rather than guessed."""
+    wanted = _tokens(text)
+    if numbered and len(wanted) == 1 and wanted[0].isdigit():
+        number = int(wanted[0])
+        if 1 <= number <= len(options):
+            return options[number - 1].value
+    if not wanted:
+        raise ValueError(refusal(options, organisations))
+    names = shown_names(organisations)
+    tiers = [_phrases(option, names) for option in options]
+    for tier in range(3):
+        fits = {
+            o.value for o, phrases in zip(options, tiers, strict=True) if wanted in phrases[tier]
+        }
+        if len(fits) == 1:
+            return fits.pop()
+        if fits:
+            raise ValueError(refusal(options, organisations))
+    every = [set().union(*phrases) for phrases in tiers]
+    content = {w for w in wanted if w not in _FILLER}
+    fits = set()
+    for option, own in zip(options, every, strict=True):
+        others = set().union(*(o for o in every if o is not own))
+        distinctive = own - others
+        vocabulary = {w for phrase in own for w in phrase}
+        if content <= vocabulary and any(_contains(wanted, p) for p in distinctive):
+            fits.add(option.value)
+    if len(fits) == 1:
+        return fits.pop()
+    raise ValueError(refusal(options, organisations))
+
+
+_YES_NO = [
+    _Plain("yes", "Yes", ["y", "yeah", "yep", "true", "1", "there", "found", "found it",
+                          "it is there", "I can see it"]),
+    _Plain("no", "No", ["n", "nope", "false", "0", "not there", "missing", "can't find it",
+                        "cannot find it", "not found", "it is not there"]),
+]  # fmt: skip
 
 
 def parse_yes_no(text: str) -> bool:
-    cleaned = _words(text).rstrip(".!")
-    if cleaned in _YES:
-        return True
-    if cleaned in _NO:
-        return False
-    raise ValueError("Answer yes or no.")
+    try:
+        return choose(_YES_NO, text, numbered=False) == "yes"
+    except ValueError:
+        raise ValueError("Answer yes or no.") from None
 
 
-def _choice(spec: QuestionSpec, text: str) -> str:
-    wanted = _words(text).rstrip(".!")
-    for option in spec.options:
-        says = {_words(option.value), _words(option.says), *(_words(w) for w in option.words)}
-        if wanted in says:
-            return option.value
-    for choice in spec.choices:
-        if wanted == _words(choice):
-            return choice
-    listed = [o.says for o in spec.options] or spec.choices
-    raise ValueError(f"Answer one of: {'; '.join(listed)}.")
+def option_words(specs: list[QuestionSpec], answer_id: str, value: str, organisation: str) -> str:
+    """A choice's answer as its option reads to a person ("ApprovalMax for Xero, for Example
+    Trading Ltd" for `this`); any other answer as it is."""
+    try:
+        spec, _ = spec_for(specs, answer_id)
+    except KeyError:
+        return value
+    option = next((o for o in spec.options if o.value == value), None)
+    if option is None:
+        return value
+    return fill(option.says, {"organisation": shown_names([organisation])[0]})
 
 
-def _parse_value(spec: QuestionSpec, text: str, now: datetime, zone: tzinfo | None) -> Any:
+def _choice(spec: QuestionSpec, text: str, organisations: Sequence[str]) -> str:
+    options: Sequence[ShownOption] = spec.options or [_Plain(c, c) for c in spec.choices]
+    return choose(options, text, organisations)
+
+
+def _parse_value(
+    spec: QuestionSpec,
+    text: str,
+    now: datetime,
+    zone: tzinfo | None,
+    organisations: Sequence[str] = (),
+) -> Any:
     if spec.type == "yes_no":
         return parse_yes_no(text)
     if spec.type == "choice":
-        return _choice(spec, text)
+        return _choice(spec, text, organisations)
     if spec.type == "datetime":
         try:
             return parse_moment(text, now, zone or UTC)
@@ -173,10 +316,12 @@ def read_answers(
     specs: list[QuestionSpec],
     now: datetime,
     zone: tzinfo | None = None,
+    organisations: Sequence[str] = (),
 ) -> AnswerSet:
     """Checks every answer against its question; every problem is reported at once. Times
     without a zone are the organisation's (`zone`); "2 hours ago" counts from `now`, the
-    systems' clock."""
+    systems' clock. `organisations`: the names the systems give the organisation (the first
+    as the questions show it), which a choice's text names."""
     answers = AnswerSet()
     problems = []
     sentences: dict[str, str] = {}
@@ -190,7 +335,8 @@ def read_answers(
             sentences[qid] = "There is no such question."
             continue
         try:
-            answers.answers.append(Answer(qid, spec, parts, _parse_value(spec, text, now, zone)))
+            value = _parse_value(spec, text, now, zone, organisations)
+            answers.answers.append(Answer(qid, spec, parts, value))
         except ValueError as exc:
             problems.append(f"{where}{qid}: {exc}")
             sentences[qid] = str(exc)
@@ -199,20 +345,32 @@ def read_answers(
     return answers
 
 
-def fixed_in_time(
-    raw: Mapping[str, str], specs: list[QuestionSpec], now: datetime, zone: tzinfo | None = None
+def as_meant(
+    raw: Mapping[str, str],
+    specs: list[QuestionSpec],
+    now: datetime,
+    zone: tzinfo | None = None,
+    organisations: Sequence[str] = (),
 ) -> dict[str, str]:
-    """The answers with every time written as the moment it means (ISO, UTC): "2 hours ago"
-    said today must not mean two hours before tomorrow's run when the answer is kept."""
-    fixed = dict(raw)
+    """The answers as what they meant, to be kept: a time as its moment (ISO, UTC: "2 hours
+    ago" said today must not mean two hours before tomorrow's run), a choice as its option's
+    id ("1" or "yes, but hidden" as `hidden`: the option's number or words may change), a yes
+    or no as `yes` or `no`. An answer that cannot be read is left as it was: refusing it is the
+    diagnosis's part."""
+    meant = dict(raw)
     for qid, text in raw.items():
         try:
             spec, _ = spec_for(specs, qid)
-            if spec.type == "datetime":
-                fixed[qid] = _parse_value(spec, text, now, zone).isoformat()
+            value = _parse_value(spec, text, now, zone, organisations)
         except (KeyError, ValueError):
-            continue  # not for us to refuse here: the diagnosis says what is wrong with it
-    return fixed
+            continue
+        if isinstance(value, datetime):
+            meant[qid] = value.isoformat()
+        elif isinstance(value, bool):
+            meant[qid] = "yes" if value else "no"
+        elif spec.type == "choice":
+            meant[qid] = str(value)
+    return meant
 
 
 def answer_facts(answer: Answer) -> dict[str, Any]:
@@ -236,7 +394,8 @@ def _set(snapshot: StageSnapshot, fact: str, value: Any, parts: dict[str, str]) 
     if fact == "approvalmax.xero_connection":
         snapshot.xero_connection = value
     elif fact == "approvalmax.last_sync":
-        snapshot.last_sync[parts["sync_type"]] = value
+        sync_type = next(t for t in SYNC_TYPES if t == parts["sync_type"])  # ids are checked
+        snapshot.last_sync[sync_type] = value
     elif fact == "dext.integration":
         snapshot.integration = value
     elif fact == "dext.linked_elsewhere":
@@ -283,12 +442,24 @@ def find_trace(traces: list[ItemTrace], item: str, answer_id: str) -> ItemTrace:
     raise ConfigError(f"{answer_id}: no item is called {item!r}")
 
 
+def _offered(answer: Answer, trace: ItemTrace) -> None:
+    """A choice offered only for some kinds of item ("hidden": a tracking option) is refused
+    for another kind, as the question about it never showed it."""
+    option = next((o for o in answer.spec.options if o.value == answer.value), None)
+    if option is None or not option.kinds or trace.kind in option.kinds:
+        return
+    shown = [o for o in answer.spec.options if not o.kinds or trace.kind in o.kinds]
+    sentence = refusal(shown)
+    raise AnswerError(f"answers: {answer.id}: {sentence}", {answer.id: sentence})
+
+
 def apply_to_traces(answers: AnswerSet, traces: list[ItemTrace]) -> None:
     """ "Can you find it in ApprovalMax?" answers, one item at a time."""
     for answer in answers.answers:
         if answer.spec.per != "item":
             continue
         trace = find_trace(traces, answer.parts["item"], answer.id)
+        _offered(answer, trace)
         for fact, value in answer_facts(answer).items():
             stage = _stage_of(fact)
             mark = Mark(value)
@@ -297,3 +468,82 @@ def apply_to_traces(answers: AnswerSet, traces: list[ItemTrace]) -> None:
                 trace.detail.pop(stage, None)
             else:
                 trace.detail[stage] = StageDetail(name=trace.name, provenance=Provenance.ANSWER)
+
+
+# -- what the systems report themselves ---------------------------------------------------------
+
+
+def organisation_names(snapshots: Mapping[Stage, StageSnapshot]) -> list[str]:
+    """The names the systems give the organisation, ApprovalMax's first (the questions show
+    it), for answers that name it."""
+    order = [Stage.APPROVALMAX, Stage.XERO, Stage.DEXT]
+    found = [snapshots[s].organisation for s in order if s in snapshots]
+    return list(dict.fromkeys(o.name for o in found if o is not None))
+
+
+def _handle_of(item: Item) -> str:
+    """An item's handle as `item_handle` gives its trace's (its code, or its label as a slug)."""
+    label = f"{item.parent_name} / {item.name}" if item.parent_name else item.name
+    slug = re.sub(r"[^a-z0-9]+", "-", (item.code or label).casefold()).strip("-")
+    return slug if item.code else slug[:60]
+
+
+def _kinds_named(handle: str, snapshots: Mapping[Stage, StageSnapshot]) -> set[ItemKind]:
+    xero = snapshots.get(Stage.XERO)
+    if xero is None:
+        return set()
+    wanted = handle.casefold()
+    return {
+        item.kind
+        for items in xero.items.values()
+        for item in items
+        if item.xero_id == handle or _handle_of(item) == wanted
+    }
+
+
+def reported(
+    answer_id: str, specs: list[QuestionSpec], snapshots: Mapping[Stage, StageSnapshot]
+) -> str | None:
+    """What a system itself reports in this read that the answer `answer_id` would otherwise
+    say, in words ("ApprovalMax reports its last accounts sync"); None when no system reports
+    it (the answer is then what the tool knows of it). `snapshots` are as read, before any
+    answer."""
+    try:
+        spec, parts = spec_for(specs, answer_id)
+    except KeyError:
+        return None
+    if spec.stage is None or spec.stage not in snapshots:
+        return None
+    snapshot = snapshots[spec.stage]
+    name = spec.stage.label
+    if spec.type == "list" or spec.per == "item":
+        kinds = (
+            {ItemKind(parts["kind"])}
+            if "kind" in parts
+            else _kinds_named(parts.get("item", ""), snapshots)
+        )
+        known = [k for k in kinds if snapshot.knows(k) and k not in snapshot.partial]
+        if not known:
+            return None
+        return f"{name} reports its {KINDS[known[0]].many}"
+    facts = {spec.sets, *(f for o in spec.options for f in o.sets)}
+    for fact in sorted(facts):
+        words = _reported_fact(snapshot, fact, parts)
+        if words is not None:
+            return f"{name} reports {words}"
+    return None
+
+
+def _reported_fact(snapshot: StageSnapshot, fact: str, parts: dict[str, str]) -> str | None:
+    """How a system's own report of `fact` is named, where the snapshot holds it."""
+    if fact == "approvalmax.xero_connection" and snapshot.xero_connection is not None:
+        return "its connection to Xero"
+    if fact == "approvalmax.last_sync" and parts.get("sync_type") in snapshot.last_sync:
+        return f"its last {parts['sync_type'].replace('_', ' ')} sync"
+    if fact == "dext.integration" and snapshot.integration is not None:
+        return "where it takes its lists from"
+    if fact == "dext.linked_elsewhere" and snapshot.linked_here is not None:
+        return "which organisation it is linked to"
+    if fact == "dext.last_pull" and snapshot.last_pull is not None:
+        return "its last refresh from ApprovalMax"
+    return None

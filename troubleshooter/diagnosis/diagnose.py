@@ -11,11 +11,19 @@ from troubleshooter.diagnosis.answers import (
     AnswerSet,
     apply_to_snapshots,
     apply_to_traces,
+    organisation_names,
     read_answers,
 )
 from troubleshooter.diagnosis.evaluate import Evaluation, evaluate
 from troubleshooter.diagnosis.facts import FactContext
-from troubleshooter.diagnosis.hypothesis import gate_on, merged_plan, rank
+from troubleshooter.diagnosis.hypothesis import (
+    Ranked,
+    distance,
+    gate_on,
+    merge_plans,
+    merged_plan,
+    rank,
+)
 from troubleshooter.diagnosis.inference import infer
 from troubleshooter.diagnosis.knowledge import KnowledgeBase, load_knowledge
 from troubleshooter.diagnosis.lineage import build_traces
@@ -54,7 +62,7 @@ from troubleshooter.model import (
     SystemStatus,
     normalise_name,
 )
-from troubleshooter.wording import zone_of
+from troubleshooter.wording import times_read_in, zone_of
 
 
 @dataclass(frozen=True)
@@ -258,6 +266,10 @@ def _assumptions(
     texts: dict[str, str] = {}
     checks: list[tuple[str, QuestionSpec]] = []
     for spec in specs:
+        if any(known.get(fact) is not None for fact in spec.assume):
+            # Told in part ("Dext takes its lists from Xero"): the rest of the normal setup
+            # no longer stands in for what was not told, nor is it said to be assumed.
+            continue
         for fact, value in spec.assume.items():
             if known.get(fact) is None and fact not in assumed:
                 assumed[fact] = value
@@ -341,6 +353,11 @@ def _reason(
     by_fact = {fact: texts[fact] for fact, _ in checks}
     by_item = {(a.fact, a.key): a.text for a, _ in premises}
     questions = [_with_check(q, specs, by_fact, by_item) for q in questions]
+    zone_hint = times_read_in(prepared.organisation)  # a time is read in which zone
+    questions = [
+        q.model_copy(update={"where": f"{q.where} {zone_hint}"}) if q.type == "datetime" else q
+        for q in questions
+    ]
     for assumption in assumptions:
         assumption.question = next((q.id for q in questions if q.checks == assumption.text), None)
     assumptions += [a for a, _ in premises]
@@ -374,9 +391,12 @@ def _diagnose_snapshots(
     organisation = _organisation(snapshots)
     zone = zone_of(organisation)
     specs = library.rules.questions
-    answer_set = read_answers(answers or {}, specs, now, zone)
-    org_answers = AnswerSet([a for a in answer_set.answers if a.spec.per != "item"])
-    snapshots, _ = _answered(snapshots, None, org_answers)
+    answer_set = read_answers(answers or {}, specs, now, zone, organisation_names(snapshots))
+    snapshots, _ = _answered(snapshots, None, answer_set)  # per-item answers: traces, below
+    for answer in answer_set.answers:
+        if answer.spec.per == "item" and answer.spec.stage is not None:
+            # Counted with the system's other answers ("2 of 3 answered").
+            snapshots[answer.spec.stage].answered[answer.id] = Provenance.ANSWER
     traces = build_traces(snapshots)
     apply_to_traces(answer_set, traces)
     prepared = _Prepared(snapshots, traces, now, answer_set.ids, organisation)
@@ -384,12 +404,52 @@ def _diagnose_snapshots(
     if focused is None:
         reasoned = _reason(prepared, library, traces, focused=False, handles={})
         shown = traces
+        reasoned = _with_stopped_items(prepared, library, reasoned)
     else:
         handles = question_handles(focused)
         shown = [t.model_copy(deep=True) for t in focused]
         reasoned = _reason(prepared, library, shown, focused=True, handles=handles)
         reasoned = _ranked(prepared, library, focused, handles, reasoned)
     return _diagnosis(prepared, library, reasoned, shown, focus)
+
+
+def _stopped_unexplained(trace: ItemTrace, with_findings: set[str]) -> bool:
+    """An item known not to be where it should (Dext's pasted list lacks it), with no finding
+    to say why: the stage before is not known."""
+    return trace.key not in with_findings and bool(trace.missing_at())
+
+
+def _with_stopped_items(prepared: _Prepared, library: Library, reasoned: _Reasoned) -> _Reasoned:
+    """A whole-organisation run with a few items known to have stopped, but not why (a pasted
+    Dext list lacks them; ApprovalMax is not known): those items are reasoned about as a
+    focused run would, so they are named, asked about one by one, and given the plan that
+    waits on a check; the rest of the run stands as it is."""
+    with_findings = {f.key for f in reasoned.evaluation.findings if f.key}
+    stopped = [t for t in prepared.traces if _stopped_unexplained(t, with_findings)]
+    if not stopped or len(stopped) > MAX_FOCUSED_FOR_RANKING:
+        return reasoned  # none, or so many that the per-kind lists are the questions to ask
+    handles = question_handles(stopped)
+    copies = [t.model_copy(deep=True) for t in stopped]
+    part = _reason(prepared, library, copies, focused=True, handles=handles)
+    part = _ranked(prepared, library, stopped, handles, part)
+    seen = {(f.rule, f.key) for f in reasoned.evaluation.findings}
+    findings = reasoned.evaluation.findings + [
+        f for f in part.evaluation.findings if f.key is not None and (f.rule, f.key) not in seen
+    ]
+    evaluation = Evaluation(
+        findings=findings,
+        quiet=reasoned.evaluation.quiet,
+        unknown=reasoned.evaluation.unknown,
+        read=reasoned.evaluation.read | part.evaluation.read,
+    )
+    plan = merge_plans(reasoned.plan, part.plan, library.rules.actions)
+    asked = {q.id for q in part.questions}
+    questions = part.questions + [q for q in reasoned.questions if q.id not in asked]
+    known = {(a.fact, a.key, a.text) for a in reasoned.assumptions}
+    assumptions = reasoned.assumptions + [
+        a for a in part.assumptions if (a.fact, a.key, a.text) not in known
+    ]
+    return _Reasoned(evaluation, plan, questions, assumptions)
 
 
 def _ranked(
@@ -435,7 +495,10 @@ def _ranked(
         for asked in library.rules.rule(finding.rule).spec.asks
     ]
     ranked.sort(key=lambda entry: entry.question.id not in doubted)
-    questions = [entry.question for entry in ranked]
+    questions = [
+        entry.question.model_copy(update={"changes_plan": _changes(entry, reasoned.plan)})
+        for entry in ranked
+    ]
     plan = reasoned.plan
     gate = gate_on(ranked)
     if gate is not None:
@@ -445,6 +508,14 @@ def _ranked(
         check = fill(gate.spec.check or gate.question.text, values)
         plan = merged_plan(gate, library.rules.actions, check, gate.spec.readings)
     return _Reasoned(reasoned.evaluation, plan, questions, reasoned.assumptions)
+
+
+def _changes(entry: Ranked, plan: list[PlanStep]) -> bool:
+    """Whether some likely answer to the question gives another plan than this one (a
+    question with no likely answers to try, a pasted list, may: it is not ruled out)."""
+    if not entry.plans:
+        return True
+    return any(distance(other, plan) > 0 for other in entry.plans.values())
 
 
 MAX_FOCUSED_FOR_RANKING = 8  # a search that matched many items is ranked in the chain's order
@@ -471,7 +542,15 @@ def _counts(shown: list[ItemTrace], with_findings: set[str]) -> tuple[int, int, 
                 known_missing = True
         missing += known_missing
         unverified += seen_unknown and not known_missing
-        stopped += known_missing or trace.key in with_findings
+        # An item Dext holds as Xero does did not stop on the way, whatever else is amiss
+        # (lists that contradict the chain are a finding, not a stop).
+        dext = trace.detail.get(Stage.DEXT)
+        arrived = (
+            trace.stages[Stage.DEXT] is Mark.PRESENT
+            and not trace.renamed_at(Stage.DEXT)
+            and not (dext is not None and dext.provenance is Provenance.ASSUMED)
+        )
+        stopped += (known_missing or trace.key in with_findings) and not arrived
     stopped += sum(1 for t in shown if t.eligible is False and t.key in with_findings)
     return stopped, missing, unverified
 

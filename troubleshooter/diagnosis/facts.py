@@ -10,10 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
-from troubleshooter.diagnosis.schedule import APPROVALMAX_PERIOD, DEXT_PERIOD, next_run
+from troubleshooter.diagnosis.schedule import (
+    APPROVALMAX_OVERDUE_AFTER,
+    APPROVALMAX_PERIOD,
+    DEXT_OVERDUE_AFTER,
+    DEXT_PERIOD,
+    next_run,
+    overdue,
+)
 from troubleshooter.diagnosis.vocabulary import ITEM_FACTS, Facts
 from troubleshooter.model import (
     STAGES,
@@ -26,9 +33,6 @@ from troubleshooter.model import (
     normalise_name,
 )
 from troubleshooter.wording import zone_of
-
-# How late Dext's daily pull may be before we call it failing.
-DEXT_GRACE = timedelta(hours=3)
 
 
 def _same_organisation(a: Any, b: Any) -> bool | None:
@@ -81,12 +85,13 @@ class FactContext:
 
     @property
     def zone(self) -> tzinfo | None:
-        """The organisation's time zone, for the times in messages."""
+        """The organisation's time zone, for the times in messages (this machine's where no
+        system says)."""
         for stage in STAGES:
             organisation = self.snapshots[stage].organisation
             if organisation is not None and organisation.timezone:
                 return zone_of(organisation)
-        return None
+        return zone_of(None)
 
     def organisation_facts(self) -> Reads:
         """The organisation's facts, an assumption standing in where a fact is unknown; what
@@ -107,17 +112,18 @@ class FactContext:
         else:
             same = _same_organisation(dext.linked_organisation, am.organisation)
             linked_elsewhere = None if same is None else not same
-        overdue = None
-        if dext.last_pull is not None:
-            overdue = self.now - dext.last_pull > DEXT_PERIOD + DEXT_GRACE
+        oldest = min(am.last_sync.values(), default=None)
         return {
             "clock": self.now,
             "approvalmax.xero_connection": am.xero_connection,
+            # Any data type known to have stalled is enough; the others may be unknown.
+            "approvalmax.sync_overdue": overdue(oldest, APPROVALMAX_OVERDUE_AFTER, self.now),
+            "approvalmax.oldest_sync": oldest,
             "dext.integration": dext.integration,
             "dext.linked_elsewhere": linked_elsewhere,
             "dext.last_pull": dext.last_pull,
             "dext.next_pull": next_run(dext.last_pull, DEXT_PERIOD, self.now),
-            "dext.pull_overdue": overdue,
+            "dext.pull_overdue": overdue(dext.last_pull, DEXT_OVERDUE_AFTER, self.now),
         }
 
     def last_sync(self, kind: ItemKind) -> datetime | None:
@@ -191,7 +197,10 @@ class ItemFacts(Mapping[str, Any]):
     def _next_sync(self) -> datetime | None:
         if self._organisation["approvalmax.xero_connection"] in ("disconnected", "expired"):
             return None  # cut off from Xero: no sync is coming
-        return next_run(self["approvalmax.last_sync"], APPROVALMAX_PERIOD, self._context.now)
+        last, now = self["approvalmax.last_sync"], self._context.now
+        if overdue(last, APPROVALMAX_OVERDUE_AFTER, now):
+            return None  # its 2-hourly sync has stopped: when the next comes is not known
+        return next_run(last, APPROVALMAX_PERIOD, now)
 
     def _expected_by(self) -> datetime | None:
         org = self._organisation
@@ -269,6 +278,11 @@ def unseen(trace: ItemTrace) -> bool:
 def _first_pull_after(
     last_pull: datetime | None, moment: datetime | None, now: datetime
 ) -> datetime | None:
-    if last_pull is None or moment is None:
+    """Dext's first daily pull at or after `moment`. Called only while the pull is working
+    (known, or assumed and said so): with its last pull not known, a pull that runs daily comes
+    within a day of `moment`, so that is the latest it can be."""
+    if moment is None:
         return None
+    if last_pull is None:
+        return max(moment, now) + DEXT_PERIOD
     return next_run(last_pull, DEXT_PERIOD, max(moment, now))

@@ -184,3 +184,22 @@ def merged_plan(
             )
         plan.append(step)
     return plan
+
+
+def merge_plans(
+    first: list[PlanStep], second: list[PlanStep], actions: dict[str, Action]
+) -> list[PlanStep]:
+    """Two plans as one (a whole organisation's and its stopped items'): a step both have is
+    done as it stands if either does it so, for the items of both; steps in the actions' order."""
+    steps: dict[str, PlanStep] = {}
+    for step in [*first, *second]:
+        known = steps.get(step.action)
+        if known is None:
+            steps[step.action] = step
+            continue
+        items = list(dict.fromkeys([*known.items, *step.items]))
+        gate = None if known.gate is None or step.gate is None else known.gate
+        steps[step.action] = known.model_copy(update={"items": items, "gate": gate})
+    ordered = sorted(steps.values(), key=lambda s: (actions[s.action].phase,
+                                                    actions[s.action].order))  # fmt: skip
+    return [step.model_copy(update={"order": n}) for n, step in enumerate(ordered, start=1)]

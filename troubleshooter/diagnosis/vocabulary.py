@@ -115,9 +115,20 @@ FACTS: dict[str, Fact] = _facts(
         "ApprovalMax's last sync of the item's data type",
         settable=True,
     ),
-    Fact("approvalmax.next_sync", _I, _TIME, "ApprovalMax's next 2-hourly sync of that data type"),
     Fact(
-        "dext.expected_by", _I, _TIME, "when Dext's daily pull would bring the item without action"
+        "approvalmax.next_sync",
+        _I,
+        _TIME,
+        "ApprovalMax's next 2-hourly sync of that data type (unknown while ApprovalMax is cut off "
+        "from Xero or its sync of that type has stopped)",
+    ),
+    Fact(
+        "dext.expected_by",
+        _I,
+        _TIME,
+        "when Dext's daily pull would bring the item without action (while Dext's last pull is "
+        "not known but its pull is taken to work: a day after the item reaches ApprovalMax, the "
+        "latest it can be)",
     ),
     Fact("clock", _O, _TIME, "the time of the diagnosis"),
     Fact(
@@ -127,6 +138,20 @@ FACTS: dict[str, Fact] = _facts(
         "ApprovalMax's connection to Xero",
         get_args(XeroConnection),
         settable=True,
+    ),
+    Fact(
+        "approvalmax.sync_overdue",
+        _O,
+        _YES_NO,
+        "whether ApprovalMax's last sync of some type of data from Xero is older than three of "
+        "its 2-hourly syncs (unknown while no sync time is known)",
+    ),
+    Fact(
+        "approvalmax.oldest_sync",
+        _O,
+        _TIME,
+        "the oldest of ApprovalMax's last syncs from Xero, over the types of data whose time is "
+        "known",
     ),
     Fact(
         "dext.integration",

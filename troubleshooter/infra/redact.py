@@ -105,8 +105,14 @@ def redact_text(text: str, *, secrets: Iterable[str] = (), contact_details: bool
 def _walk(node: Any, secrets: tuple[str, ...], contact_details: bool) -> Any:
     if isinstance(node, dict):
         out: dict[Any, Any] = {}
-        for key, value in node.items():
-            name = str(key)
+        for original, value in node.items():
+            name = str(original)
+            # Keys are data too (a server chooses them): a token in one is cut out as well.
+            key = (
+                _scrub_text(original, secrets, contact_details)
+                if isinstance(original, str)
+                else original
+            )
             if _SECRET_KEYS.search(name) and value not in (None, "", [], {}):
                 out[key] = REDACTED
             elif name in _CONTACT_KEYS and not contact_details and value is not None:

@@ -224,7 +224,7 @@ def _system(
         for reason, kinds in _kinds_by_reason(system).items()
     ]
     details += [line[:1].upper() + line[1:] for line in unknown]
-    if from_person:
+    if from_person and system.configured:  # not connected: it is the source, said once
         details.append(from_person[:1].upper() + from_person[1:])
     reason = None
     if not system.configured:
@@ -243,7 +243,10 @@ def _system(
         name=title,
         state=state,
         symbol=symbol,
-        source=(PROVENANCE[system.provenance].long if system.configured else from_person or "–"),
+        source=(
+            (read if read and system.stage is Stage.APPROVALMAX else None)
+            or (PROVENANCE[system.provenance].long if system.configured else from_person or "–")
+        ),
         age=system_age,
         details=[shown(d) for d in details],
         brief=[shown(b) for b in brief],
@@ -326,8 +329,8 @@ def _findings(diagnosis: Diagnosis, shown: Shown) -> list[FindingView]:
             FindingView(
                 severity=finding.severity.value,
                 message=shown(finding.message),
-                rule=finding.rule,
-                article=finding.article,
+                rule=shown(finding.rule),
+                article=shown(finding.article),
                 article_title=shown(article.title) if article else None,
                 article_link=article.link if article else None,
                 organisation_wide=finding.key is None,
@@ -368,10 +371,16 @@ def build_view(
     sections: dict[ItemKind, KindSection] = {}
     stopped: list[ItemRow] = []
     renamed: list[RenamedView] = []
+    planned = _plan_keys(diagnosis)
+    unsettled = 0
     for trace in diagnosis.items:
         section = sections.setdefault(trace.kind, KindSection(KINDS[trace.kind].title))
-        if trace.key in with_findings:
-            row = _row(trace, True, notes.get(trace.key, ""), shown)
+        missing_at = trace.missing_at()
+        if trace.key in with_findings or missing_at or trace.key in planned:
+            # Stopped with its cause not settled yet is a problem too, not "without findings".
+            note = notes.get(trace.key) or _unsettled_note(trace, missing_at)
+            unsettled += trace.key not in with_findings
+            row = _row(trace, True, note, shown)
             section.problems.append(row)
             stopped.append(row)
         elif all_items or len(section.healthy) < healthy_rows:
@@ -380,7 +389,7 @@ def build_view(
             section.healthy_hidden += 1
         if trace.renamed:
             renamed.append(_renamed(trace, shown))
-    names = {t.key: t.label for t in diagnosis.items if t.key in _plan_keys(diagnosis)}
+    names = {t.key: t.label for t in diagnosis.items if t.key in planned}
     plan = []
     wait = None
     for step in diagnosis.plan:
@@ -402,11 +411,16 @@ def build_view(
         for n, v in enumerate(plan, start=1)
     ]
     summary = diagnosis.summary
-    summary_line = (
-        f"{plural(summary.items, 'item')} checked: {summary.healthy} healthy in every stage, "
-        f"{summary.with_findings} with findings, {summary.not_expected_downstream} that Xero "
-        "itself keeps from Dext."
-    )
+    counted = [
+        f"{summary.healthy} healthy in every stage",
+        f"{summary.with_findings} with findings",
+    ]
+    if unsettled:
+        counted.append(f"{unsettled} stopped, the cause waiting on a check or a question")
+    if summary.unverified:
+        counted.append(f"{summary.unverified} not known to have arrived")
+    counted.append(f"{summary.not_expected_downstream} that Xero itself keeps from Dext")
+    summary_line = f"{plural(summary.items, 'item')} checked: " + ", ".join(counted) + "."
     quiet = None
     if summary.quiet:
         causes = "; ".join(f"{shown(q.title)} ({q.count})" for q in summary.quiet)
@@ -453,6 +467,17 @@ def build_view(
         quiet=quiet,
         stage_titles=[s.label for s in STAGES],
     )
+
+
+def _unsettled_note(trace: ItemTrace, missing_at: list[Stage]) -> str:
+    """What a row says of an item that stopped where no finding says why yet."""
+    if not missing_at:
+        return "The plan's steps for it wait on a check."
+    unknown = [s.label for s in STAGES if trace.stages[s] is Mark.UNKNOWN]
+    text = "Not in " + " or ".join(s.label for s in missing_at)
+    if unknown:
+        text += f"; not known in {' or '.join(unknown)}, so the cause waits on a check"
+    return text + "."
 
 
 def _plan_keys(diagnosis: Diagnosis) -> set[str]:

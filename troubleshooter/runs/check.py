@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
-from troubleshooter.diagnosis.answers import AnswerError, parse_yes_no
+from troubleshooter.diagnosis.answers import AnswerError, choose, parse_yes_no
 from troubleshooter.diagnosis.diagnose import Library, diagnose_snapshots
 from troubleshooter.diagnosis.questions import spec_for
 from troubleshooter.errors import ConfigError
@@ -33,22 +33,38 @@ from troubleshooter.model import (
     Status,
 )
 from troubleshooter.runs.source import Reading
+from troubleshooter.wording import KINDS, times_read_in, zone_of
 
 # -- Xero's facts, asked when nothing is connected --------------------------------------------
 
+
+def _kind_option(
+    kind: ItemKind, says: str, *, words: tuple[str, ...] = (), also: tuple[ItemKind, ...] = ()
+) -> QuestionOption:
+    """A kind as the check offers it, taking every name the tool shows for it (and Dext's:
+    Categories, Projects, Payment methods) as well as `words`."""
+    named = [
+        text
+        for each in (kind, *also)
+        for text in (KINDS[each].one, KINDS[each].many, KINDS[each].title, KINDS[each].in_dext)
+    ]
+    return QuestionOption(value=kind.value, says=says, words=[*words, *dict.fromkeys(named)])
+
+
 _KIND_OPTIONS = [
-    QuestionOption(value="account", says="An account (in Dext: a Category)", words=["category"]),
-    QuestionOption(
-        value="tracking_option",
-        says="A tracking option (in Dext: a value of a Project list)",
-        words=["project", "tracking", "option", "tracking category"],
+    _kind_option(ItemKind.ACCOUNT, "An account (in Dext: a Category)", words=("category",)),
+    _kind_option(
+        ItemKind.TRACKING_OPTION,
+        "A tracking option (in Dext: a value of a Project list)",
+        words=("project", "tracking", "option", "project value"),
+        also=(ItemKind.TRACKING_CATEGORY,),  # the check asks about the value, not its list
     ),
-    QuestionOption(value="supplier", says="A supplier", words=["contact", "vendor"]),
-    QuestionOption(value="tax_rate", says="A tax rate", words=["tax", "gst", "vat"]),
-    QuestionOption(
-        value="bank_account",
-        says="A bank account (in Dext: behind a Payment method)",
-        words=["bank", "payment method"],
+    _kind_option(ItemKind.SUPPLIER, "A supplier", words=("contact", "vendor")),
+    _kind_option(ItemKind.TAX_RATE, "A tax rate", words=("tax", "gst", "vat")),
+    _kind_option(
+        ItemKind.BANK_ACCOUNT,
+        "A bank account (in Dext: behind a Payment method)",
+        words=("bank", "payment method"),
     ),
 ]
 _IN_XERO = [
@@ -124,21 +140,14 @@ def _xero_questions(name: str, answers: Mapping[str, str]) -> list[Question]:
         Question(
             id="xero.changed",
             text="When was it created (or last changed) in Xero?",
-            where="Answer as you remember it: 2 hours ago, yesterday 14:00, 2026-11-25 09:30.",
+            where="Answer as you remember it: 2 hours ago, yesterday 14:00, 2026-11-25 09:30. "
+            + times_read_in(None),
             type="datetime",
             sets="xero.changed_at",
             stage=Stage.XERO,
         )
     )
     return [q for q in asked if q.id not in answers]
-
-
-def _choose(question: Question, text: str) -> str:
-    wanted = " ".join(text.casefold().split())
-    for option in question.options:
-        if wanted in {option.value, option.says.casefold(), *(w.casefold() for w in option.words)}:
-            return option.value
-    raise ValueError("Answer one of: " + "; ".join(o.says for o in question.options) + ".")
 
 
 def _unconfigured(stage: Stage, why: str) -> StageSnapshot:
@@ -254,8 +263,8 @@ class GuidedCheck:
     def next_question(
         self, diagnosis: Diagnosis | None = None, *, every: bool = False
     ) -> Question | None:
-        """The next question worth asking, or None: when the plan no longer waits on an
-        answer (with `every`: when no question is left that was not skipped)."""
+        """The next question worth asking, or None: when no answer to any question left could
+        change the plan (with `every`: when no question is left that was not skipped)."""
         if self.reading is None and not self.not_in_xero:
             for question in _xero_questions(self.text, self.answers):
                 if question.id not in self.skipped:
@@ -266,10 +275,16 @@ class GuidedCheck:
         if diagnosis is None:
             return None
         remaining = [q for q in diagnosis.questions if q.id not in self.skipped]
-        settled = bool(diagnosis.plan) and not any(step.gate for step in diagnosis.plan)
-        if not remaining or (settled and not every):
-            return None
-        return remaining[0]
+        if not every:
+            # Asked while some answer could still change the plan, the normal setup the plan
+            # takes for granted included (a connection, where Dext takes its lists from):
+            # stopping at the first plan that assumptions make look settled told people to
+            # wait while something was broken.
+            remaining = [q for q in remaining if q.changes_plan is not False]
+            gated = any(step.gate for step in diagnosis.plan)
+            if not gated and all(q.changes_plan is None for q in remaining) and diagnosis.plan:
+                return None  # not worked out (many items): a plan with no check to wait on
+        return remaining[0] if remaining else None
 
     def answer(self, question: Question, text: str) -> None:
         """Takes an answer; a refused one raises AnswerError with its one plain sentence. An
@@ -300,11 +315,11 @@ class GuidedCheck:
     def _xero_value(self, question: Question, text: str) -> str:
         try:
             if question.type == "choice":
-                return _choose(question, text)
+                return choose(question.options, text)
             if question.type == "yes_no":
                 return "yes" if parse_yes_no(text) else "no"
-            try:
-                return parse_moment(text, self.clock).isoformat()
+            try:  # nothing connected: the time is read in this machine's zone, as the hint says
+                return parse_moment(text, self.clock, zone_of(None) or UTC).isoformat()
             except TimeError as exc:
                 sentence = str(exc)
                 raise ValueError(sentence[:1].upper() + sentence[1:] + ".") from None

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
-from troubleshooter.diagnosis.answers import fixed_in_time, read_answers
+from troubleshooter.diagnosis.answers import as_meant, organisation_names, read_answers
 from troubleshooter.diagnosis.diagnose import Library
 from troubleshooter.errors import ConfigError
 from troubleshooter.model import Diagnosis
@@ -22,7 +22,8 @@ from troubleshooter.wording import zone_of
 class Session:
     sources: list[Source]
     library: Library
-    answers: dict[str, str] = field(default_factory=dict)
+    answers: dict[str, str] = field(default_factory=dict)  # as meant (a time as its moment)
+    typed: dict[str, str] = field(default_factory=dict)  # as the person wrote them
     current: int = 0
     reading: Reading | None = None
     timings: dict[str, float] = field(default_factory=dict)  # seconds: "fetch", "diagnose"
@@ -47,6 +48,7 @@ class Session:
             self.current = index
             self.reading = None
             self.answers = {}
+            self.typed = {}
 
     async def fetch(self, progress: Progress | None = None, events: Events | None = None) -> None:
         """Reads the current source again (a bundle is read from its file); `events` follows
@@ -75,24 +77,34 @@ class Session:
         The next `diagnose()` uses them."""
         merged = {**self.answers, **answers}
         specs, now, zone = self.library.rules.questions, self._clock(), self._zone()
-        read_answers(merged, specs, now, zone)
+        names = self._names()
+        read_answers(merged, specs, now, zone, names)
         # "2 hours ago" means a moment: kept as that moment, not re-read against a later clock.
-        self.answers = fixed_in_time(merged, specs, now, zone)
+        self.answers = as_meant(merged, specs, now, zone, names)
+        self.typed = {**self.typed, **answers}
 
     def answer(self, answers: Mapping[str, str]) -> Diagnosis:
         """Takes answers and diagnoses again."""
-        previous = self.answers
+        previous, typed = self.answers, self.typed
         self.take_answers(answers)
         try:
             return self.diagnose()
         except ConfigError:
-            self.answers = previous
+            self.answers, self.typed = previous, typed
             raise
 
     def _clock(self) -> datetime:
         """The systems' clock, as the diagnosis uses it (relative answers like -2h count
         from it)."""
         return self._reading().clock()
+
+    def _names(self) -> list[str]:
+        """The names the systems give the organisation (a choice's text may name it)."""
+        reading = self._reading()
+        if reading.snapshots is not None:
+            return organisation_names(reading.snapshots)
+        organisation = reading.organisation
+        return [organisation.name] if organisation is not None else []
 
     def _zone(self) -> tzinfo | None:
         """The organisation's time zone: a time of day in an answer is read in it."""

@@ -57,6 +57,7 @@ class Source:
     kind: SourceKind
     connect: Callable[[], Connections] | None = field(default=None, compare=False, repr=False)
     bundle: Path | None = None
+    origin: str = ""  # where it is (a scenario's file, a URL): kept answers are per source
 
     def __post_init__(self) -> None:
         if (self.connect is None) == (self.bundle is None):
@@ -94,7 +95,7 @@ def scenario_source(
     def connect() -> Connections:
         return sandbox_connections(Sandbox(load_scenario(path)), settings=settings)
 
-    return Source(label, SourceKind.SCENARIO, connect=connect)
+    return Source(label, SourceKind.SCENARIO, connect=connect, origin=str(path.resolve()))
 
 
 def scenario_folder(folder: Path, *, check: bool = True) -> list[Source]:
@@ -113,12 +114,15 @@ def url_source(url: str, settings: HttpSettings | None = None, *, cache: bool = 
         url,
         SourceKind.URL,
         connect=lambda: sandbox_connections(base_url=url, settings=settings, cache=kept),
+        origin=url,
     )
 
 
 def snapshot_source(path: Path) -> Source:
     """A bundle made by `troubleshooter collect`."""
-    return Source(f"snapshot {path.name}", SourceKind.SNAPSHOT, bundle=path)
+    return Source(
+        f"snapshot {path.name}", SourceKind.SNAPSHOT, bundle=path, origin=str(path.resolve())
+    )
 
 
 def _live_settings(

@@ -27,6 +27,7 @@ from troubleshooter.model import (
     Stage,
     StageSnapshot,
     Status,
+    SyncType,
     XeroConnection,
 )
 from troubleshooter.sources.http import JsonClient
@@ -50,7 +51,7 @@ class AdapterState(_Wire):
     as_of: AwareDatetime | None = None
     organisation: AdapterOrganisation
     xero_connection: XeroConnection | None = None
-    last_sync: dict[str, AwareDatetime | None] = Field(default_factory=dict)
+    last_sync: dict[SyncType, AwareDatetime | None] = Field(default_factory=dict)
     last_pull: AwareDatetime | None = None
     integration: DextIntegration | None = None
     linked_organisation: AdapterOrganisation | None = None

@@ -16,7 +16,7 @@ from troubleshooter.errors import ConfigError, TroubleshooterError
 from troubleshooter.infra.safetext import visible
 from troubleshooter.model import Diagnosis
 from troubleshooter.report.view import shower
-from troubleshooter.runs.answerstore import AnswerStore, organisation_key
+from troubleshooter.runs.answerstore import AnswerStore, keep, offer
 from troubleshooter.runs.session import Session
 from troubleshooter.sources.fetch import FetchEvent, describe
 from troubleshooter.tui.commands import TroubleshooterCommands
@@ -161,21 +161,30 @@ class TroubleshooterApp(App[None]):
         screen to show), kept for this organisation, then the diagnosis is made again in a
         worker (no fetch: the answers only fill in what the systems could not tell)."""
         self.session.take_answers(answers)
-        if self.answer_store is not None and self.diagnosis is not None:
-            self.answer_store.save(self.diagnosis.organisation, dict(self.session.answers))
+        reading, store = self.session.reading, self.answer_store
+        if store is not None and reading is not None:
+            found = offer(reading, self.session.library, store)
+            session = self.session
+            keep(store, found, session.answers, reading, session.library, session.typed)
         self.rediagnose()
 
     def _offer_kept(self, diagnosis: Diagnosis) -> None:
-        """Offers the answers kept from an earlier run, once per organisation."""
-        store = self.answer_store
-        key = organisation_key(diagnosis.organisation)
-        if store is None or key in self._offered:
+        """Offers the answers kept from an earlier run, once per organisation and source;
+        says which a system now reports instead (those are not offered)."""
+        store, reading = self.answer_store, self.session.reading
+        if store is None or reading is None:
             return
-        self._offered.add(key)
-        kept = next((k for k in store.all() if k.key == key), None)
+        found = offer(reading, self.session.library, store)
+        if found.owner is None or found.owner.key in self._offered:
+            return
+        self._offered.add(found.owner.key)
+        kept = found.kept
+        if found.set_aside:
+            notes = [n[:1].upper() + n[1:] + "." for n in found.set_aside.values()]
+            tell(self, " ".join(notes))
         if kept is None:
             return
-        new = {q: a for q, a in kept.answers.items() if self.session.answers.get(q) != a}
+        new = {q: a for q, a in found.usable.items() if self.session.answers.get(q) != a}
         if not new:
             return
         # This machine's clock, so this machine's time.
@@ -185,8 +194,8 @@ class TroubleshooterApp(App[None]):
         def chosen(choice: str | None) -> None:
             if choice == "use":
                 self._use_kept(new)
-            elif choice == "forget" and self.diagnosis is not None:
-                store.clear(self.diagnosis.organisation)
+            elif choice == "forget" and found.owner is not None:
+                store.clear(found.owner)
                 tell(self, "The kept answers are forgotten.")
 
         self.push_screen(kept_answers(name, len(new), saved), chosen)
