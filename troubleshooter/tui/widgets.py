@@ -38,11 +38,10 @@ class SystemCard(Static):
         super().__init__(Text("…"), id=f"system-{stage.value}", classes="system")
         self.stage = stage
         self.border_title = stage.label
-        self._state = "system"
         self._lines = Text("…")
 
     def _put(self, state: str, lines: Text) -> None:
-        self._state, self._lines = state, lines
+        self._lines = lines
         self.set_classes(state)
         self._fit()
 
