@@ -18,6 +18,7 @@ from troubleshooter.model import (
     ItemKind,
     Mark,
     OrganisationRef,
+    PlanStep,
     Provenance,
     Stage,
     StageDetail,
@@ -279,6 +280,14 @@ def verdict(diagnosis: Diagnosis) -> str:
         count = len(diagnosis.questions)
         text += f"; {plural(count, 'question')} would settle the rest"
     return text
+
+
+def wait_lead(wait: PlanStep, *, alone: bool) -> str:
+    """How waiting is offered: a choice beside the steps, the only thing to do, or, where it
+    holds for one answer to a check only, behind that answer ("If it is there, …")."""
+    if wait.gate is not None:
+        return f"{wait.gate.reading}, you can simply wait"
+    return "Nothing to do but wait" if alone else "Or simply wait"
 
 
 def _unverified_stages(diagnosis: Diagnosis) -> list[Stage]:
