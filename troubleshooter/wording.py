@@ -276,9 +276,10 @@ def verdict(diagnosis: Diagnosis) -> str:
     if failed:
         names = ", ".join(s.stage.label for s in failed)
         text += f" ({names} could not be fully checked)"
-    if diagnosis.questions:
-        count = len(diagnosis.questions)
-        text += f"; {plural(count, 'question')} would settle the rest"
+    # Questions no answer to which could change the plan settle nothing a person needs now.
+    open_ = [q for q in diagnosis.questions if q.changes_plan is not False]
+    if open_:
+        text += f"; {plural(len(open_), 'question')} would settle the rest"
     return text
 
 
