@@ -78,6 +78,14 @@ def test_a_pasted_dext_list_without_the_item_gives_a_plan_that_waits_on_one_chec
         "ApprovalMax first" in " ".join(text.split())
     )
     assert "no problem found" not in text and "Nothing to fix" not in text
+    # Waiting holds only if ApprovalMax has it: said behind that answer, and no step claims
+    # an arrival time without action that only one answer gives.
+    flat = " ".join(text.split())
+    assert "If it is there, you can simply wait:" in flat and "Or simply wait" not in flat
+    reconnect = next(s for s in data["plan"] if s["action"] == "reconnect_dext")
+    assert reconnect["expected_note"] is None
+    _, md, _ = run(*args, "--format", "md")
+    assert "If it is there, you can simply wait:" in md
 
 
 def test_two_presence_answers_give_the_expert_s_plan(tmp_path: Path) -> None:

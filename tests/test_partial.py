@@ -235,3 +235,6 @@ def test_the_guided_check_stops_only_at_the_plan_full_access_gives(
         assert diagnosis is not None
         assert [s.action for s in diagnosis.plan] == [s.action for s in full.plan], asked
         assert not any(s.gate for s in diagnosis.plan), asked
+        # What is left to ask could not change the plan: the verdict does not send the person
+        # after it ("4 questions would settle the rest", with nothing to answer them in).
+        assert "would settle the rest" not in _verdict(diagnosis), asked

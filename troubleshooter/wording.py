@@ -18,6 +18,7 @@ from troubleshooter.model import (
     ItemKind,
     Mark,
     OrganisationRef,
+    PlanStep,
     Provenance,
     Stage,
     StageDetail,
@@ -289,10 +290,19 @@ def verdict(diagnosis: Diagnosis) -> str:
     if failed:
         names = ", ".join(s.stage.label for s in failed)
         text += f" ({names} could not be fully checked)"
-    if diagnosis.questions:
-        count = len(diagnosis.questions)
-        text += f"; {plural(count, 'question')} would settle the rest"
+    # Questions no answer to which could change the plan settle nothing a person needs now.
+    open_ = [q for q in diagnosis.questions if q.changes_plan is not False]
+    if open_:
+        text += f"; {plural(len(open_), 'question')} would settle the rest"
     return text
+
+
+def wait_lead(wait: PlanStep, *, alone: bool) -> str:
+    """How waiting is offered: a choice beside the steps, the only thing to do, or, where it
+    holds for one answer to a check only, behind that answer ("If it is there, …")."""
+    if wait.gate is not None:
+        return f"{wait.gate.reading}, you can simply wait"
+    return "Nothing to do but wait" if alone else "Or simply wait"
 
 
 def _unverified_stages(diagnosis: Diagnosis) -> list[Stage]:

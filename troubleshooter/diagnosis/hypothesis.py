@@ -160,7 +160,14 @@ def merged_plan(
             if step.action in steps:
                 known = steps[step.action]
                 items = list(dict.fromkeys([*known.items, *step.items]))
-                steps[step.action] = known.model_copy(update={"items": items})
+                update: dict[str, object] = {"items": items}
+                if (known.expected_by, known.expected_note) != (
+                    step.expected_by,
+                    step.expected_note,
+                ):
+                    # "Without action, by …" holds for one answer, not another: said for none.
+                    update |= {"expected_by": None, "expected_note": None}
+                steps[step.action] = known.model_copy(update=update)
             else:
                 steps[step.action] = step
     ordered = sorted(

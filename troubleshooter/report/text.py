@@ -125,7 +125,7 @@ def text_lines(view: ReportView, width: int = WIDTH) -> list[Line]:
             if step.note:
                 out += _wrap(f"Without action: {step.note}", width, "     ")
         if view.wait:
-            lead = "Or simply wait" if view.plan else "Nothing to do but wait"
+            lead = view.wait_lead
             why = view.wait.note or (view.wait.instructions[0] if view.wait.instructions else "")
             out += _wrap(f"{lead}: {why}", width, "    ", "  ")
 

@@ -22,6 +22,7 @@ from troubleshooter.model import (
     ItemKind,
     ItemTrace,
     Mark,
+    PlanStep,
     Question,
     Stage,
     SystemStatus,
@@ -40,6 +41,7 @@ from troubleshooter.wording import (
     sync_type_words,
     system_sources,
     verdict,
+    wait_lead,
     when,
     zone_name,
     zone_of,
@@ -175,6 +177,7 @@ class ReportView:
     systems: list[SystemView]
     plan: list[StepView]
     wait: StepView | None  # "or simply wait": not a step, a choice
+    wait_lead: str | None  # "Or simply wait", or behind the answer it holds for
     assumptions: str | None  # what the plan rests on, once
     findings: list[FindingView]  # organisation-wide first
     articles: list[ArticleView]
@@ -392,6 +395,7 @@ def build_view(
     names = {t.key: t.label for t in diagnosis.items if t.key in planned}
     plan = []
     wait = None
+    wait_step: PlanStep | None = None
     for step in diagnosis.plan:
         view = StepView(
             order=step.order,
@@ -404,6 +408,7 @@ def build_view(
         )
         if step.wait:
             wait = view
+            wait_step = step
         else:
             plan.append(view)
     plan = [
@@ -445,6 +450,7 @@ def build_view(
         ],
         plan=plan,
         wait=wait,
+        wait_lead=(shown(wait_lead(wait_step, alone=not plan)) if wait_step is not None else None),
         assumptions=shown(line) if (line := assumptions_line(diagnosis)) else None,
         findings=_findings(diagnosis, shown),
         articles=[

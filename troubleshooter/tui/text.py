@@ -38,6 +38,7 @@ from troubleshooter.wording import (
     plural,
     sync_type_words,
     system_sources,
+    wait_lead,
     when,
     zone_of,
 )
@@ -170,7 +171,7 @@ def step_heading(step: PlanStep) -> str:
 
 def wait_line(wait: PlanStep, *, alone: bool) -> str:
     note = wait.expected_note or (wait.instructions[0] if wait.instructions else wait.title)
-    return f"{'Nothing to do but wait' if alone else 'Or simply wait'}: {note}"
+    return f"{wait_lead(wait, alone=alone)}: {note}"
 
 
 def item_steps(trace: ItemTrace, diagnosis: Diagnosis) -> list[tuple[int, PlanStep]]:
