@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 
 from troubleshooter.errors import ConfigError, SourceError
+from troubleshooter.infra.redact import hold_secrets
 from troubleshooter.infra.safetext import visible
 from troubleshooter.infra.surrogates import without_lone_surrogates
 from troubleshooter.signin.tokens import TokenSet, TokenStore
@@ -301,9 +302,22 @@ class OAuthAuth:
         self._transport = transport
         self._leeway = leeway
         self._lock = asyncio.Lock()
+        self._held: list[str] = []  # every secret this sign-in has held, renewed ones too
+        self._hold()
 
     def __repr__(self) -> str:
         return f"OAuthAuth(system={self.system!r}, tokens=***)"
+
+    def _hold(self) -> None:
+        """Registers the secrets held now with this run's redaction (infra/redact.py), so that
+        a token renewed mid-run is cut out of everything printed or exported after."""
+        values = [self.tokens.access_token.get_secret_value()]
+        if self.tokens.refresh_token is not None:
+            values.append(self.tokens.refresh_token.get_secret_value())
+        if self._client_secret:
+            values.append(self._client_secret)
+        self._held.extend(v for v in values if v not in self._held)
+        hold_secrets(values)
 
     async def header(self) -> str:
         if self.tokens.expires_within(self._leeway):
@@ -336,6 +350,7 @@ class OAuthAuth:
             if fresh.refresh_token is None:  # a server that does not rotate: keep the old one
                 fresh.refresh_token = self.tokens.refresh_token
             self.tokens = fresh
+            self._hold()  # before anything can print or save them
             self.store.save(self.name, fresh)
             return True
 
@@ -353,12 +368,9 @@ class OAuthAuth:
         return f"the sign-in service refused to renew the sign-in ({error}); {again}"
 
     def secrets(self) -> list[str]:
-        values = [self.tokens.access_token.get_secret_value()]
-        if self.tokens.refresh_token is not None:
-            values.append(self.tokens.refresh_token.get_secret_value())
-        if self._client_secret:
-            values.append(self._client_secret)
-        return values
+        """Every secret this sign-in has held: the tokens it renewed, and those it replaced
+        (an answer may quote an old one)."""
+        return list(self._held)
 
 
 @dataclass
