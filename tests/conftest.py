@@ -14,6 +14,7 @@ import pytest
 import uvicorn
 
 from troubleshooter.diagnosis.diagnose import Library
+from troubleshooter.infra.redact import release_secrets
 from troubleshooter.infra.resources import demo_scenario
 from troubleshooter.model import Diagnosis
 from troubleshooter.runs.source import diagnose
@@ -40,6 +41,15 @@ def _this_machine_left_alone(
     # Where no system names the organisation's zone, times are this machine's: no test may
     # depend on the zone of the machine it runs on (a test that wants another sets TZ itself).
     monkeypatch.setenv("TZ", "UTC")
+
+
+@pytest.fixture(autouse=True)
+def _no_secrets_held_from_another_test() -> Iterator[None]:
+    """Sign-ins hold their tokens for the whole process's redaction (infra/redact.py); a test
+    starts with none held, as a command does."""
+    release_secrets()
+    yield
+    release_secrets()
 
 
 @pytest.fixture(scope="session")

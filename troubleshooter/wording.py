@@ -218,7 +218,10 @@ def when(moment: datetime | None, zone_: tzinfo | None = None, *, named: bool = 
     its zone once writes the others without it)."""
     if moment is None:
         return "unknown"
-    local = moment.astimezone(zone_ or UTC)
+    try:
+        local = moment.astimezone(zone_ or UTC)
+    except (OverflowError, ValueError):  # near datetime's ends: shown in its own zone
+        local = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
     text = local.strftime("%Y-%m-%d %H:%M")
     return f"{text} {local.tzname() or 'UTC'}" if named else text
 
@@ -242,7 +245,10 @@ def age(moment: datetime | None, now: datetime) -> str:
     """How long before `now`: "just now", "70 min ago", "in the future"."""
     if moment is None:
         return "unknown"
-    seconds = (now - moment).total_seconds()
+    try:
+        seconds = (now - moment).total_seconds()
+    except OverflowError:  # near datetime's ends: further than any span says
+        return "in the future" if moment.year > now.year else "long ago"
     if seconds < 0:
         return "in the future"
     if seconds < 90:

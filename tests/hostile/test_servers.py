@@ -426,3 +426,164 @@ def test_the_reasons_hold_no_control_characters_from_the_server(library: Library
     dext = next(st for st in result.systems if st.stage is Stage.DEXT)
     reason = dext.kind_errors[ItemKind.SUPPLIER]
     assert "\x1b" not in reason and re.search(r"\\x1b", reason)
+
+
+# -- compressed bodies: decoded within the cap -------------------------------------------------
+
+COMPRESSED = {
+    "adapter gzip bomb": (
+        "dext_adapter",
+        "/v1/items/supplier",
+        "gzip_bomb",
+        "sent more than 1 MiB",
+    ),
+    "xero gzip bomb": ("xero", "/api.xro/2.0/Contacts", "gzip_bomb", "sent more than 1 MiB"),
+    "adapter gzip, gzip": (
+        "dext_adapter",
+        "/v1/items/supplier",
+        "nested_gzip",
+        "encoded 2 times over (gzip, gzip)",
+    ),
+    "xero gzip, gzip": (
+        "xero",
+        "/api.xro/2.0/Contacts",
+        "nested_gzip",
+        "encoded 2 times over (gzip, gzip)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", COMPRESSED, ids=list(COMPRESSED))
+def test_a_compressed_bomb_is_never_inflated_past_the_cap(
+    case: str, library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from troubleshooter.sources import decoding
+
+    system, path, misbehaviour, reason = COMPRESSED[case]
+    produced: list[tuple[int, int]] = []  # (limit, bytes decoded) of every call
+    decode = decoding.BoundedDecoder.decode
+
+    def counted(self: decoding.BoundedDecoder, data: bytes, limit: int) -> bytes:
+        out = decode(self, data, limit)
+        produced.append((limit, len(out)))
+        return out
+
+    monkeypatch.setattr(decoding.BoundedDecoder, "decode", counted)
+    s = with_faults(f"faults: [{{system: {system}, path: {path}, misbehave: {misbehaviour}}}]")
+    result, sandbox = diagnosed(s, library)
+    stage = Stage.XERO if system == "xero" else Stage.DEXT
+    unknown_not_missing(result, stage, SUPPLIERS, reason)
+    bombs = [r for r in sandbox.log.requests if r.path.endswith(path)]
+    assert bombs and all(r.bytes < 300_000 for r in bombs)  # small on the wire
+    # Memory stays bounded: no call ever decoded more than one byte past the room it had, so
+    # nothing near the 256 MiB the body inflates to was ever held.
+    assert produced
+    assert all(out <= limit + 1 <= MIB + 1 for limit, out in produced)
+    if misbehaviour == "nested_gzip":
+        # Refused from its header: none of it was decoded at all (a call for another list
+        # may have run, but none produced more than a normal page).
+        assert all(out < 64 * 1024 for _, out in produced)
+
+
+def test_the_decoder_yields_at_most_the_room_it_is_given() -> None:
+    from troubleshooter.sandbox.faults import BOMB_BYTES, gzip_bomb
+    from troubleshooter.sources.decoding import BoundedDecoder
+
+    decoder = BoundedDecoder("gzip")
+    out = decoder.decode(gzip_bomb(), 1000)
+    assert len(out) == 1001 and decoder.waiting  # one past the room: too big, and no more
+    # With room, the rest comes out in bounded steps, and all of it is there.
+    total = len(out)
+    while decoder.waiting:
+        total += len(decoder.decode(b"", MIB))
+    total += len(decoder.finish(MIB))
+    assert total == BOMB_BYTES
+
+
+def _mock_client(handler: object) -> JsonClient:
+    import httpx
+
+    return JsonClient(
+        "Dext adapter",
+        "http://adapter.invalid",
+        headers={"Authorization": "Bearer t"},
+        transport=httpx.MockTransport(handler),  # type: ignore[arg-type]
+        settings=SETTINGS,
+    )
+
+
+def _compressed(coding: str, data: bytes) -> bytes:
+    import zlib
+
+    if coding in ("gzip", "x-gzip"):
+        packer = zlib.compressobj(6, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    elif coding == "deflate":
+        packer = zlib.compressobj(6, zlib.DEFLATED, zlib.MAX_WBITS)
+    elif coding == "raw deflate":
+        packer = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    else:
+        return data
+    return packer.compress(data) + packer.flush()
+
+
+@pytest.mark.parametrize("coding", ["gzip", "x-gzip", "deflate", "raw deflate", "identity", ""])
+def test_an_answer_in_one_coding_is_read(coding: str) -> None:
+    import httpx
+
+    payload = b'{"ok": true, "rows": [' + b'"row", ' * 10_000 + b'"last"]}'
+    asked: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert request.method == "GET" and request.url.path == "/v1/state"
+        asked.append(request.headers.get("Accept-Encoding", ""))
+        header = "deflate" if coding == "raw deflate" else coding
+        headers = {"Content-Encoding": header} if header else {}
+        body = httpx.ByteStream(_compressed(coding, payload))  # raw, as the wire has it
+        return httpx.Response(200, stream=body, headers=headers)
+
+    async def read() -> object:
+        async with _mock_client(handler) as http:
+            return await http.get_json("/v1/state")
+
+    data = asyncio.run(read())
+    assert isinstance(data, dict) and data["ok"] is True and len(data["rows"]) == 10_001
+    assert asked == ["gzip"]  # one coding asked for, by name
+
+
+@pytest.mark.parametrize(
+    ("header", "said"),
+    [
+        ("gzip, gzip", "encoded 2 times over (gzip, gzip)"),
+        ("gzip, deflate", "encoded 2 times over (gzip, deflate)"),
+        ("br", "encoded as 'br', which this tool did not ask for"),
+        ("compress", "encoded as 'compress'"),
+    ],
+)
+def test_a_stacked_or_unknown_coding_fails_the_request(header: str, said: str) -> None:
+    import httpx
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = httpx.ByteStream(b"\x1f\x8b whatever")
+        return httpx.Response(200, stream=body, headers={"Content-Encoding": header})
+
+    async def read() -> None:
+        async with _mock_client(handler) as http:
+            await http.get_json("/v1/state")
+
+    with pytest.raises(SourceError, match=re.escape(said)):
+        asyncio.run(read())
+
+
+def test_a_body_that_is_not_its_coding_fails_the_request() -> None:
+    import httpx
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = httpx.ByteStream(b"plainly not gzip")
+        return httpx.Response(200, stream=body, headers={"Content-Encoding": "gzip"})
+
+    async def read() -> None:
+        async with _mock_client(handler) as http:
+            await http.get_json("/v1/state")
+
+    with pytest.raises(SourceError, match="not the gzip it says it is"):
+        asyncio.run(read())

@@ -137,3 +137,65 @@ def test_a_revoked_approvalmax_sign_in_shows_even_beside_an_adapter(
 ) -> None:
     diagnosis, _ = _revoked(tmp_path, demo, library, adapters=True)
     assert "troubleshooter connect approvalmax" in _error(diagnosis, Stage.APPROVALMAX)
+
+
+# -- tokens renewed during a run (issue 15 review, item 4) -------------------------------------
+
+
+class _Echoing(httpx.AsyncBaseTransport):
+    """Xero behind a proxy that quotes the caller's token back in an error (as some gateways
+    do): TaxRates answers 400 with the bearer token in its message, without the word Bearer."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.echoed: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if request.url.path.endswith("/TaxRates") and response.status_code == 200:
+            await response.aclose()
+            token = request.headers["Authorization"].split(" ", 1)[1]
+            self.echoed.append(token)
+            return httpx.Response(400, json={"Detail": f"token {token} is not valid here"})
+        return response
+
+
+def test_a_token_renewed_during_the_run_is_redacted_everywhere(
+    tmp_path: Path, demo: Scenario, library: Library, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from troubleshooter.cli.output import keep_secrets, say
+    from troubleshooter.report import FORMATS, export
+    from troubleshooter.runs.bundle import bundle_json, collect
+
+    sandbox, settings, store = signed_in(tmp_path, demo)
+    before = store.load("xero")
+    assert before is not None and before.refresh_token is not None
+    sandbox.identity.expire_all()  # the run starts by renewing the tokens
+    transport = _Echoing(SandboxTransport(sandbox))
+    connections = live_connections(settings, store, transport=transport)
+    # As `diagnose` does: the run's secrets taken before the read, for stderr and the exports.
+    secrets = connections.secrets()
+    keep_secrets(secrets)
+    result = aio.run(diagnose(connections, library))
+    after = store.load("xero")
+    assert after is not None and after.refresh_token is not None
+    renewed = after.access_token.get_secret_value()
+    rotated = after.refresh_token.get_secret_value()
+    assert renewed not in secrets and rotated not in secrets  # unknown when the run began
+    assert transport.echoed and set(transport.echoed) == {renewed}
+    xero = next(s for s in result.systems if s.stage is Stage.XERO)
+    assert any(renewed in error for error in xero.kind_errors.values())  # the raw fact
+    # stderr: what `say` prints, the failure included.
+    for error in xero.kind_errors.values():
+        say(f"Xero: {error}")
+    printed = capsys.readouterr().err
+    assert "is not valid here" in printed and renewed not in printed
+    # Every export, with the secrets the command took before the read.
+    for fmt in FORMATS:
+        text = export(result, fmt, secrets=secrets)
+        assert renewed not in text and rotated not in text, fmt
+    # And what the run's sign-in reports as its secrets, for a bundle made after.
+    assert {renewed, rotated} <= set(connections.secrets())
+    assert before.access_token.get_secret_value() in connections.secrets()  # the old one too
+    bundle = aio.run(collect(connections))
+    assert renewed not in bundle_json(bundle, secrets=secrets)

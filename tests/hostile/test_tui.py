@@ -175,3 +175,24 @@ async def test_notifications_show_data_as_it_is(tmp_path: Path) -> None:
         await pilot.pause(0.5)
         assert app.is_running
         assert written(tmp_path) == []
+
+
+def test_a_ui_that_stops_on_an_error_does_not_exit_0(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Textual prints an error it did not handle and ends the app with return code 1; the
+    command must end with it, not with 0 as if all were well (issue 15 review, item 5)."""
+    import troubleshooter.tui.app as tui_app
+
+    class Failing(App[None]):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__()
+
+        def on_mount(self) -> None:
+            raise RuntimeError("an error nobody handled")
+
+        def run(self, **kwargs: object) -> None:  # type: ignore[override]
+            super().run(headless=True, size=SIZE)
+
+    monkeypatch.setattr(tui_app, "TroubleshooterApp", Failing)
+    result = CliRunner().invoke(main, ["demo"])
+    assert result.exit_code == 1, result.output
+    assert "the terminal UI stopped on an unexpected error" in result.output

@@ -27,7 +27,7 @@ from rich.text import Text
 
 from troubleshooter.errors import ExitCode
 from troubleshooter.infra.files import write_file
-from troubleshooter.infra.redact import redact
+from troubleshooter.infra.redact import hold_secrets, redact, release_secrets
 from troubleshooter.infra.safetext import visible_lines
 from troubleshooter.model import Diagnosis, Stage
 from troubleshooter.report import export, text_lines
@@ -37,24 +37,23 @@ from troubleshooter.sources.fetch import FetchEvent, describe
 FORMATS = ("text", "md", "html", "json")
 _BY_SUFFIX = {".md": "md", ".html": "html", ".htm": "html", ".json": "json"}
 
-# The secrets of this run (the tokens its connections use): whatever is printed loses them.
-_secrets: set[str] = set()
-
 
 def keep_secrets(secrets: Iterable[str]) -> None:
-    """Adds secrets that nothing printed from now on may show."""
-    _secrets.update(s for s in secrets if s)
+    """Adds secrets that nothing printed or exported from now on may show. They join the ones
+    the sign-ins hold themselves (renewed tokens included: infra/redact.py), which every
+    redaction reads when it is made, so `say` and the exports read them at print time."""
+    hold_secrets(secrets)
 
 
 def forget_secrets() -> None:
     """A new run (each invocation) starts with none."""
-    _secrets.clear()
+    release_secrets()
 
 
 def safe(message: str) -> str:
     """`message` as it may be shown: secrets cut out, control characters made visible. Contact
     details stay: this is the person's own terminal, and the reports are where they are cut."""
-    text = redact(message, secrets=_secrets, contact_details=True)
+    text = redact(message, contact_details=True)
     return visible_lines(str(text))
 
 

@@ -18,7 +18,7 @@ from troubleshooter.cli.options import (
     library_options,
     source_options,
 )
-from troubleshooter.cli.output import say
+from troubleshooter.cli.output import finish, say
 from troubleshooter.errors import ConfigError
 from troubleshooter.runs.answerstore import default_store
 from troubleshooter.runs.session import Session
@@ -68,14 +68,26 @@ def _run(session: Session) -> None:
     from troubleshooter.tui.app import TroubleshooterApp
 
     store = default_store()  # answers kept per organisation
-    TroubleshooterApp(session, answer_store=store).run()
+    app = TroubleshooterApp(session, answer_store=store)
+    app.run()
+    _ended(app.return_code)
 
 
 def _run_guided(library: LibraryArgs) -> None:
     """Nothing connected: the guided check, which asks about Xero too."""
     from troubleshooter.tui.guided import GuidedApp
 
-    GuidedApp(library.load()).run()
+    app = GuidedApp(library.load())
+    app.run()
+    _ended(app.return_code)
+
+
+def _ended(code: int | None) -> None:
+    """A UI that stopped on an error it did not handle (Textual printed it, and set a return
+    code) must not exit 0, as if all were well."""
+    if code:
+        say("troubleshooter: the terminal UI stopped on an unexpected error; please report it")
+        finish(code)
 
 
 @click.command()

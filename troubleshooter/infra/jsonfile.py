@@ -5,6 +5,9 @@ Every JSON the tool reads back (bundles, saved diagnoses, the token store, the f
 through `parse_json`: at most `MAX_DEPTH` levels of nesting, so that no deeply nested file can
 exhaust the stack here or in whatever walks the data later. Files are read through
 `infra.files.read_text`, which bounds their size.
+
+Lone surrogates (`"\\ud800"`, valid JSON that no output can encode) become U+FFFD
+(infra/surrogates.py).
 """
 
 from __future__ import annotations
@@ -18,11 +21,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import AwareDatetime, BaseModel, ValidationError
 
 from troubleshooter.errors import ConfigError
 from troubleshooter.infra.files import MAX_READ, read_text, write_file
+from troubleshooter.infra.surrogates import may_hold_surrogates, without_lone_surrogates
 from troubleshooter.infra.yamlfile import first_problem
+from troubleshooter.infra.years import outside_years, years_problem
 
 MAX_DEPTH = 64  # a diagnosis or a bundle nests 7 levels
 
@@ -32,14 +37,30 @@ class JsonLimitError(ValueError):
 
 
 def parse_json(text: str) -> Any:
-    """`json.loads`, refusing (JsonLimitError, a ValueError) nesting beyond `MAX_DEPTH`."""
+    """`json.loads`, refusing (JsonLimitError, a ValueError) nesting beyond `MAX_DEPTH` and
+    numbers too long to read (Python's 4,300 digits), with lone surrogates replaced."""
     try:
         data = json.loads(text)
     except RecursionError:
         raise JsonLimitError(_too_deep(text)) from None
+    except ValueError as exc:
+        if isinstance(exc, json.JSONDecodeError):
+            raise
+        raise JsonLimitError(_too_long_number(text)) from None
     if isinstance(data, dict | list) and _deeper_than(data, MAX_DEPTH):
         raise JsonLimitError(_too_deep(text))
+    if may_hold_surrogates(text):
+        data = without_lone_surrogates(data)
     return data
+
+
+def _too_long_number(text: str) -> str:
+    """Python refuses integers of more than 4,300 digits (they take quadratic time): where."""
+    match = re.search(r"\d{4300,}", text)
+    if match is None:
+        return "a number too long to read"
+    line = text.count("\n", 0, match.start()) + 1
+    return f"line {line}: a number of {len(match.group(0)):,} digits, too long to read"
 
 
 def _deeper_than(data: dict[str, Any] | list[Any], limit: int) -> bool:
@@ -95,11 +116,13 @@ def validate(model: type[M], data: Any, path: Path) -> M:
         raise ConfigError(f"{path}: {first_problem(exc)}") from None
 
 
-def naive_time(model: BaseModel) -> str | None:
-    """Where (`snapshots.0.last_pull`) the first time without a zone is in `model`, or None.
+def time_problem(model: BaseModel) -> str | None:
+    """Where (`snapshots.0.last_pull`) the first time without a zone, or outside the years
+    1970 to 2999 (infra/years.py), is in `model`, and what is wrong with it; or None.
     JSON that a tool wrote always has zones; a time without one can only be compared with
-    nothing, so a file holding one is refused when it is read, not when it is used. Only the
-    fields whose type can hold a time are visited (a bundle of 50,000 items in a few ms)."""
+    nothing, and one near datetime's ends overflows when it is shown, so a file holding one is
+    refused when it is read, not when it is used. Only the fields whose type can hold a time
+    are visited (a bundle of 50,000 items in a few ms)."""
     stack: list[tuple[Any, str]] = [(model, "")]
     while stack:
         node, where = stack.pop()
@@ -118,8 +141,11 @@ def naive_time(model: BaseModel) -> str | None:
             if value is None or isinstance(value, str | int | float):
                 continue
             if isinstance(value, datetime):
+                place = f"{where}.{key}".lstrip(".")
                 if value.tzinfo is None:
-                    return f"{where}.{key}".lstrip(".")
+                    return f"{place}: the time has no time zone"
+                if outside_years(value):
+                    return f"{place}: {years_problem(value)}"
             else:
                 later.append((value, f"{where}.{key}"))
         stack.extend(reversed(later))
@@ -135,7 +161,7 @@ def _timed_fields(model: type[BaseModel]) -> tuple[str, ...]:
 
 
 def _may_hold_time(annotation: Any) -> bool:
-    if annotation is Any or annotation is datetime:
+    if annotation is Any or annotation is datetime or annotation is AwareDatetime:
         return True
     if isinstance(annotation, type):
         return issubclass(annotation, datetime) or (

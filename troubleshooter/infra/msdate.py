@@ -1,9 +1,14 @@
-"""Xero's Microsoft-JSON timestamps: `/Date(1550793549320+0000)/` and `/Date(1573755038314)/`."""
+"""Xero's Microsoft-JSON timestamps: `/Date(1550793549320+0000)/` and `/Date(1573755038314)/`.
+
+A time outside the years 1970 to 2999 (infra/years.py) is refused as a ValueError, as one
+that does not parse is: a server that sends one is misbehaving."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+
+from troubleshooter.infra.years import in_years
 
 _MS_DATE = re.compile(r"^/Date\((?P<ms>-?\d+)(?P<offset>[+-]\d{4})?\)/$")
 
@@ -19,7 +24,10 @@ def parse_ms_date(text: str) -> datetime:
     match = _MS_DATE.match(text.strip())
     if not match:
         raise ValueError(f"not a Xero /Date(…)/ timestamp: {text[:40]!r}")
-    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=int(match["ms"]))
+    try:
+        return in_years(datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=int(match["ms"])))
+    except OverflowError:
+        raise ValueError(f"not a time this tool can use: {text[:40]!r}") from None
 
 
 def parse_iso(text: str) -> datetime:
@@ -28,4 +36,4 @@ def parse_iso(text: str) -> datetime:
     # Python takes at most six fractional digits; .NET writes seven.
     cleaned = re.sub(r"(\.\d{6})\d+", r"\1", cleaned)
     moment = datetime.fromisoformat(cleaned)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return in_years(moment if moment.tzinfo else moment.replace(tzinfo=UTC))

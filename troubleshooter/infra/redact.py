@@ -3,6 +3,10 @@
 - Tokens, client secrets, passwords and Authorization headers never leave: a key that names one
   loses its value, a `Bearer …` or JWT-looking string loses its secret part, and any secret the
   caller knows of (the tokens this run used) is cut out wherever it appears.
+- Every secret this process has held is known to every redaction, whoever asks for it: a sign-in
+  registers its tokens with `hold_secrets` when it loads them and again each time it renews
+  them, so a token renewed in the middle of a run is cut out of what is printed and exported
+  after, even by a caller that listed the run's secrets before the renewal.
 - Contact emails and phone numbers are removed, unless the person asked to keep them.
 - Bank account numbers are masked to their last four digits (Dext's payment methods show the
   same four, so support can still match them).
@@ -11,6 +15,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -76,13 +81,37 @@ def _phone_or_not(match: re.Match[str]) -> str:
     return PHONE_REMOVED if 7 <= len(digits) <= 15 else match.group(0)
 
 
+# Every secret this process has held (the tokens of its sign-ins, renewed ones included, and
+# what the command line was given): every Redactor cuts them out too. Workers renew tokens in
+# threads of their own, hence the lock.
+_held: set[str] = set()
+_held_lock = threading.Lock()
+
+
+def hold_secrets(secrets: Iterable[str]) -> None:
+    """Adds secrets that nothing redacted from now on may show, in this process."""
+    with _held_lock:
+        _held.update(s for s in secrets if s)
+
+
+def release_secrets() -> None:
+    """Forgets the secrets held (a new command starts with none)."""
+    with _held_lock:
+        _held.clear()
+
+
+def held_secrets() -> tuple[str, ...]:
+    with _held_lock:
+        return tuple(_held)
+
+
 class Redactor:
-    """Redaction with its secrets prepared once, for text (`text`) and JSON-like data (`data`)."""
+    """Redaction with its secrets prepared once, for text (`text`) and JSON-like data (`data`):
+    the secrets given, and every secret the process holds (`hold_secrets`)."""
 
     def __init__(self, *, secrets: Iterable[str] = (), contact_details: bool = False) -> None:
-        self.secrets = tuple(
-            sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
-        )
+        known = {*secrets, *held_secrets()}
+        self.secrets = tuple(sorted({s for s in known if s and len(s) >= 4}, key=len, reverse=True))
         self.contact_details = contact_details
 
     def text(self, text: str) -> str:

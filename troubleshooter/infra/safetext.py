@@ -3,8 +3,10 @@
 Names, codes and messages come from systems and files the tool does not control. A name holding
 `ESC [2J` would wipe a terminal, `ESC ] 0;… BEL` retitle it, an OSC 8 sequence hide a link, a
 right-to-left override reverse what a person reads, and C1 controls (U+0080–U+009F) are read as
-escapes by some terminals. Every such character is shown as a visible escape (`\\x1b`,
-`\\u202e`), so the text stays readable and inert in a terminal, in Markdown and in the TUI.
+escapes by some terminals. Half a UTF-16 pair (U+D800–U+DFFF) cannot be encoded at all, so
+printing it would fail. Every such character is shown as a visible escape (`\\x1b`,
+`\\u202e`, `\\ud800`), so the text stays readable and inert in a terminal, in Markdown and in
+the TUI.
 """
 
 from __future__ import annotations
@@ -12,11 +14,10 @@ from __future__ import annotations
 import re
 
 # C0 and C1 controls and DEL; the bidi embeddings, overrides, isolates and marks; the line and
-# paragraph separators (which some renderers treat as new lines).
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
-_UNSAFE_KEEP_LINES = re.compile(
-    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
-)
+# paragraph separators (which some renderers treat as new lines); surrogates (unencodable).
+_BIDI_AND_SURROGATES = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff"
+_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI_AND_SURROGATES}]")
+_UNSAFE_KEEP_LINES = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_BIDI_AND_SURROGATES}]")
 
 
 def _escape(match: re.Match[str]) -> str:

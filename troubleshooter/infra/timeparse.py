@@ -17,6 +17,7 @@ import re
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from troubleshooter.infra.durations import DurationError, parse_offset
+from troubleshooter.infra.years import YEARS, outside_years
 
 HINT = "write a time such as 13:00, yesterday 14:00, 11 hours ago or 2026-11-25 09:30"
 FUTURE_SLACK = timedelta(minutes=5)  # clocks differ a little: a moment just ahead is "now"
@@ -118,8 +119,10 @@ def _parse(cleaned: str, original: str, now: datetime, zone: tzinfo) -> datetime
         moment = datetime.fromisoformat(original.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         raise TimeError(HINT) from None
-    if not 1970 <= moment.year <= 2999:  # and no date arithmetic near datetime's limits
-        raise TimeError(f"{original!r} is not a time this tool can use (years 1970 to 2999)")
+    if outside_years(moment):  # and no date arithmetic near datetime's limits
+        raise TimeError(
+            f"{original!r} is not a time this tool can use (years {YEARS[0]} to {YEARS[1]})"
+        )
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     return moment.astimezone(UTC)

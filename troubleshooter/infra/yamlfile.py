@@ -6,7 +6,9 @@ cannot take minutes or gigabytes:
   `ALIAS_BUDGET` nodes (a "billion laughs") is refused, and so is an alias inside the node it
   names (a loop);
 - nesting deeper than `MAX_DEPTH` (aliases included) is refused before it can exhaust the stack;
-- text longer than `MAX_CHARS` is refused before it is parsed.
+- text longer than `MAX_CHARS` is refused before it is parsed;
+- a surrogate written as an escape (`"\\ud800"`) is made whole or replaced (infra/surrogates.py),
+  so that no output fails to encode what was read.
 
 Each refusal is a `YamlLimitError` (a `yaml.YAMLError`) with the line and column, so every
 loader that already names the file and line for a YAML error does so for these too.
@@ -20,6 +22,8 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
+
+from troubleshooter.infra.surrogates import may_hold_surrogates, without_lone_surrogates
 
 MAX_CHARS = 64 * 1024 * 1024  # a 50,000-contact scenario is under 3 MB
 MAX_DEPTH = 64  # the deepest shipped file nests 8 levels
@@ -173,9 +177,10 @@ def load_yaml(text: str) -> Any:
             problem=f"larger than {MAX_CHARS // (1024 * 1024)} MB, the most this tool reads"
         )
     try:
-        return yaml.load(text, Loader=_LineLoader)
+        data = yaml.load(text, Loader=_LineLoader)
     except RecursionError:  # cannot happen within MAX_DEPTH; a safety net all the same
         raise YamlLimitError(problem=f"nested more than {MAX_DEPTH} levels deep") from None
+    return without_lone_surrogates(data) if may_hold_surrogates(text) else data
 
 
 def yaml_error_text(exc: yaml.YAMLError) -> str:

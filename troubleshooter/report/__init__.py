@@ -14,7 +14,7 @@ from typing import Any
 
 from troubleshooter.errors import ConfigError
 from troubleshooter.infra.files import write_file
-from troubleshooter.infra.jsonfile import naive_time, read_json, validate
+from troubleshooter.infra.jsonfile import read_json, time_problem, validate
 from troubleshooter.infra.redact import Redactor
 from troubleshooter.model import SCHEMA_VERSION, Diagnosis
 from troubleshooter.report.jinja import environment
@@ -91,7 +91,8 @@ def default_report_name(diagnosis: Diagnosis, fmt: str) -> str:
 
 def load_diagnosis(path: Path) -> Diagnosis:
     """A diagnosis saved with `--format json`, checked against the model; a time without a
-    zone is refused here (a ConfigError naming the file and the field), not when rendered."""
+    zone, or outside the years 1970 to 2999, is refused here (a ConfigError naming the file and
+    the field), not when rendered."""
     data = read_json(path)
     if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
         raise ConfigError(
@@ -99,9 +100,9 @@ def load_diagnosis(path: Path) -> Diagnosis:
             "(made by `troubleshooter diagnose --format json`)"
         )
     diagnosis = validate(Diagnosis, data, path)
-    naive = naive_time(diagnosis)
-    if naive is not None:
-        raise ConfigError(f"{path}: {naive}: the time has no time zone")
+    problem = time_problem(diagnosis)
+    if problem is not None:
+        raise ConfigError(f"{path}: {problem}")
     return diagnosis
 
 

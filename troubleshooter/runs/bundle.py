@@ -9,15 +9,16 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from troubleshooter import __version__
 from troubleshooter.diagnosis.answers import Answers
 from troubleshooter.diagnosis.diagnose import Library, diagnose_snapshots, system_clock
 from troubleshooter.errors import ConfigError
 from troubleshooter.infra.clock import host_now
-from troubleshooter.infra.jsonfile import naive_time, read_json, validate
+from troubleshooter.infra.jsonfile import read_json, time_problem, validate
 from troubleshooter.infra.redact import redact
+from troubleshooter.infra.years import Moment
 from troubleshooter.model import (
     STAGES,
     Diagnosis,
@@ -36,8 +37,8 @@ class Bundle(BaseModel):
 
     bundle_version: int = BUNDLE_VERSION
     tool_version: str = __version__
-    collected_at: AwareDatetime = Field(description="The systems' own clock when collected.")
-    collected_on_host: AwareDatetime | None = Field(
+    collected_at: Moment = Field(description="The systems' own clock when collected.")
+    collected_on_host: Moment | None = Field(
         default=None, description="This machine's clock when collected: the bundle's age."
     )
     organisation: OrganisationRef
@@ -78,7 +79,8 @@ def bundle_json(
 
 def load_bundle(path: Path) -> Bundle:
     """A bundle written by `collect`, checked whole: its version, its shape, one snapshot per
-    system, and every time with its zone. Every problem is a ConfigError naming the file."""
+    system, and every time with its zone and in the years 1970 to 2999. Every problem is a
+    ConfigError naming the file."""
     data: Any = read_json(path)
     if not isinstance(data, dict) or "bundle_version" not in data:
         raise ConfigError(f"{path}: not a troubleshooter bundle (made by `troubleshooter collect`)")
@@ -99,9 +101,9 @@ def load_bundle(path: Path) -> Bundle:
         raise ConfigError(f"{path}: snapshots: {', '.join(twice)} appears more than once")
     if set(stages) != set(STAGES):
         raise ConfigError(f"{path}: a bundle holds one snapshot for each of the three systems")
-    naive = naive_time(bundle)
-    if naive is not None:
-        raise ConfigError(f"{path}: {naive}: the time has no time zone")
+    problem = time_problem(bundle)
+    if problem is not None:
+        raise ConfigError(f"{path}: {problem}")
     return bundle
 
 

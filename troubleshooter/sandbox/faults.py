@@ -5,7 +5,8 @@
 - The scenario's faults are played: error statuses in each system's own style, `Retry-After`,
   delays, dropped connections, raw bodies, and answers that break Xero's format or the adapter
   contract (`misbehave`: an endless body, no `pagination` block, a huge page count, the same
-  page again, the wrong kind, a row sent twice, times without a zone).
+  page again, the wrong kind, a row sent twice, times without a zone, a compressed body that
+  inflates to 256 MiB, and one compressed twice over).
 - Xero's rate-limit counters (per organisation a minute and a day, the app's minute) are kept on
   a clock the sandbox is given, so a test can move time instead of waiting for it.
 """
@@ -13,8 +14,10 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import math
+import zlib
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -40,6 +43,7 @@ SYSTEM_PREFIXES = {
 _ENDLESS_ROW = b'{"name": "endless", "Name": "endless"}, '
 _ENDLESS_CHUNK = _ENDLESS_ROW * (65_536 // len(_ENDLESS_ROW))
 HUGE_PAGE_COUNT = 300_000
+BOMB_BYTES = 256 * 1024 * 1024  # what a compressed bomb inflates to: 8 times the body cap
 
 
 class SandboxConnectionDropped(ConnectionResetError):
@@ -183,6 +187,9 @@ class FaultPlayer:
         if fault.misbehave == "endless_body":
             await _endless(scope, receive, send)
             return
+        if fault.misbehave in ("gzip_bomb", "nested_gzip"):
+            await _bomb(fault.misbehave, scope, receive, send)
+            return
         if fault.misbehave is not None:
             await _rewritten(fault.misbehave, scope, receive, send, app)
             return
@@ -215,6 +222,31 @@ async def _endless(scope: Scope, receive: Receive, send: Send) -> None:
             await asyncio.sleep(0)  # let the server notice a client that hung up
 
     await StreamingResponse(rows(), media_type="application/json")(scope, receive, send)
+
+
+@functools.cache
+def gzip_bomb() -> bytes:
+    """`BOMB_BYTES` of spaces, gzipped: about 260 KB on the wire. Made once per process."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    spaces = b" " * (4 * 1024 * 1024)
+    parts = [packer.compress(spaces) for _ in range(BOMB_BYTES // len(spaces))]
+    return b"".join([*parts, packer.flush()])
+
+
+async def _bomb(misbehaviour: str, scope: Scope, receive: Receive, send: Send) -> None:
+    """A 200 whose body is small on the wire and huge once decoded: `gzip_bomb`, gzip of 256
+    MiB of spaces; `nested_gzip`, that gzipped again and sent as `gzip, gzip` (a few hundred
+    bytes, as a misbehaving proxy may send it)."""
+    body, coding = gzip_bomb(), "gzip"
+    if misbehaviour == "nested_gzip":
+        body, coding = _gzip(body), "gzip, gzip"
+    headers = {"Content-Encoding": coding}
+    await Response(body, media_type="application/json", headers=headers)(scope, receive, send)
+
+
+def _gzip(data: bytes) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    return packer.compress(data) + packer.flush()
 
 
 async def _rewritten(

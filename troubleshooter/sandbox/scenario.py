@@ -27,6 +27,7 @@ from troubleshooter.errors import ScenarioError
 from troubleshooter.infra.durations import DurationError, parse_offset
 from troubleshooter.infra.files import read_text
 from troubleshooter.infra.yamlfile import line_of, load_yaml, yaml_error_text
+from troubleshooter.infra.years import in_years
 from troubleshooter.model import SYNC_TYPES, DextIntegration, ItemKind, XeroConnection
 
 AccountType = Literal[
@@ -62,6 +63,8 @@ Misbehaviour = Literal[
     "wrong_kind",
     "duplicate_rows",
     "naive_timestamps",
+    "gzip_bomb",
+    "nested_gzip",
 ]
 
 
@@ -72,9 +75,8 @@ def _text(value: Any) -> Any:
 
 Code = Annotated[str, BeforeValidator(_text)]
 
-# The years a scenario's times may fall in. Offsets are at most a century (infra/durations.py),
-# so no date arithmetic on a scenario's times comes near datetime's limits (years 1 and 9999).
-YEARS = (1970, 2999)
+# A scenario's times fall in the years of infra/years.py. Offsets are at most a century
+# (infra/durations.py), so no date arithmetic on them comes near datetime's limits.
 
 
 def _no_number(value: Any) -> Any:
@@ -84,15 +86,7 @@ def _no_number(value: Any) -> Any:
     return value
 
 
-def _in_years(value: datetime) -> datetime:
-    if not YEARS[0] <= value.year <= YEARS[1]:
-        raise ValueError(
-            f"the time {value.isoformat()} is outside the years {YEARS[0]} to {YEARS[1]}"
-        )
-    return value
-
-
-Moment = Annotated[AwareDatetime, BeforeValidator(_no_number), AfterValidator(_in_years)]
+Moment = Annotated[AwareDatetime, BeforeValidator(_no_number), AfterValidator(in_years)]
 
 # Long before any clock a scenario would use: an item with no `created` has always existed.
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -355,7 +349,7 @@ def _resolve_offsets(
         except DurationError as exc:
             raise ScenarioError(f"{where}{key}: {exc}") from None
         if delta is not None:
-            return clock + delta  # the clock is within YEARS, the offset within a century
+            return clock + delta  # the clock is within the years, the offset within a century
     return node
 
 
@@ -383,7 +377,7 @@ def parse_scenario(data: Any) -> Scenario:
     if isinstance(clock, datetime):
         clock = _aware(clock)
         try:
-            _in_years(clock)
+            in_years(clock)
         except ValueError as exc:
             raise ScenarioError(f"line {line_of(data, ['clock'])}: clock: {exc}") from None
         data = _resolve_offsets(data, clock)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import json
 import secrets
 import string
 from dataclasses import dataclass, field
@@ -15,8 +16,17 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 
 from troubleshooter.errors import ConfigError, SourceError
+from troubleshooter.infra.redact import hold_secrets
 from troubleshooter.infra.safetext import visible
+from troubleshooter.infra.surrogates import without_lone_surrogates
 from troubleshooter.signin.tokens import TokenSet, TokenStore
+from troubleshooter.sources.decoding import (
+    ACCEPT_ENCODING,
+    BodyNotItsCoding,
+    BodyTooBig,
+    CodingRefused,
+    read_body,
+)
 
 _VERIFIER_ALPHABET = string.ascii_letters + string.digits + "-._~"
 QUOTE_LIMIT = 200  # characters of a sign-in service's message shown
@@ -172,6 +182,38 @@ class TokenRefused(SourceError):
         self.error = error
 
 
+MAX_TOKEN_ANSWER = 1024 * 1024  # a token answer is a few kilobytes
+
+
+async def _post_form(
+    url: str, form: dict[str, str], *, system: str, transport: httpx.AsyncBaseTransport | None
+) -> tuple[int, object]:
+    """POSTs a form to a sign-in service and reads its JSON answer: the status, and the
+    parsed body ({} when it is not JSON). The body is decoded within a cap, as every answer
+    is (sources/decoding.py). Errors name what happened, never a token."""
+    async with httpx.AsyncClient(
+        transport=transport, timeout=30, headers={"Accept-Encoding": ACCEPT_ENCODING}
+    ) as client:
+        try:
+            async with client.stream(
+                "POST", url, data=form, headers={"Accept": "application/json"}
+            ) as response:
+                raw = await read_body(response, MAX_TOKEN_ANSWER)
+        except httpx.TransportError as exc:
+            raise SourceError(
+                system, f"the sign-in service could not be reached ({exc.__class__.__name__})"
+            ) from None
+        except (BodyTooBig, CodingRefused, BodyNotItsCoding) as exc:
+            raise SourceError(
+                system, f"the sign-in service answered with a body this tool does not read ({exc})"
+            ) from None
+    try:
+        body = without_lone_surrogates(json.loads(raw))
+    except (ValueError, RecursionError):
+        body = {}
+    return response.status_code, body
+
+
 async def token_request(
     token_url: str,
     form: dict[str, str],
@@ -181,28 +223,18 @@ async def token_request(
 ) -> TokenSet:
     """POSTs a token request (the one kind of write this project makes) and reads the answer.
     Errors name the OAuth error, never a token."""
-    async with httpx.AsyncClient(transport=transport, timeout=30) as client:
-        try:
-            response = await client.post(
-                token_url, data=form, headers={"Accept": "application/json"}
-            )
-        except httpx.TransportError as exc:
-            raise SourceError(
-                system, f"the sign-in service could not be reached ({exc.__class__.__name__})"
-            ) from None
-    try:
-        body = response.json()
-    except ValueError:
-        body = {}
-    if response.status_code != 200 or not isinstance(body, dict) or "access_token" not in body:
-        error = oauth_error(body, response.status_code)
+    status, body = await _post_form(token_url, form, system=system, transport=transport)
+    if status != 200 or not isinstance(body, dict) or "access_token" not in body:
+        error = oauth_error(body, status)
         raise TokenRefused(
-            system,
-            f"the sign-in service refused the request ({error})",
-            error=error,
-            status=response.status_code,
+            system, f"the sign-in service refused the request ({error})", error=error, status=status
         )
-    return TokenSet.from_response(body)
+    try:
+        return TokenSet.from_response(body)
+    except (ValueError, TypeError, OverflowError):
+        raise SourceError(
+            system, "the sign-in service answered with tokens in an unexpected shape"
+        ) from None
 
 
 def oauth_error(body: object, status: int) -> str:
@@ -228,26 +260,14 @@ async def revoke(
     form = {"token": token, "token_type_hint": "refresh_token", "client_id": client_id}
     if client_secret:
         form["client_secret"] = client_secret
-    async with httpx.AsyncClient(transport=transport, timeout=30) as client:
-        try:
-            response = await client.post(
-                revocation_url, data=form, headers={"Accept": "application/json"}
-            )
-        except httpx.TransportError as exc:
-            raise SourceError(
-                system, f"the sign-in service could not be reached ({exc.__class__.__name__})"
-            ) from None
-    if response.status_code != 200:
-        try:
-            body = response.json()
-        except ValueError:
-            body = {}
-        error = oauth_error(body, response.status_code)
+    status, body = await _post_form(revocation_url, form, system=system, transport=transport)
+    if status != 200:
+        error = oauth_error(body, status)
         raise TokenRefused(
             system,
             f"the sign-in service refused to revoke the sign-in ({error})",
             error=error,
-            status=response.status_code,
+            status=status,
         )
 
 
@@ -282,9 +302,22 @@ class OAuthAuth:
         self._transport = transport
         self._leeway = leeway
         self._lock = asyncio.Lock()
+        self._held: list[str] = []  # every secret this sign-in has held, renewed ones too
+        self._hold()
 
     def __repr__(self) -> str:
         return f"OAuthAuth(system={self.system!r}, tokens=***)"
+
+    def _hold(self) -> None:
+        """Registers the secrets held now with this run's redaction (infra/redact.py), so that
+        a token renewed mid-run is cut out of everything printed or exported after."""
+        values = [self.tokens.access_token.get_secret_value()]
+        if self.tokens.refresh_token is not None:
+            values.append(self.tokens.refresh_token.get_secret_value())
+        if self._client_secret:
+            values.append(self._client_secret)
+        self._held.extend(v for v in values if v not in self._held)
+        hold_secrets(values)
 
     async def header(self) -> str:
         if self.tokens.expires_within(self._leeway):
@@ -317,6 +350,7 @@ class OAuthAuth:
             if fresh.refresh_token is None:  # a server that does not rotate: keep the old one
                 fresh.refresh_token = self.tokens.refresh_token
             self.tokens = fresh
+            self._hold()  # before anything can print or save them
             self.store.save(self.name, fresh)
             return True
 
@@ -334,12 +368,9 @@ class OAuthAuth:
         return f"the sign-in service refused to renew the sign-in ({error}); {again}"
 
     def secrets(self) -> list[str]:
-        values = [self.tokens.access_token.get_secret_value()]
-        if self.tokens.refresh_token is not None:
-            values.append(self.tokens.refresh_token.get_secret_value())
-        if self._client_secret:
-            values.append(self._client_secret)
-        return values
+        """Every secret this sign-in has held: the tokens it renewed, and those it replaced
+        (an answer may quote an old one)."""
+        return list(self._held)
 
 
 @dataclass

@@ -1,10 +1,11 @@
 """The stage adapter client: ApprovalMax's or Dext's reference lists and sync state, over the
 contract in stage_adapter.openapi.yaml (beside this file).
 
-An answer is held to the contract before anything in it becomes a fact: times carry their zone,
-each page is the kind and the page number asked for, states the same page count (no more than
-a run reads), repeats no other page, and the list holds each item once (no row sent twice, no
-Xero id twice) with as many items as it says. A list that breaks the contract is unknown at
+An answer is held to the contract before anything in it becomes a fact: times carry their zone
+and fall in the years 1970 to 2999 (infra/years.py), each page is the kind and the page number
+asked for, states the same page count (no more than a run reads), repeats no other page, and
+the list holds each item once (no row sent twice, no Xero id twice) with as many items as it
+says. A list that breaks the contract is unknown at
 that stage, with the reason; a state that breaks it leaves the whole system unread.
 """
 
@@ -14,10 +15,11 @@ import asyncio
 from collections.abc import Callable
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from troubleshooter.errors import SourceError
 from troubleshooter.infra.yamlfile import first_problem
+from troubleshooter.infra.years import Moment
 from troubleshooter.model import (
     DextIntegration,
     Item,
@@ -48,11 +50,11 @@ class AdapterOrganisation(_Wire):
 
 class AdapterState(_Wire):
     system: Literal["approvalmax", "dext"]
-    as_of: AwareDatetime | None = None
+    as_of: Moment | None = None
     organisation: AdapterOrganisation
     xero_connection: XeroConnection | None = None
-    last_sync: dict[SyncType, AwareDatetime | None] = Field(default_factory=dict)
-    last_pull: AwareDatetime | None = None
+    last_sync: dict[SyncType, Moment | None] = Field(default_factory=dict)
+    last_pull: Moment | None = None
     integration: DextIntegration | None = None
     linked_organisation: AdapterOrganisation | None = None
 
@@ -66,7 +68,7 @@ class AdapterItem(_Wire):
     parent_name: str | None = None
     visible: bool | None = None
     is_supplier: bool | None = None
-    synced_at: AwareDatetime | None = None
+    synced_at: Moment | None = None
 
     def identity(self) -> str:
         """What tells two rows apart when a page is compared with another."""

@@ -8,7 +8,10 @@ otherwise the wait is an exponential backoff with jitter. Nothing else is retrie
 
 Answers are streamed and read up to `max_body_bytes` (after decompression): an endless or huge
 body stops there and fails that request, instead of filling memory and taking the other
-systems down with it. The whole request, body included, is bounded by `timeout`.
+systems down with it. The raw bytes are decoded here (sources/decoding.py), never more at once
+than the room left under the cap, so a compressed bomb is cut off like any other huge body; a
+stacked or unknown `Content-Encoding` fails the request. The whole request, body included, is
+bounded by `timeout`.
 """
 
 from __future__ import annotations
@@ -26,7 +29,15 @@ from typing import Any
 import httpx
 
 from troubleshooter.errors import SourceError
+from troubleshooter.infra.surrogates import may_hold_surrogates, without_lone_surrogates
 from troubleshooter.sources.auth import Auth
+from troubleshooter.sources.decoding import (
+    ACCEPT_ENCODING,
+    BodyNotItsCoding,
+    BodyTooBig,
+    CodingRefused,
+    read_body,
+)
 from troubleshooter.sources.paging import MAX_PAGES
 from troubleshooter.sources.ratelimit import DayLimitReached, RateLimiter
 
@@ -104,7 +115,13 @@ class JsonClient:
         )
         self._client = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
-            headers={"Accept": "application/json", **(headers or {})},
+            # One coding, gzip, asked for by name (httpx would offer br and zstd where those
+            # packages happen to be installed): what comes back is decoded here, bounded.
+            headers={
+                "Accept": "application/json",
+                "Accept-Encoding": ACCEPT_ENCODING,
+                **(headers or {}),
+            },
             timeout=httpx.Timeout(self.settings.timeout),
             transport=transport,
             follow_redirects=False,
@@ -131,7 +148,7 @@ class JsonClient:
     ) -> Any:
         response = await self.get(path, params=params, headers=headers)
         try:
-            return json.loads(response.content)
+            return json_of(response.content)
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise SourceError(
                 self.system,
@@ -143,6 +160,12 @@ class JsonClient:
             raise SourceError(
                 self.system,
                 f"{path} answered with JSON nested too deeply to read (not an API response)",
+                status=response.status_code,
+            ) from None
+        except ValueError:  # an integer of more than 4,300 digits
+            raise SourceError(
+                self.system,
+                f"{path} answered with a number too long to read (not an API response)",
                 status=response.status_code,
             ) from None
 
@@ -224,17 +247,29 @@ class JsonClient:
     async def _fetch(
         self, path: str, query: Mapping[str, str], headers: Mapping[str, str]
     ) -> httpx.Response:
-        """One GET, its body read as it streams in and refused beyond the cap."""
+        """One GET, its raw body read as it streams in, decoded here within the cap (a small
+        compressed body must not inflate to gigabytes before it can be counted), and refused
+        beyond it."""
         cap = self.settings.max_body_bytes
         async with self._client.stream("GET", path, params=query, headers=headers) as streamed:
-            length = streamed.headers.get("Content-Length", "")
-            if length.isdigit() and int(length) > cap:
-                raise self._too_big(path, cap, f"it announces {int(length):,} bytes")
-            body = bytearray()
-            async for chunk in streamed.aiter_bytes():
-                body += chunk
-                if len(body) > cap:
-                    raise self._too_big(path, cap, "the read stopped there")
+            try:
+                body = await read_body(streamed, cap)
+            except BodyTooBig as exc:
+                raise self._too_big(path, cap, str(exc)) from None
+            except CodingRefused as exc:
+                raise SourceError(
+                    self.system,
+                    f"{path} answered {streamed.status_code} with a body this tool does not "
+                    f"read: {exc}",
+                    status=streamed.status_code,
+                ) from None
+            except BodyNotItsCoding as exc:
+                raise SourceError(
+                    self.system,
+                    f"{path} answered with a body that is not the {exc} it says it is (broken "
+                    "in transit, or not an API response)",
+                    status=streamed.status_code,
+                ) from None
         # The body is decoded already: the new response must not decode it again.
         kept = [
             (k, v)
@@ -244,7 +279,7 @@ class JsonClient:
         return httpx.Response(
             streamed.status_code,
             headers=kept,
-            content=bytes(body),
+            content=body,
             request=streamed.request,
             extensions={"reason_phrase": streamed.reason_phrase.encode("ascii", "replace")},
         )
@@ -313,11 +348,18 @@ def _transport_problem(exc: httpx.TransportError) -> str:
     return text.splitlines()[0][:200]
 
 
+def json_of(content: bytes) -> Any:
+    """An answer's JSON, with lone surrogates replaced (infra/surrogates.py): a name holding
+    `\\ud800` must not make every output fail to encode it."""
+    data = json.loads(content)
+    return without_lone_surrogates(data) if may_hold_surrogates(content) else data
+
+
 def _status_problem(path: str, response: httpx.Response) -> str:
     detail = ""
     try:
-        body = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = json_of(response.content)
+    except (ValueError, RecursionError):
         body = None
     if isinstance(body, dict):
         for key in ("Detail", "detail", "Message", "message", "title", "Title"):
