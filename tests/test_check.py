@@ -194,6 +194,10 @@ def test_the_guided_check_with_nothing_connected(tmp_path: Path) -> None:
     assert 'Can you find the account "Staff Wellbeing" in ApprovalMax?' in err
     assert "1. Sync to ApprovalMax first" in out and "2. Reconnect ApprovalMax to Dext" in out
     assert "Xero         answered" in out
+    # The other cards say once that nothing is connected, and where their lists come from.
+    cards = [line for line in out.splitlines() if "ApprovalMax  " in line or "Dext  " in line]
+    assert cards and all(line.count("connected") == 1 for line in cards), cards
+    assert all("lists and sync times from you" in line for line in cards), cards
 
 
 def test_answers_given_with_nothing_connected_are_saved_to_start_from_again() -> None:

@@ -205,7 +205,7 @@ def xero_from_answers(
         items={k: [i for i in items if i.kind is k] for k in {kind, *(i.kind for i in items)}},
         answered={qid: Provenance.ANSWER for qid in answers if qid.startswith("xero.")},
     )
-    why = "nothing is connected: what it holds comes from your answers"
+    why = "no access is set up"  # the card adds that its lists come from the person
     return {
         Stage.XERO: xero,
         Stage.APPROVALMAX: _unconfigured(Stage.APPROVALMAX, why),
