@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
+from conftest import run
+
+from troubleshooter.diagnosis.diagnose import Library
 from troubleshooter.diagnosis.lineage import build_traces, item_key
-from troubleshooter.model import Item, ItemKind, Mark, Provenance, Stage, StageSnapshot, Status
+from troubleshooter.model import (
+    Item,
+    ItemKind,
+    ItemTrace,
+    Mark,
+    Provenance,
+    Stage,
+    StageDetail,
+    StageSnapshot,
+    Status,
+)
+from troubleshooter.sandbox.app import Sandbox
+from troubleshooter.sandbox.scenario import Scenario
 
 
 def snap(
@@ -148,3 +163,19 @@ def test_the_collector_pause_nests_and_always_ends() -> None:
     assert not gc.isenabled()
     inner.__exit__(None, None, None)
     assert gc.isenabled()
+
+
+def test_traces_built_without_validation_equal_their_validated_twins(
+    demo: Scenario, library: Library
+) -> None:
+    """Lineage builds traces and details with `trusted` (no second validation): each must be
+    what validating the same values gives, every field present, so a field added to the model
+    and forgotten in lineage fails here rather than showing up missing in a report."""
+    traces = run(Sandbox(demo), library).items
+    assert traces
+    details = [d for t in traces for d in t.detail.values()]
+    assert details
+    for model, cls in [(t, ItemTrace) for t in traces] + [(d, StageDetail) for d in details]:
+        assert set(vars(model)) == set(cls.model_fields), cls.__name__
+        twin = cls.model_validate(dict(vars(model)))
+        assert twin == model and twin.model_dump() == model.model_dump()

@@ -266,12 +266,11 @@ def finding_facts(
 
 def unseen(trace: ItemTrace) -> bool:
     """Whether the item should reach a stage whose mark is unknown there."""
-    return (
-        any(
-            trace.stages[stage] is Mark.UNKNOWN and stage not in trace.blocked
-            for stage in (Stage.APPROVALMAX, Stage.DEXT)
-        )
-        and trace.eligible is not False
+    if trace.eligible is False:
+        return False
+    stages, blocked = trace.stages, trace.blocked  # asked of every item: no generator
+    return (stages[Stage.APPROVALMAX] is Mark.UNKNOWN and Stage.APPROVALMAX not in blocked) or (
+        stages[Stage.DEXT] is Mark.UNKNOWN and Stage.DEXT not in blocked
     )
 
 

@@ -49,12 +49,13 @@ def _mark(item: Item) -> Mark:
 
 
 def _detail(item: Item, snapshot: StageSnapshot) -> StageDetail:
-    return StageDetail(
+    return StageDetail.trusted(
         name=item.name,
         code=item.code,
         since=item.synced_at,
         provenance=item.provenance or snapshot.provenance,
         confidence=item.confidence,
+        because=None,
     )
 
 
@@ -167,11 +168,13 @@ def _trace(
     xero = snapshots[Stage.XERO]
     if xero_item is not None:
         stages[Stage.XERO] = _mark(xero_item)
-        detail[Stage.XERO] = StageDetail(
+        detail[Stage.XERO] = StageDetail.trusted(
             name=xero_item.name,
             code=xero_item.code,
             since=xero_item.updated_at,
             provenance=xero.provenance,
+            confidence=None,
+            because=None,
         )
     else:
         stages[Stage.XERO] = _absent(xero, entry.kind)
@@ -194,7 +197,7 @@ def _trace(
                 blocked[stage] = reason
         eligible = Stage.DEXT not in blocked
     parent = base.parent_name
-    return ItemTrace(
+    return ItemTrace.trusted(
         kind=entry.kind,
         key=item_key(base) if xero_item is None else item_key(xero_item),
         code=base.code,
