@@ -88,6 +88,48 @@ def test_a_pasted_dext_list_without_the_item_gives_a_plan_that_waits_on_one_chec
     assert "If it is there, you can simply wait:" in md
 
 
+def test_every_item_a_pasted_list_lacks_gets_its_steps_not_only_the_first(
+    tmp_path: Path,
+) -> None:
+    """Two items missing from Dext's list, ApprovalMax not known: one check about both, and
+    each step for both (it was all about the first item; the second got nothing)."""
+    pasted = tmp_path / "dext-accounts.txt"
+    pasted.write_text("469 Rent\n", encoding="utf-8")
+    args = ["diagnose", "--scenario", str(blind(tmp_path)), "--format", "json"]
+    code, out, _ = run(*args, "--answer", f"dext.list.account=@{pasted}")
+    assert code == 1
+    data = json.loads(out)
+    keys = {i["name"]: i["key"] for i in data["items"]}
+    both = {keys["Advertising"], keys["Staff Wellbeing"]}
+    assert plan(out) == [("sync_approvalmax", ["no"]), ("reconnect_dext", None), ("wait", ["yes"])]
+    steps = [step for step in data["plan"] if step["action"] != "wait"]  # organisation-wide
+    assert all(set(step["items"]) == both for step in steps), data["plan"]
+    assert data["plan"][0]["gate"]["check"] == (
+        "Open ApprovalMax and look for each of 400 Advertising and 429 Staff Wellbeing"
+    )
+
+
+def test_a_search_matching_many_items_still_ends_with_a_plan(tmp_path: Path) -> None:
+    """Twelve accounts match "Expense"; Dext's list lacks two of them: the questions are not
+    ranked (too many items), but the plan still says what to do for those two."""
+    many = tmp_path / "many.yaml"
+    accounts = "".join(
+        f'    - {{code: "{500 + n}", name: Expense {n}, type: EXPENSE}}\n' for n in range(12)
+    )
+    many.write_text(BLIND.replace("  accounts:\n", "  accounts:\n" + accounts, 1), encoding="utf-8")
+    pasted = tmp_path / "dext-accounts.txt"
+    pasted.write_text("".join(f"{500 + n} Expense {n}\n" for n in range(10)), encoding="utf-8")
+    args = ["diagnose", "--scenario", str(many), "--item", "expense", "--format", "json"]
+    code, out, _ = run(*args, "--answer", f"dext.list.account=@{pasted}")
+    assert code == 1
+    data = json.loads(out)
+    assert len(data["items"]) == 12
+    keys = {i["name"]: i["key"] for i in data["items"]}
+    assert [a for a, _ in plan(out)][:2] == ["sync_approvalmax", "reconnect_dext"]
+    for step in data["plan"][:2]:
+        assert set(step["items"]) == {keys["Expense 10"], keys["Expense 11"]}, step
+
+
 def test_two_presence_answers_give_the_expert_s_plan(tmp_path: Path) -> None:
     args = ["diagnose", "--scenario", str(blind(tmp_path)), "--item", "429", "--format", "json"]
     args += ["--answer", "approvalmax.has.429=not there", "--answer", "dext.has.429=no"]

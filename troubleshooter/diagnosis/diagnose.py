@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,9 +17,12 @@ from troubleshooter.diagnosis.answers import (
 from troubleshooter.diagnosis.evaluate import Evaluation, evaluate
 from troubleshooter.diagnosis.facts import FactContext
 from troubleshooter.diagnosis.hypothesis import (
+    PlanFor,
     Ranked,
     distance,
+    frontier,
     gate_on,
+    likely_answers,
     merge_plans,
     merged_plan,
     rank,
@@ -404,7 +407,7 @@ def _diagnose_snapshots(
     if focused is None:
         reasoned = _reason(prepared, library, traces, focused=False, handles={})
         shown = traces
-        reasoned = _with_stopped_items(prepared, library, reasoned)
+        reasoned = _with_stopped_items(prepared, library, reasoned, traces)
     else:
         handles = question_handles(focused)
         shown = [t.model_copy(deep=True) for t in focused]
@@ -419,15 +422,17 @@ def _stopped_unexplained(trace: ItemTrace, with_findings: set[str]) -> bool:
     return trace.key not in with_findings and bool(trace.missing_at())
 
 
-def _with_stopped_items(prepared: _Prepared, library: Library, reasoned: _Reasoned) -> _Reasoned:
+def _with_stopped_items(
+    prepared: _Prepared, library: Library, reasoned: _Reasoned, among: list[ItemTrace]
+) -> _Reasoned:
     """A whole-organisation run with a few items known to have stopped, but not why (a pasted
     Dext list lacks them; ApprovalMax is not known): those items are reasoned about as a
     focused run would, so they are named, asked about one by one, and given the plan that
     waits on a check; the rest of the run stands as it is."""
     with_findings = {f.key for f in reasoned.evaluation.findings if f.key}
-    stopped = [t for t in prepared.traces if _stopped_unexplained(t, with_findings)]
-    if not stopped or len(stopped) > MAX_FOCUSED_FOR_RANKING:
-        return reasoned  # none, or so many that the per-kind lists are the questions to ask
+    stopped = [t for t in among if _stopped_unexplained(t, with_findings)]
+    if not stopped or len(stopped) > MAX_STOPPED_FOR_PLAN:
+        return reasoned  # none, or so many that the per-kind lists are what to look at
     handles = question_handles(stopped)
     copies = [t.model_copy(deep=True) for t in stopped]
     part = _reason(prepared, library, copies, focused=True, handles=handles)
@@ -443,6 +448,8 @@ def _with_stopped_items(prepared: _Prepared, library: Library, reasoned: _Reason
         read=reasoned.evaluation.read | part.evaluation.read,
     )
     plan = merge_plans(reasoned.plan, part.plan, library.rules.actions)
+    if len(stopped) > MAX_FOCUSED_FOR_RANKING:  # one question each would be a long list
+        return _Reasoned(evaluation, plan, reasoned.questions, reasoned.assumptions)
     asked = {q.id for q in part.questions}
     questions = part.questions + [q for q in reasoned.questions if q.id not in asked]
     known = {(a.fact, a.key, a.text) for a in reasoned.assumptions}
@@ -486,7 +493,7 @@ def _ranked(
         return _reason(trial, library, copies, focused=True, handles=handles).plan
 
     if len(focused) > MAX_FOCUSED_FOR_RANKING:
-        return reasoned
+        return _gated_unranked(library, focused, reasoned, plan_for)
     ranked = rank(reasoned.questions, specs, reasoned.plan, plan_for, focused)
     # A finding that calls the usual setup into doubt asks its question first.
     doubted = [
@@ -502,12 +509,83 @@ def _ranked(
     plan = reasoned.plan
     gate = gate_on(ranked)
     if gate is not None:
-        trace = next((t for t in focused if t.key == gate.question.key), None)
-        values = {"name": f"{trace.code} {trace.label}" if trace and trace.code else
-                  (trace.label if trace else "")}  # fmt: skip
-        check = fill(gate.spec.check or gate.question.text, values)
+        gate, names = _together(gate, ranked, focused, plan_for)
+        check = fill(gate.spec.check or gate.question.text, {"name": names})
         plan = merged_plan(gate, library.rules.actions, check, gate.spec.readings)
     return _Reasoned(reasoned.evaluation, plan, questions, reasoned.assumptions)
+
+
+def _gated_unranked(
+    library: Library, focused: list[ItemTrace], reasoned: _Reasoned, plan_for: PlanFor
+) -> _Reasoned:
+    """Many items asked about (or stopped): the questions stay in the chain's order, unranked,
+    but the plan still says what to do, waiting on the check about where they stopped ("Open
+    ApprovalMax and look for each of the 12 items this step is for")."""
+    specs = library.rules.questions
+    front = frontier(focused)
+    entries = [Ranked(q, spec_for(specs, q.id)[0], 0.0, {}, {}) for q in reasoned.questions]
+    gate = next(
+        (
+            e
+            for e in entries
+            if e.question.key is not None
+            and e.question.stage is front
+            and e.spec.type in ("yes_no", "choice")
+            and not (e.spec.assume or e.spec.assume_in_focus)
+        ),
+        None,
+    )
+    if gate is None:
+        return reasoned
+    likely = likely_answers(gate.spec, gate.question)
+    gate = replace(
+        gate,
+        plans={a.answer: [] for a in likely},
+        weights={a.answer: a.weight for a in likely},
+    )
+    gate, names = _together(gate, entries, focused, plan_for)
+    if len({tuple(s.action for s in p) for p in gate.plans.values()}) < 2:
+        return reasoned  # every answer gives the same plan: nothing to wait on
+    check = fill(gate.spec.check or gate.question.text, {"name": names})
+    plan = merged_plan(gate, library.rules.actions, check, gate.spec.readings)
+    return _Reasoned(reasoned.evaluation, plan, reasoned.questions, reasoned.assumptions)
+
+
+def _together(
+    gate: Ranked,
+    ranked: list[Ranked],
+    focused: list[ItemTrace],
+    plan_for: PlanFor,
+) -> tuple[Ranked, str]:
+    """The gate a plan waits on, made about every item that has the same check open ("Open
+    ApprovalMax and look for each of 400 Advertising and 429 Staff Wellbeing"), so that each
+    of them gets its steps, not only the item the best question was about; and the names the
+    check is about. Each answer is tried for all of them at once: what holds for each item
+    alone is in the merged plan, as the steps name the items they are for."""
+
+    def name(key: str | None) -> str:
+        trace = next((t for t in focused if t.key == key), None)
+        if trace is None:
+            return ""
+        return f"{trace.code} {trace.label}" if trace.code else trace.label
+
+    if gate.question.key is None:
+        return gate, ""
+    siblings = [e for e in ranked if e.spec is gate.spec and e.question.key is not None]
+    if len(siblings) < 2:
+        return gate, name(gate.question.key)
+    plans: dict[str, list[PlanStep]] = {}
+    for answer in gate.plans:
+        try:
+            plans[answer] = plan_for({e.question.id: answer for e in siblings})
+        except ValueError:  # an answer one of them cannot take: keep the one item's plan
+            return gate, name(gate.question.key)
+    names = [name(e.question.key) for e in siblings]
+    if len(names) > MAX_FOCUSED_FOR_RANKING:
+        joined = f"each of the {len(names)} items this step is for"
+    else:
+        joined = "each of " + ", ".join(names[:-1]) + " and " + names[-1]
+    return replace(gate, plans=plans), joined
 
 
 def _changes(entry: Ranked, plan: list[PlanStep]) -> bool:
@@ -519,6 +597,9 @@ def _changes(entry: Ranked, plan: list[PlanStep]) -> bool:
 
 
 MAX_FOCUSED_FOR_RANKING = 8  # a search that matched many items is ranked in the chain's order
+# Items known to have stopped, cause unknown, that still get a plan waiting on a check; beyond
+# that (a pasted list from the wrong place, most likely) the per-kind lists are what to look at.
+MAX_STOPPED_FOR_PLAN = 500
 
 
 def _counts(shown: list[ItemTrace], with_findings: set[str]) -> tuple[int, int, int]:
