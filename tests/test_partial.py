@@ -131,7 +131,11 @@ def test_a_focused_run_reaches_the_full_access_plan_within_three_answers(
         answers: dict[str, str] = {}
         asked = []
         blind = _run(_hidden(scenario), library, focus=name)
-        while [s.action for s in blind.plan] != wanted or any(s.gate for s in blind.plan):
+        # Definite: the same steps, none waiting on a check. Waiting itself may stay behind
+        # the setup the plan assumes (nobody said Dext's pull works): that is no step to do.
+        while [s.action for s in blind.plan] != wanted or any(
+            s.gate and not s.wait for s in blind.plan
+        ):
             assert len(answers) < MOST_ANSWERS, (
                 f"{name}: after {asked} the plan is {[s.action for s in blind.plan]} "
                 f"(gated: {[s.action for s in blind.plan if s.gate]}), not {wanted}"
@@ -238,3 +242,29 @@ def test_the_guided_check_stops_only_at_the_plan_full_access_gives(
         # What is left to ask could not change the plan: the verdict does not send the person
         # after it ("4 questions would settle the rest", with nothing to answer them in).
         assert "would settle the rest" not in _verdict(diagnosis), asked
+
+
+def test_waiting_that_rests_on_an_assumption_is_offered_behind_it(library: Library) -> None:
+    """Dext's daily pull is failing, and nobody has said when it last ran: the plan takes it
+    to work, so "it arrives anyway" is said behind that assumption, never as "nothing seems
+    broken" or a plain "Or simply wait"."""
+    from troubleshooter.report import export
+
+    scenario = _data(SCENARIOS / "cause-03-dext-daily-pull-failing.yaml")["scenario"]
+    answers = {"approvalmax.has.429": "yes"}
+    blind = _run(_hidden(scenario), library, focus="Staff Wellbeing", answers=answers)
+    assert "broken" not in _verdict(blind)
+    (wait,) = [s for s in blind.plan if s.wait]
+    assert wait.gate is not None and wait.gate.reading == "If the setup is as assumed"
+    text = " ".join(export(blind, "text").split())
+    assert "If the setup is as assumed, you can simply wait" in text
+    assert "Or simply wait" not in text
+    assert "That holds if the setup is as the plan assumes" in text
+    # Told when Dext last pulled (two days ago: overdue), the wait is gone.
+    told = _run(
+        _hidden(scenario),
+        library,
+        focus="Staff Wellbeing",
+        answers={**answers, "dext.last_pull": "2 days ago"},
+    )
+    assert not any(s.wait for s in told.plan)

@@ -50,6 +50,7 @@ from troubleshooter.model import (
     Assumption,
     Diagnosis,
     Finding,
+    Gate,
     ItemKind,
     ItemTrace,
     Mark,
@@ -329,7 +330,9 @@ def _reason(
     infer(library.rules.inferences, traces, context, organisation_facts)
     premises = _premise(specs, traces, handles) if focused else []
     keys = {t.key for t in traces} if focused else None
-    evaluation = evaluate(library.rules, traces, context, focus=keys)
+    evaluation = evaluate(
+        library.rules, traces, context, focus=keys, known=plain.known_organisation_facts()
+    )
     zone = zone_of(prepared.organisation)
     plan = build_plan(evaluation.findings, library.rules.actions, zone)
     # Only what a rule (or an inference) looked at is something the plan rests on.
@@ -363,8 +366,34 @@ def _reason(
     ]
     for assumption in assumptions:
         assumption.question = next((q.id for q in questions if q.checks == assumption.text), None)
+    plan = _wait_behind_assumptions(plan, evaluation, assumptions)
     assumptions += [a for a, _ in premises]
     return _Reasoned(evaluation, plan, questions, assumptions)
+
+
+def _wait_behind_assumptions(
+    plan: list[PlanStep], evaluation: Evaluation, assumptions: list[Assumption]
+) -> list[PlanStep]:
+    """Waiting offered by a finding that holds only with what the plan assumes (Dext's daily
+    pull working, when nobody said when it last ran) waits on those checks: "If the setup is
+    as assumed, you can simply wait", never a plain "Or simply wait", and never "nothing is
+    broken" (the verdict reads a gated wait as a check to make)."""
+    actions = {f.action for f in evaluation.findings if f.rule in evaluation.assumed}
+    asked = next((a.question for a in assumptions if a.question), None)
+    if not actions or asked is None:
+        return plan
+    gate = Gate(
+        question=asked,
+        check="Check what the plan assumes (the questions ask it)",
+        answers=[],
+        reading="If the setup is as assumed",
+    )
+    return [
+        step.model_copy(update={"gate": gate})
+        if step.wait and step.gate is None and step.action in actions
+        else step
+        for step in plan
+    ]
 
 
 def _with_check(

@@ -7,7 +7,7 @@ out unknown, the facts it needed go to the questions.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
@@ -126,6 +126,9 @@ def needs_rules(trace: ItemTrace) -> bool:
     return trace.has_gap or trace.renamed
 
 
+ON_ASSUMPTIONS = "That holds if the setup is as the plan assumes; the questions check it."
+
+
 @dataclass
 class Evaluation:
     """What the rules said: findings, the quiet causes counted, and the facts that kept a rule
@@ -135,6 +138,9 @@ class Evaluation:
     quiet: dict[str, int] = field(default_factory=dict)
     unknown: list[tuple[str, ItemTrace | None]] = field(default_factory=list)
     read: set[str] = field(default_factory=set)  # the organisation facts the rules looked at
+    # Organisation findings that hold only with what the plan assumes (ids of their rules):
+    # on the facts known alone they would not be made.
+    assumed: set[str] = field(default_factory=set)
 
 
 def _unknown_facts(condition: Condition, facts: Facts) -> set[str]:
@@ -147,6 +153,7 @@ def evaluate(
     traces: Iterable[ItemTrace],
     context: FactContext,
     focus: set[str] | None = None,
+    known: Mapping[str, Any] | None = None,
 ) -> Evaluation:
     """Runs the item rules over every trace with a gap (only the focused ones, when `focus`
     holds keys), then the organisation rules. A focus-only rule that fires in a whole-
@@ -192,7 +199,10 @@ def evaluate(
                 result.findings.append(_finding(rule, facts, trace, context.zone))
                 timing.append(rule.spec.timing)
     expected = [f.expected_by for f in result.findings]
-    organisation = organisation.with_facts(finding_facts(timing, expected, all_known))
+    summary = finding_facts(timing, expected, all_known)
+    organisation = organisation.with_facts(summary)
+    # `known`: the organisation's facts without the plan's assumptions.
+    plain = None if known is None else {**known, **summary}
     for rule in active:
         if not rule.organisation_wide:
             continue
@@ -200,5 +210,9 @@ def evaluate(
         if verdict is None:
             result.unknown.extend((f, None) for f in _unknown_facts(rule.condition, organisation))
         elif verdict:
-            result.findings.append(_finding(rule, organisation, None, context.zone))
+            finding = _finding(rule, organisation, None, context.zone)
+            if plain is not None and rule.condition.evaluate(plain) is not True:
+                result.assumed.add(rule.id)
+                finding.message += f" {ON_ASSUMPTIONS}"
+            result.findings.append(finding)
     return result
