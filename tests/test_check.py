@@ -332,3 +332,21 @@ def test_a_whole_organisation_run_names_an_item_that_stopped_and_gives_its_plan(
     # Answered, the plan stands as it is.
     code, out, _ = run(*args, "--answer", "approvalmax.has.429=no", "--format", "json")
     assert plan(out)[:2] == [("sync_approvalmax", None), ("reconnect_dext", None)]
+
+
+def test_an_answers_file_reads_values_as_they_were_typed(tmp_path: Path) -> None:
+    """YAML would read `13:00` as 780 and `yes` as True: in an answers file they are what the
+    person typed, as on the command line."""
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(
+        "approvalmax.last_sync.accounts: 13:00\napprovalmax.has.429: no\ndext.has.429: no\n"
+        "approvalmax.xero_connection: yes\n",
+        encoding="utf-8",
+    )
+    args = ["diagnose", "--scenario", str(blind(tmp_path)), "--item", "429", "--format", "json"]
+    code, out, err = run(*args, "--answers", str(answers))
+    assert code == 1, err
+    data = json.loads(out)
+    am = next(s for s in data["systems"] if s["stage"] == "approvalmax")
+    assert am["last_sync"]["accounts"] == "2026-11-25T00:00:00Z"  # 13:00 in Auckland
+    assert "approvalmax.xero_connection" not in {q["id"] for q in data["questions"]}

@@ -97,7 +97,7 @@ def load_answers_file(path: Path) -> Answers:
     """An answers file: a YAML mapping of question id to answer. Every problem names the file
     and line; a refused answer later names them too (`Answers.origin`)."""
     try:
-        data = load_yaml(read_text(path))
+        data = load_yaml(read_text(path), as_written=True)  # `13:00`, `yes`: as typed
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read it ({exc.strerror or exc})") from None
     except yaml.YAMLError as exc:

@@ -169,15 +169,28 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 _LineLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
-def load_yaml(text: str) -> Any:
+class _TextLoader(_LineLoader):
+    """The same, with every scalar the text it was written as: in an answers file `13:00` is a
+    time (YAML 1.1 reads it as 780), `yes` a word (not True), `2026-11-25` a date as typed."""
+
+
+def _as_written(loader: _LineLoader, node: yaml.ScalarNode) -> str:
+    return str(node.value)
+
+
+for _tag in ("bool", "int", "float", "timestamp", "null"):
+    _TextLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _as_written)
+
+
+def load_yaml(text: str, *, as_written: bool = False) -> Any:
     """Parses YAML text safely (like `yaml.safe_load`), keeping line numbers in `LineDict`s,
-    within the limits above."""
+    within the limits above; with `as_written`, every scalar stays the text it was written as."""
     if len(text) > MAX_CHARS:
         raise YamlLimitError(
             problem=f"larger than {MAX_CHARS // (1024 * 1024)} MB, the most this tool reads"
         )
     try:
-        data = yaml.load(text, Loader=_LineLoader)
+        data = yaml.load(text, Loader=_TextLoader if as_written else _LineLoader)
     except RecursionError:  # cannot happen within MAX_DEPTH; a safety net all the same
         raise YamlLimitError(problem=f"nested more than {MAX_DEPTH} levels deep") from None
     return without_lone_surrogates(data) if may_hold_surrogates(text) else data
