@@ -350,3 +350,15 @@ def test_an_answers_file_reads_values_as_they_were_typed(tmp_path: Path) -> None
     am = next(s for s in data["systems"] if s["stage"] == "approvalmax")
     assert am["last_sync"]["accounts"] == "2026-11-25T00:00:00Z"  # 13:00 in Auckland
     assert "approvalmax.xero_connection" not in {q["id"] for q in data["questions"]}
+
+
+def test_reports_do_not_file_items_not_known_to_have_arrived_as_without_findings(
+    tmp_path: Path,
+) -> None:
+    """Nothing seen of ApprovalMax or Dext: the items are not known to have arrived, which
+    is not the same as having no findings."""
+    args = ["diagnose", "--scenario", str(blind(tmp_path))]
+    _, md, _ = run(*args, "--format", "md")
+    assert "3 not known yet to have arrived." in md and "without findings" not in md
+    _, html, _ = run(*args, "--format", "html", "--all-items")
+    assert "<summary>3 not known yet to have arrived</summary>" in html

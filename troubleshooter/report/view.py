@@ -23,6 +23,7 @@ from troubleshooter.model import (
     ItemTrace,
     Mark,
     PlanStep,
+    Provenance,
     Question,
     Stage,
     SystemStatus,
@@ -102,6 +103,10 @@ class KindSection:
     problems: list[ItemRow] = field(default_factory=list)
     healthy: list[ItemRow] = field(default_factory=list)
     healthy_hidden: int = 0
+    # Of the items without findings, those not known to have arrived where they should (a
+    # stage not read, or only assumed): not "without findings" as if all were well.
+    unverified: int = 0
+    unverified_hidden: int = 0
 
     @property
     def total(self) -> int:
@@ -110,6 +115,39 @@ class KindSection:
     @property
     def without_findings(self) -> int:
         return len(self.healthy) + self.healthy_hidden
+
+    @property
+    def without_findings_text(self) -> str:
+        """Says "3 without findings", "2 not known yet to have arrived", or both in one."""
+        return _quiet_count(self.without_findings, self.unverified)
+
+    def hidden_text(self, *, more: bool) -> str:
+        """The same for the items not listed ("36 more without findings" after a table)."""
+        return _quiet_count(self.healthy_hidden, self.unverified_hidden, more=more)
+
+
+def _quiet_count(count: int, unverified: int, *, more: bool = False) -> str:
+    number = f"{count} more" if more else str(count)
+    if unverified == 0:
+        return f"{number} without findings"
+    if unverified == count:
+        return f"{number} not known yet to have arrived"
+    return f"{number} without findings, {unverified} of them not known yet to have arrived"
+
+
+def _not_known_to_have_arrived(trace: ItemTrace) -> bool:
+    """An item that should reach a stage where it is unknown, or only assumed."""
+    if trace.eligible is False:
+        return False
+    for stage in (Stage.APPROVALMAX, Stage.DEXT):
+        if stage in trace.blocked:
+            continue
+        detail = trace.detail.get(stage)
+        if trace.stages[stage] is Mark.UNKNOWN or (
+            detail is not None and detail.provenance is Provenance.ASSUMED
+        ):
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -388,8 +426,12 @@ def build_view(
             stopped.append(row)
         elif all_items or len(section.healthy) < healthy_rows:
             section.healthy.append(_row(trace, False, "", shown))
+            section.unverified += _not_known_to_have_arrived(trace)
         else:
             section.healthy_hidden += 1
+            unknown = _not_known_to_have_arrived(trace)
+            section.unverified += unknown
+            section.unverified_hidden += unknown
         if trace.renamed:
             renamed.append(_renamed(trace, shown))
     names = {t.key: t.label for t in diagnosis.items if t.key in planned}
