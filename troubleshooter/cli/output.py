@@ -111,8 +111,16 @@ def format_for(fmt: str | None, output: str) -> str:
 
 
 def check_output(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """`-o` names somewhere a file can go: a folder is a usage error now, before any work."""
-    if value not in (None, "-") and Path(value).is_dir():
+    """`-o` names somewhere a file can go: a folder, or a name the system cannot look at (too
+    long, behind a folder or a link this user may not follow), is a usage error now, before any
+    work."""
+    if value in (None, "-"):
+        return value
+    try:
+        folder = Path(value).is_dir()
+    except OSError as exc:  # ENAMETOOLONG, EACCES, a protected symlink's EPERM, …
+        raise click.BadParameter(f"{value}: {exc.strerror or exc}", ctx, param) from None
+    if folder:
         raise click.BadParameter(f"{value} is a folder; name a file to write", ctx, param)
     return value
 

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 from troubleshooter.errors import ConfigError
 from troubleshooter.infra.files import PRIVATE_FILE, private_folder
 from troubleshooter.infra.jsonfile import read_json, write_private_json
+from troubleshooter.infra.years import Moment
 from troubleshooter.signin.settings import data_path
 
 SERVICE = "troubleshooter"
@@ -34,7 +35,7 @@ class TokenSet(BaseModel):
 
     access_token: SecretStr
     refresh_token: SecretStr | None = None
-    expires_at: datetime
+    expires_at: Moment  # with its zone: a naive time cannot be compared with now
     scope: str | None = None
     token_type: str = "Bearer"
     tenant_id: str | None = None
@@ -141,7 +142,12 @@ class FileStore:
             return None
         try:
             return TokenSet.model_validate(raw)
-        except ValidationError:
+        except ValidationError as exc:
+            fields = sorted({".".join(map(str, e["loc"])) or "the entry" for e in exc.errors()})
+            self._say(
+                f"{self.path}: the {name} sign-in cannot be used ({', '.join(fields)[:80]} not "
+                f"as expected); sign in again (troubleshooter connect {name})"
+            )
             return None
 
     def save(self, name: str, tokens: TokenSet) -> None:

@@ -1,0 +1,102 @@
+"""The attack review's low findings after issue 15: lengths of time too long for a timedelta,
+output names the system cannot look at, and a token file with a time without its zone."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from troubleshooter.cli import main
+from troubleshooter.infra.durations import DurationError, parse_duration
+from troubleshooter.signin.tokens import FileStore
+
+HUGE_SECONDS = "99999999999999999999999s"
+
+
+@pytest.mark.parametrize("text", [HUGE_SECONDS, "-" + HUGE_SECONDS, "99999999999999999999999"])
+def test_a_length_of_seconds_beyond_a_century_is_refused_not_an_overflow(text: str) -> None:
+    with pytest.raises(DurationError, match="more than a century"):
+        parse_duration(text, signed=True)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["diagnose", "--demo", "--watch", "--interval", HUGE_SECONDS],
+        ["diagnose", "--demo", "--answer", f"dext.last_pull=-{HUGE_SECONDS}"],
+    ],
+)
+def test_the_command_line_says_a_length_is_too_long(args: list[str]) -> None:
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert "more than a century" in result.output
+    assert not isinstance(result.exception, OverflowError)
+
+
+def test_a_scenario_sync_time_too_far_back_is_a_broken_file(tmp_path: Path) -> None:
+    path = tmp_path / "far.yaml"
+    path.write_text(
+        "clock: 2026-11-25T10:00:00Z\norganisation: {name: X}\n"
+        f"approvalmax:\n  last_sync: {{accounts: -{HUGE_SECONDS}}}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["sandbox", "check", str(path)])
+    assert result.exit_code == 2, result.output
+    assert "far.yaml: line 4" in result.output
+
+
+def test_an_output_name_too_long_for_the_system_is_a_usage_error(tmp_path: Path) -> None:
+    name = tmp_path / ("a" * 300)
+    result = CliRunner().invoke(main, ["collect", "--demo", "-o", str(name)])
+    assert result.exit_code == 2, result.output
+    assert "File name too long" in result.output
+    assert not isinstance(result.exception, OSError)
+
+
+def test_an_output_name_the_user_may_not_look_at_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another user's symlink in a sticky folder (fs.protected_symlinks) answers stat() with
+    EACCES; root cannot be made to see that, so the stat is played."""
+    target = tmp_path / "theirs.json"
+    real_stat = Path.stat
+
+    def stat(self: Path, *, follow_symlinks: bool = True):  # type: ignore[no-untyped-def]
+        if self == target:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_stat(self, follow_symlinks=follow_symlinks)
+
+    monkeypatch.setattr(Path, "stat", stat)
+    result = CliRunner().invoke(main, ["collect", "--demo", "-o", str(target)])
+    assert result.exit_code == 2, result.output
+    assert "Permission denied" in result.output
+
+
+NAIVE_TOKENS = {
+    "xero": {"access_token": "abc", "refresh_token": "def", "expires_at": "2026-11-29T10:00:00"}
+}
+
+
+def test_a_token_file_time_without_a_zone_is_not_a_sign_in(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.json"
+    path.write_text(json.dumps(NAIVE_TOKENS), encoding="utf-8")
+    path.chmod(0o600)
+    store = FileStore(path)
+    assert store.load("xero") is None
+    assert any("xero sign-in cannot be used (expires_at" in w for w in store.warnings)
+
+
+def test_connect_status_with_a_time_without_a_zone_says_so(tmp_path: Path) -> None:
+    data = Path(os.environ["TROUBLESHOOTER_DATA"])
+    data.mkdir(mode=0o700, parents=True, exist_ok=True)
+    (data / "tokens.json").write_text(json.dumps(NAIVE_TOKENS), encoding="utf-8")
+    (data / "tokens.json").chmod(0o600)
+    result = CliRunner().invoke(main, ["connect", "--status"])
+    assert result.exit_code == 0, result.output
+    assert result.exception is None
+    assert "Xero" in result.output and "not signed in" in result.output
+    assert "sign in again (troubleshooter connect xero)" in result.output
