@@ -12,6 +12,8 @@ from click.testing import CliRunner
 
 from troubleshooter.cli import main
 from troubleshooter.infra.durations import DurationError, parse_duration
+from troubleshooter.infra.redact import redact_text
+from troubleshooter.infra.urls import shown_url
 from troubleshooter.signin.tokens import FileStore
 
 HUGE_SECONDS = "99999999999999999999999s"
@@ -100,3 +102,59 @@ def test_connect_status_with_a_time_without_a_zone_says_so(tmp_path: Path) -> No
     assert result.exception is None
     assert "Xero" in result.output and "not signed in" in result.output
     assert "sign in again (troubleshooter connect xero)" in result.output
+
+
+# -- credentials in the addresses shown (item 10) --
+
+CREDENTIAL_URL = "http://admin:hunter2pass@host.example/dext?api_key=QUERYSECRET123&page=1"
+
+
+def _config(text: str) -> None:
+    Path(os.environ["TROUBLESHOOTER_CONFIG"]).write_text(text, encoding="utf-8")
+
+
+@pytest.mark.parametrize("args", [["config", "show"], ["connect", "--status"]])
+def test_an_adapter_url_s_credentials_are_not_shown(args: list[str]) -> None:
+    _config(f"adapters:\n  dext:\n    url: {CREDENTIAL_URL}\n    token: tok-abcdefgh\n")
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "hunter2pass" not in result.output and "QUERYSECRET123" not in result.output
+    assert "http://admin:****@host.example/dext?api_key=****&page=1" in result.output
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://TOKEN123@host/x", "https://****@host/x"),
+        (
+            "https://h/x?access_token=abc&sig=zz#code=123",
+            "https://h/x?access_token=****&sig=****#code=****",
+        ),
+        ("https://h/x?page=2&org=acme", "https://h/x?page=2&org=acme"),
+        ("http://[::1:80/x?token=zz", "http://[::1:80/x?token=****"),
+    ],
+)
+def test_what_counts_as_a_credential_in_an_address(url: str, shown: str) -> None:
+    assert shown_url(url) == shown
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("xero:\n  client_secret: abcdefghijk\n", "xero.client_secret: unknown key"),
+        ("approvalmax:\n  client_secret: [1]\n", "approvalmax.client_secret: Input should be"),
+    ],
+)
+def test_a_settings_error_about_a_secret_s_key_says_what_is_wrong(
+    setting: str, message: str
+) -> None:
+    _config(setting)
+    result = CliRunner().invoke(main, ["config", "show"])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "abcdefghijk" not in result.output
+
+
+def test_a_secret_after_its_name_is_still_cut_out() -> None:
+    text = "client_secret=abcdefgh token: unknownkey1 password=unknown_pw"
+    assert redact_text(text) == "client_secret=[redacted] token: [redacted] password=[redacted]"
