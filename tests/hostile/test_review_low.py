@@ -1,19 +1,31 @@
 """The attack review's low findings after issue 15: lengths of time too long for a timedelta,
-output names the system cannot look at, and a token file with a time without its zone."""
+output names the system cannot look at, a token file with a time without its zone (item 8);
+credentials in the addresses shown (item 10); a bundle's lists that break the adapter contract
+(item 12)."""
 
 from __future__ import annotations
 
+import asyncio
+import copy
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from conftest import FAST
 
 from troubleshooter.cli import main
+from troubleshooter.errors import ConfigError
 from troubleshooter.infra.durations import DurationError, parse_duration
 from troubleshooter.infra.redact import redact_text
+from troubleshooter.infra.resources import demo_scenario
 from troubleshooter.infra.urls import shown_url
+from troubleshooter.runs.bundle import bundle_json, collect, load_bundle
+from troubleshooter.sandbox.app import Sandbox
+from troubleshooter.sandbox.connect import sandbox_connections
+from troubleshooter.sandbox.scenario import load_scenario
 from troubleshooter.signin.tokens import FileStore
 
 HUGE_SECONDS = "99999999999999999999999s"
@@ -158,3 +170,65 @@ def test_a_settings_error_about_a_secret_s_key_says_what_is_wrong(
 def test_a_secret_after_its_name_is_still_cut_out() -> None:
     text = "client_secret=abcdefgh token: unknownkey1 password=unknown_pw"
     assert redact_text(text) == "client_secret=[redacted] token: [redacted] password=[redacted]"
+
+
+# -- a bundle's lists keep the adapter contract (item 12) --
+
+
+@pytest.fixture(scope="module")
+def bundle_data() -> dict[str, Any]:
+    connections = sandbox_connections(Sandbox(load_scenario(demo_scenario())), settings=FAST)
+    data: dict[str, Any] = json.loads(bundle_json(asyncio.run(collect(connections))))
+    return data
+
+
+def _snapshot(data: dict[str, Any], stage: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(s for s in data["snapshots"] if s["stage"] == stage)
+    return found
+
+
+def _written(tmp_path: Path, data: dict[str, Any]) -> Path:
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def test_a_bundle_row_sent_twice_is_refused(tmp_path: Path, bundle_data: dict[str, Any]) -> None:
+    data = copy.deepcopy(bundle_data)
+    accounts = _snapshot(data, "xero")["items"]["account"]
+    accounts.append(dict(next(a for a in accounts if a["code"] == "200")))
+    path = _written(tmp_path, data)
+    with pytest.raises(
+        ConfigError, match=r"bundle\.json: snapshots\.0\.items\.account\.\d+: the row"
+    ):
+        load_bundle(path)
+    result = CliRunner().invoke(main, ["diagnose", "--snapshot", str(path), "--format", "json"])
+    assert result.exit_code == 2, result.output
+    assert "bundle.json" in result.output
+
+
+def test_a_bundle_with_one_xero_id_twice_is_refused(
+    tmp_path: Path, bundle_data: dict[str, Any]
+) -> None:
+    data = copy.deepcopy(bundle_data)
+    accounts = _snapshot(data, "dext")["items"]["account"]
+    twin = dict(accounts[0], name="Another name", xero_id=accounts[0]["xero_id"].upper())
+    accounts.append(twin)
+    with pytest.raises(ConfigError, match="two rows carry the Xero id"):
+        load_bundle(_written(tmp_path, data))
+
+
+def test_a_bundle_row_of_another_kind_is_refused(
+    tmp_path: Path, bundle_data: dict[str, Any]
+) -> None:
+    data = copy.deepcopy(bundle_data)
+    accounts = _snapshot(data, "dext")["items"]["account"]
+    accounts.append(dict(accounts[0], kind="supplier", xero_id="not-an-account"))
+    with pytest.raises(ConfigError, match="an item of kind 'supplier' in the list of 'account'"):
+        load_bundle(_written(tmp_path, data))
+
+
+def test_a_bundle_as_collect_writes_it_still_loads(
+    tmp_path: Path, bundle_data: dict[str, Any]
+) -> None:
+    assert load_bundle(_written(tmp_path, bundle_data)).snapshots
