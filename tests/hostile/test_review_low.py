@@ -1,7 +1,7 @@
 """The attack review's low findings after issue 15: lengths of time too long for a timedelta,
 output names the system cannot look at, a token file with a time without its zone (item 8);
 credentials in the addresses shown (item 10); a bundle's lists that break the adapter contract
-(item 12)."""
+(item 12); `-o` widening a file's permissions, and bundles readable by others (item 9)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import asyncio
 import copy
 import json
 import os
+import stat
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -232,3 +234,50 @@ def test_a_bundle_as_collect_writes_it_still_loads(
     tmp_path: Path, bundle_data: dict[str, Any]
 ) -> None:
     assert load_bundle(_written(tmp_path, bundle_data)).snapshots
+
+
+# -- -o keeps the permissions of what it replaces; bundles are 0600 (item 9) --
+
+
+@pytest.fixture
+def umask_022() -> Iterator[None]:
+    """The usual umask, whatever the test runner has: a new file would be 0644."""
+    before = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(before)
+
+
+@pytest.mark.usefixtures("umask_022")
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o400], ids=oct)
+def test_a_report_written_over_a_file_keeps_its_permissions(tmp_path: Path, mode: int) -> None:
+    target = tmp_path / "report.md"
+    target.write_text("old\n", encoding="utf-8")
+    target.chmod(mode)
+    result = CliRunner().invoke(main, ["diagnose", "--demo", "-o", str(target)])
+    assert result.exit_code in (0, 1), result.output  # 1: something is missing (the demo)
+    assert "replaced" in result.output
+    assert stat.S_IMODE(target.stat().st_mode) == mode
+    assert target.read_text(encoding="utf-8") != "old\n"
+
+
+@pytest.mark.usefixtures("umask_022")
+def test_a_new_report_gets_the_umask_s_permissions(tmp_path: Path) -> None:
+    target = tmp_path / "report.md"
+    result = CliRunner().invoke(main, ["diagnose", "--demo", "-o", str(target)])
+    assert result.exit_code in (0, 1), result.output
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+
+
+@pytest.mark.usefixtures("umask_022")
+@pytest.mark.parametrize("before", [None, 0o600, 0o644], ids=str)
+def test_a_bundle_is_readable_by_its_owner_only(tmp_path: Path, before: int | None) -> None:
+    target = tmp_path / "keep.json"
+    if before is not None:
+        target.write_text("{}", encoding="utf-8")
+        target.chmod(before)
+    result = CliRunner().invoke(main, ["collect", "--demo", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert load_bundle(target).snapshots

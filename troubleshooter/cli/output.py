@@ -26,7 +26,7 @@ from rich.console import Console
 from rich.text import Text
 
 from troubleshooter.errors import ExitCode
-from troubleshooter.infra.files import write_file
+from troubleshooter.infra.files import PRIVATE_FILE, write_file
 from troubleshooter.infra.redact import hold_secrets, redact, release_secrets
 from troubleshooter.infra.safetext import visible_lines
 from troubleshooter.model import Diagnosis, Stage
@@ -125,12 +125,13 @@ def check_output(ctx: click.Context, param: click.Parameter, value: str | None) 
     return value
 
 
-def write_result(text: str | bytes, output: str) -> None:
-    """The result to stdout (`-`), or to a file, whole; says where it went."""
+def write_result(text: str | bytes, output: str, *, private: bool = False) -> None:
+    """The result to stdout (`-`), or to a file, whole; says where it went. A file replaced
+    keeps its permissions; `private` (a bundle) is readable by its owner only (0600)."""
     if output == "-":
         click.echo(text, nl=False)  # bytes go to the binary stream as they are
         return
-    written = write_file(Path(output), text)
+    written = write_file(Path(output), text, mode=PRIVATE_FILE if private else None)
     if written.direct:
         return  # a pipe or a device (/dev/stdout): the result is what it carries
     say(f"{'replaced' if written.replaced else 'wrote'} {written.path}")
