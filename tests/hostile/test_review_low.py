@@ -1,7 +1,8 @@
 """The attack review's low findings after issue 15: lengths of time too long for a timedelta,
 output names the system cannot look at, a token file with a time without its zone (item 8);
 credentials in the addresses shown (item 10); a bundle's lists that break the adapter contract
-(item 12); `-o` widening a file's permissions, and bundles readable by others (item 9)."""
+(item 12); `-o` widening a file's permissions, and bundles readable by others (item 9); C1 and bidi characters written raw into JSON and into the
+practice's HTML (item 11)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,9 @@ from troubleshooter.errors import ConfigError
 from troubleshooter.infra.durations import DurationError, parse_duration
 from troubleshooter.infra.redact import redact_text
 from troubleshooter.infra.resources import demo_scenario
+from troubleshooter.infra.safetext import json_visible, json_visible_bytes
 from troubleshooter.infra.urls import shown_url
+from troubleshooter.report import load_diagnosis
 from troubleshooter.runs.bundle import bundle_json, collect, load_bundle
 from troubleshooter.sandbox.app import Sandbox
 from troubleshooter.sandbox.connect import sandbox_connections
@@ -281,3 +284,61 @@ def test_a_bundle_is_readable_by_its_owner_only(tmp_path: Path, before: int | No
     assert result.exit_code == 0, result.output
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert load_bundle(target).snapshots
+
+
+# -- C1 and bidi characters in JSON; the practice's HTML (item 11) --
+
+HOSTILE_NAME = "Evil\x1b[2J\x07\u202eLtd\x9b\u2066"
+RAW = ("\x1b", "\x07", "\u202e", "\x9b", "\u2066")
+
+
+def _hostile_scenario(folder: Path) -> Path:
+    folder.mkdir(exist_ok=True)
+    path = folder / "a.yaml"
+    name = json.dumps(HOSTILE_NAME)  # YAML reads JSON's escapes in a double-quoted string
+    path.write_text(
+        f"clock: 2026-11-25T10:00:00Z\norganisation: {{name: {name}}}\n", encoding="utf-8"
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["diagnose", "--format", "json", "--scenario", "{a}"],
+        ["collect", "--scenario", "{a}"],
+        ["diagnose", "--all-organisations", "--format", "json", "--scenario", "{folder}"],
+        ["diagnose", "--all-organisations", "--format", "html", "--scenario", "{folder}"],
+    ],
+    ids=["json", "bundle", "practice-json", "practice-html"],
+)
+def test_no_export_writes_a_control_or_bidi_character_raw(tmp_path: Path, args: list[str]) -> None:
+    a = _hostile_scenario(tmp_path / "practice")
+    out = tmp_path / "out"
+    argv = [arg.format(a=a, folder=a.parent) for arg in args] + ["-o", str(out)]
+    result = CliRunner().invoke(main, argv)
+    assert result.exit_code in (0, 1), result.output
+    written = out.read_text(encoding="utf-8")
+    assert "Evil" in written
+    assert not [c for c in RAW if c in written]
+    if "html" in args:
+        assert "\\u202eLtd\\x9b" in written  # as visible() shows it, like the one-organisation HTML
+    else:
+        assert "\\u202eLtd\\u009b" in written  # JSON's own escape
+
+
+def test_the_escaped_json_reads_back_the_same(tmp_path: Path) -> None:
+    a = _hostile_scenario(tmp_path / "one")
+    out = tmp_path / "report.json"
+    result = CliRunner().invoke(main, ["diagnose", "--scenario", str(a), "-o", str(out)])
+    assert result.exit_code in (0, 1), result.output
+    assert json.loads(out.read_text(encoding="utf-8"))["organisation"]["name"] == HOSTILE_NAME
+    assert load_diagnosis(out).organisation.name == HOSTILE_NAME
+
+
+def test_json_visible_text_and_bytes_agree_and_keep_the_json() -> None:
+    text = json.dumps({"a": "x\x7f\x85\u061c\u200e\u2028\u202a\u2069 é € 😀"}, ensure_ascii=False)
+    escaped = json_visible(text)
+    assert json_visible_bytes(text.encode("utf-8")) == escaped.encode("utf-8")
+    assert json.loads(escaped) == json.loads(text)
+    assert escaped.isascii() is False and "é € 😀" in escaped  # only the unsafe ones

@@ -18,6 +18,7 @@ from troubleshooter.errors import ConfigError
 from troubleshooter.infra.clock import host_now
 from troubleshooter.infra.jsonfile import read_json, time_problem, validate
 from troubleshooter.infra.redact import redact
+from troubleshooter.infra.safetext import json_visible
 from troubleshooter.infra.years import Moment
 from troubleshooter.model import (
     STAGES,
@@ -74,7 +75,7 @@ def bundle_json(
 ) -> str:
     """The bundle as it leaves the machine: through the one redaction function."""
     data = redact(bundle.model_dump(mode="json"), secrets=secrets, contact_details=contact_details)
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json_visible(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
 
 
 def load_bundle(path: Path) -> Bundle:
