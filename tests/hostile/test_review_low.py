@@ -95,6 +95,28 @@ def test_an_output_name_the_user_may_not_look_at_is_a_usage_error(
     assert "Permission denied" in result.output
 
 
+@pytest.mark.parametrize("command", ["report", "snapshot", "tokens"])
+def test_an_integer_too_long_to_read_names_the_file(tmp_path: Path, command: str) -> None:
+    """Python refuses to read an integer of more than 4,300 digits (ValueError, a traceback
+    before): a broken file, exit 2."""
+    text = '{"xero": ' + "9" * 5000 + "}"
+    if command == "tokens":
+        data = Path(os.environ["TROUBLESHOOTER_DATA"])
+        data.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = data / "tokens.json"
+        args = ["connect", "--status"]
+    else:
+        path = tmp_path / "big.json"
+        args = (
+            ["report", str(path)] if command == "report" else ["diagnose", "--snapshot", str(path)]
+        )
+    path.write_text(text, encoding="utf-8")
+    path.chmod(0o600)
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert f"{path.name}: line 1: a number of 5,000 digits, too long to read" in result.output
+
+
 NAIVE_TOKENS = {
     "xero": {"access_token": "abc", "refresh_token": "def", "expires_at": "2026-11-29T10:00:00"}
 }
