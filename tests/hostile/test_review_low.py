@@ -36,7 +36,11 @@ from troubleshooter.signin.tokens import FileStore
 HUGE_SECONDS = "99999999999999999999999s"
 
 
-@pytest.mark.parametrize("text", [HUGE_SECONDS, "-" + HUGE_SECONDS, "99999999999999999999999"])
+@pytest.mark.parametrize(
+    "text",
+    [HUGE_SECONDS, "-" + HUGE_SECONDS, "99999999999999999999999", "9" * 5000 + "d", "9" * 5000],
+    ids=["seconds", "negative", "plain", "5000-digit-days", "5000-digit-plain"],
+)
 def test_a_length_of_seconds_beyond_a_century_is_refused_not_an_overflow(text: str) -> None:
     with pytest.raises(DurationError, match="more than a century"):
         parse_duration(text, signed=True)
@@ -47,6 +51,7 @@ def test_a_length_of_seconds_beyond_a_century_is_refused_not_an_overflow(text: s
     [
         ["diagnose", "--demo", "--watch", "--interval", HUGE_SECONDS],
         ["diagnose", "--demo", "--answer", f"dext.last_pull=-{HUGE_SECONDS}"],
+        ["diagnose", "--demo", "--watch", "--interval", "9" * 5000 + "d"],
     ],
 )
 def test_the_command_line_says_a_length_is_too_long(args: list[str]) -> None:
