@@ -119,5 +119,7 @@ def test_names_in_a_host_header_and_loopback_addresses() -> None:
     assert host_header_name("[::1]:8080") == "::1"
     assert host_header_name("localhost:1") == "localhost"
     assert host_header_name("::1") == "::1"
+    assert host_header_name("127.0.0.1:1@evil.example") == "127.0.0.1:1@evil.example"
+    assert host_header_name("[::1]x") == "[::1]x"
     assert not is_loopback_url("ftp://127.0.0.1/x")
     assert is_loopback_url("http://127.0.0.2/x")

@@ -23,11 +23,16 @@ def is_loopback(host: str) -> bool:
 
 
 def host_header_name(value: str) -> str:
-    """The name in a `Host` header, without its port (`[::1]:80` → `::1`)."""
+    """The name in a `Host` header, without its port (`[::1]:80` → `::1`). A port that is not
+    a number leaves the whole value, which then names no host of this computer."""
     value = value.strip()
-    if value.startswith("["):
-        return value[1 : value.find("]")] if "]" in value else value
-    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+    if value.startswith("[") and "]" in value:
+        name, _, rest = value[1:].partition("]")
+        return name if rest == "" or (rest[:1] == ":" and rest[1:].isdigit()) else value
+    if value.count(":") == 1:
+        name, _, port = value.partition(":")
+        return name if port.isdigit() else value
+    return value
 
 
 def is_loopback_url(url: str) -> bool:
