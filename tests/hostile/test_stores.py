@@ -133,6 +133,40 @@ def test_disconnect_through_a_linked_store_sends_and_deletes_nothing(
     assert not sandbox.log.requests
 
 
+def test_a_token_store_with_another_name_is_refused(tmp_path: Path) -> None:
+    """A hard link keeps the tokens after `disconnect` rewrites the store (attack review, item
+    13), and making the store private would change the other name's permissions too."""
+    path = tmp_path / "data" / "tokens.json"
+    FileStore(path).save("xero", tokens())
+    path.chmod(0o644)
+    other = tmp_path / "other.json"
+    os.link(path, other)
+    store = FileStore(path)
+    for attempt in (
+        lambda: store.load("xero"),
+        lambda: store.save("xero", tokens("another")),
+        lambda: store.delete("xero"),
+    ):
+        with pytest.raises(ConfigError, match="has 1 other name \\(a hard link\\)"):
+            attempt()
+    assert SECRET in other.read_text(encoding="utf-8")
+    assert stat.S_IMODE(other.stat().st_mode) == 0o644  # not changed through the link
+    assert os.stat(path).st_ino == os.stat(other).st_ino  # nothing written through it
+
+
+def test_disconnect_with_a_hard_linked_store_keeps_nothing_hidden(
+    tmp_path: Path, demo: Scenario
+) -> None:
+    sandbox = Sandbox(demo)
+    path = tmp_path / "tokens.json"
+    FileStore(path).save("xero", tokens())
+    os.link(path, tmp_path / "copy.json")
+    settings = sandbox_settings(free_port())
+    with pytest.raises(ConfigError, match="hard link"):
+        aio.run(disconnect("xero", settings, FileStore(path), SandboxTransport(sandbox)))
+    assert not sandbox.log.requests
+
+
 def test_a_token_file_others_can_read_is_fixed_with_one_warning(tmp_path: Path) -> None:
     path = tmp_path / "tokens.json"
     FileStore(path).save("xero", tokens())

@@ -324,7 +324,7 @@ def collect(sources: SourceArgs, answers: AnswerArgs, contact_details: bool, out
     keep_secrets(connections.secrets())
     bundle = aio.run(gather(connections, answers.load(), progress))
     text = bundle_json(bundle, secrets=connections.secrets(), contact_details=contact_details)
-    write_result(text, output)
+    write_result(text, output, private=True)  # a bundle is the organisation's data: 0600
     failed = [s for s in bundle.snapshots if s.failed]
     if failed:
         names = ", ".join(s.stage.label for s in failed)

@@ -26,7 +26,7 @@ from rich.console import Console
 from rich.text import Text
 
 from troubleshooter.errors import ExitCode
-from troubleshooter.infra.files import write_file
+from troubleshooter.infra.files import PRIVATE_FILE, write_file
 from troubleshooter.infra.redact import hold_secrets, redact, release_secrets
 from troubleshooter.infra.safetext import visible_lines
 from troubleshooter.model import Diagnosis, Stage
@@ -111,18 +111,27 @@ def format_for(fmt: str | None, output: str) -> str:
 
 
 def check_output(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """`-o` names somewhere a file can go: a folder is a usage error now, before any work."""
-    if value not in (None, "-") and Path(value).is_dir():
+    """`-o` names somewhere a file can go: a folder, or a name the system cannot look at (too
+    long, behind a folder or a link this user may not follow), is a usage error now, before any
+    work."""
+    if value in (None, "-"):
+        return value
+    try:
+        folder = Path(value).is_dir()
+    except OSError as exc:  # ENAMETOOLONG, EACCES, a protected symlink's EPERM, …
+        raise click.BadParameter(f"{value}: {exc.strerror or exc}", ctx, param) from None
+    if folder:
         raise click.BadParameter(f"{value} is a folder; name a file to write", ctx, param)
     return value
 
 
-def write_result(text: str | bytes, output: str) -> None:
-    """The result to stdout (`-`), or to a file, whole; says where it went."""
+def write_result(text: str | bytes, output: str, *, private: bool = False) -> None:
+    """The result to stdout (`-`), or to a file, whole; says where it went. A file replaced
+    keeps its permissions; `private` (a bundle) is readable by its owner only (0600)."""
     if output == "-":
         click.echo(text, nl=False)  # bytes go to the binary stream as they are
         return
-    written = write_file(Path(output), text)
+    written = write_file(Path(output), text, mode=PRIVATE_FILE if private else None)
     if written.direct:
         return  # a pipe or a device (/dev/stdout): the result is what it carries
     say(f"{'replaced' if written.replaced else 'wrote'} {written.path}")

@@ -13,9 +13,10 @@ from troubleshooter.cli.listen import listen
 from troubleshooter.cli.output import finish, say
 from troubleshooter.errors import ExitCode, ScenarioError
 from troubleshooter.infra.files import write_file
+from troubleshooter.infra.hosts import is_loopback
 from troubleshooter.infra.resources import demo_scenario
 from troubleshooter.infra.safetext import visible
-from troubleshooter.sandbox.app import Sandbox
+from troubleshooter.sandbox.app import LoopbackOnly, Sandbox
 from troubleshooter.sandbox.generate import large_organisation, practice
 from troubleshooter.sandbox.scenario import load_scenario, scenario_json_schema
 from troubleshooter.sandbox.timeline import Timeline
@@ -138,7 +139,9 @@ def sandbox_start(scenario_path: Path | None, port: int, host: str) -> None:
     say(f"  ApprovalMax: {base}/approvalmax/api/v1/companies")
     say(f"  Adapters:    {base}/adapter/approvalmax, {base}/adapter/dext")
     say(f"Diagnose it with: troubleshooter diagnose --url {base}")
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    # On loopback, only this computer's names: a DNS-rebinding page carries its own.
+    served = LoopbackOnly(app) if is_loopback(host) else app
+    server = uvicorn.Server(uvicorn.Config(served, host=host, port=port, log_level="warning"))
     server.run(sockets=[sock])
 
 

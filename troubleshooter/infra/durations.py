@@ -37,9 +37,13 @@ def parse_duration(text: str, *, signed: bool = False) -> timedelta:
         raise DurationError(f"{text.strip()[:40]!r} is not a length of time like {example}")
     if match["sign"] and not signed:
         raise DurationError(f"{text.strip()[:40]!r}: a length of time has no sign")
+    if any(len((g or "").lstrip("0")) > 12 for g in match.group("d", "h", "m")):
+        # int() refuses 4,300 digits and more; a dozen are already far beyond a century
+        raise DurationError(f"{text.strip()[:40]!r} is more than a century")
     days, hours, minutes = (int(g or 0) for g in match.group("d", "h", "m"))
     seconds = float(match["s"] or 0)
-    if days > LIMIT.days or hours > LIMIT.days * 24 or minutes > LIMIT.days * 1440:
+    too_long = seconds > LIMIT.total_seconds()  # before timedelta(), which would overflow
+    if too_long or days > LIMIT.days or hours > LIMIT.days * 24 or minutes > LIMIT.days * 1440:
         raise DurationError(f"{text.strip()[:40]!r} is more than a century")
     delta = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
     if delta > LIMIT:

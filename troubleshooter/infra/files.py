@@ -6,7 +6,9 @@
   `O_NOFOLLOW`, so a link planted under that name is never followed. An interrupted or failed
   write removes its temporary file.
 - `private` files (tokens, cached lists) are readable by their owner only (0600), in a folder
-  only the owner can enter (0700).
+  only the owner can enter (0700). A `mode` given (bundles: 0600) is the file's, exactly.
+- Otherwise a file that is replaced keeps its permissions (a 0600 file stays 0600, never
+  widened to the umask's 0644); a new one gets the umask's.
 - A target that is a pipe or a device (`/dev/stdout`, a FIFO) is written directly: renaming a
   file over it would replace the device. A folder is refused. A target that is a symbolic link
   is written where the link points (as a shell's `>` would), unless `follow_links` is False,
@@ -95,6 +97,7 @@ def write_file(
     *,
     private: bool = False,
     follow_links: bool = True,
+    mode: int | None = None,
 ) -> Written:
     """Writes `data` (text as UTF-8, bytes, or bytes in parts, so that a large result is not
     copied to be joined) to `path`, whole or not at all. Problems become a ConfigError naming
@@ -119,7 +122,11 @@ def write_file(
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
         replaced = target.exists()
-        _write_atomic(target, payload, PRIVATE_FILE if private else 0o666)
+        if private:
+            mode = PRIVATE_FILE
+        elif mode is None and replaced:
+            mode = stat.S_IMODE(target.stat().st_mode) & 0o777  # the permissions it had
+        _write_atomic(target, payload, mode)
     except ConfigError:
         raise
     except OSError as exc:
@@ -147,18 +154,20 @@ def _write_direct(target: Path, payload: Sequence[bytes]) -> Written:
     return Written(target, replaced=False, direct=True)
 
 
-def _write_atomic(target: Path, payload: Sequence[bytes], mode: int) -> None:
+def _write_atomic(target: Path, payload: Sequence[bytes], mode: int | None) -> None:
+    """`mode` None: a new file's, as the umask makes it; else exactly `mode`."""
     temporary = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.partial")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(temporary, flags, mode)
+    # With a mode to set, it is the owner's only while it is written, then given the mode.
+    fd = os.open(temporary, flags, 0o666 if mode is None else PRIVATE_FILE)
     try:
         with os.fdopen(fd, "wb") as handle:
             for part in payload:
                 handle.write(part)
             handle.flush()
             os.fsync(handle.fileno())
-        if mode == PRIVATE_FILE:
-            os.chmod(temporary, PRIVATE_FILE)  # the umask may have taken bits; make it exact
+        if mode is not None:
+            os.chmod(temporary, mode)  # the umask may have taken bits; make it exact
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(OSError):

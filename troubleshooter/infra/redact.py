@@ -32,9 +32,13 @@ _CONTACT_KEYS = {"email": EMAIL_REMOVED, "phone": PHONE_REMOVED}
 _BANK_KEYS = re.compile(r"bank_?account_?number", re.IGNORECASE)
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}")
+# `client_secret=VALUE`, `token: VALUE`. Not the tool's own words about such a key in a settings
+# file ("xero.client_secret: unknown key", "…: Input should be a valid string"): what follows
+# there is a sentence, not the value.
 _SECRET_ASSIGNMENT = re.compile(
     r"(?i)\b(access_token|refresh_token|client_secret|api_key|password|token)"
-    r"(\s*[=:]\s*)(\"?)[^\s\"&,;]{4,}"
+    r"(\s*[=:]\s*)(\"?)(?!(?:unknown key|Input should|Field required|Value error)\b)"
+    r"[^\s\"&,;]{4,}"
 )
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
 # A phone number written as people write them: internationally (+64 9 555 0100), with an area

@@ -25,6 +25,32 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+# What JSON lets through raw but a terminal, an editor or a viewer may obey: DEL, C1 controls, the
+# bidi characters and the line separators (C0 controls are always escaped by JSON itself).
+_JSON_UNSAFE = re.compile(f"[\x7f-\x9f{_BIDI_AND_SURROGATES}]")
+# The same in UTF-8: each is one lead byte (never a continuation byte) and its continuations,
+# so a match can never start inside another character.
+_JSON_UNSAFE_BYTES = re.compile(
+    rb"\x7f|\xc2[\x80-\x9f]|\xd8\x9c|\xe2\x80[\x8e\x8f\xa8-\xae]|\xe2\x81[\xa6-\xa9]"
+)
+
+
+def json_visible(text: str) -> str:
+    """JSON text with DEL, C1, bidi and line-separator characters written as `\\uXXXX`: the
+    same JSON to a parser, and inert to a person who opens it. Such characters can only be
+    inside strings (JSON's own syntax is ASCII), so this is safe on the whole text."""
+    if not _JSON_UNSAFE.search(text):
+        return text
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
+def json_visible_bytes(data: bytes) -> bytes:
+    """`json_visible` for UTF-8 JSON, without decoding it (a 50 MB export is not copied)."""
+    return _JSON_UNSAFE_BYTES.sub(
+        lambda m: f"\\u{ord(m.group(0).decode('utf-8')):04x}".encode("ascii"), data
+    )
+
+
 def visible(text: str) -> str:
     """One line of text, safe to print: every control and bidi character (new lines and tabs
     too) becomes a visible escape. Plain text comes back as it was, at no cost."""

@@ -16,6 +16,7 @@ from troubleshooter.errors import ConfigError
 from troubleshooter.infra.files import write_file
 from troubleshooter.infra.jsonfile import read_json, time_problem, validate
 from troubleshooter.infra.redact import Redactor
+from troubleshooter.infra.safetext import json_visible_bytes
 from troubleshooter.model import SCHEMA_VERSION, Diagnosis
 from troubleshooter.report.jinja import environment
 from troubleshooter.report.markdown import md
@@ -32,7 +33,8 @@ def export_json(
 ) -> str:
     """The diagnosis as JSON, serialised once by pydantic's serialiser and redacted on the way
     out (model.py: every string that can hold data passes the redactor; contact details go
-    unless kept; bank account numbers are masked). No copy of the diagnosis is made: on a big
+    unless kept; bank account numbers are masked), with every control and bidi character
+    written as an escape (`\\u001b`, `\\u202e`). No copy of the diagnosis is made: on a big
     organisation that copy cost more than the export."""
     return export_json_bytes(diagnosis, secrets=secrets, contact_details=contact_details).decode()
 
@@ -44,7 +46,8 @@ def export_json_bytes(
     once, not again as text and again as bytes to be written."""
     redactor = Redactor(secrets=secrets, contact_details=contact_details)
     serializer = Diagnosis.__pydantic_serializer__
-    return serializer.to_json(diagnosis, indent=2, context={"redactor": redactor}) + b"\n"
+    data = serializer.to_json(diagnosis, indent=2, context={"redactor": redactor})
+    return json_visible_bytes(data) + b"\n"  # C1 and bidi as \uXXXX, as C0 already is
 
 
 def render_view(view: ReportView, fmt: str, width: int = WIDTH) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from typing import Any
 
 from troubleshooter.infra.redact import redact
-from troubleshooter.infra.safetext import visible
+from troubleshooter.infra.safetext import json_visible, visible
 from troubleshooter.report.jinja import environment
 from troubleshooter.runs.practice import PracticeSummary
 from troubleshooter.wording import plural, when
@@ -22,8 +23,10 @@ def export_practice(
 ) -> str:
     data = redact(summary.model_dump(mode="json"), secrets=secrets, contact_details=contact_details)
     if fmt == "json":
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    safe = PracticeSummary.model_validate(data)  # one line an organisation: small
+        return json_visible(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
+    # Every name and message shown as the single organisation's report shows it: control and
+    # bidi characters as visible escapes (HTML's autoescaping leaves them raw).
+    safe = PracticeSummary.model_validate(_visible(data))  # one line an organisation: small
     # Worst first: not checked, then findings, then fine; by name within each.
     rows = sorted(safe.organisations, key=lambda o: (-o.exit_code, o.name.casefold()))
     stopped = sum(1 for o in rows if o.with_findings)
@@ -50,3 +53,11 @@ def export_practice(
     return template.render(
         p=safe, rows=rows, stopped=stopped, failed=failed, generated=when(safe.generated_at)
     )
+
+
+def _visible(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {key: _visible(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_visible(value) for value in node]
+    return visible(node) if isinstance(node, str) else node

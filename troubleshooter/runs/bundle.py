@@ -18,6 +18,7 @@ from troubleshooter.errors import ConfigError
 from troubleshooter.infra.clock import host_now
 from troubleshooter.infra.jsonfile import read_json, time_problem, validate
 from troubleshooter.infra.redact import redact
+from troubleshooter.infra.safetext import json_visible
 from troubleshooter.infra.years import Moment
 from troubleshooter.model import (
     STAGES,
@@ -74,7 +75,7 @@ def bundle_json(
 ) -> str:
     """The bundle as it leaves the machine: through the one redaction function."""
     data = redact(bundle.model_dump(mode="json"), secrets=secrets, contact_details=contact_details)
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json_visible(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
 
 
 def load_bundle(path: Path) -> Bundle:
@@ -101,10 +102,36 @@ def load_bundle(path: Path) -> Bundle:
         raise ConfigError(f"{path}: snapshots: {', '.join(twice)} appears more than once")
     if set(stages) != set(STAGES):
         raise ConfigError(f"{path}: a bundle holds one snapshot for each of the three systems")
-    problem = time_problem(bundle)
+    problem = time_problem(bundle) or list_problem(bundle)
     if problem is not None:
         raise ConfigError(f"{path}: {problem}")
     return bundle
+
+
+def list_problem(bundle: Bundle) -> str | None:
+    """Where a list of the bundle's breaks what an adapter's answer must keep (the contract in
+    sources/adapter.py), and how; or None. Each item is of its list's kind and is there once:
+    one row twice, or two rows with one Xero id, would be one more item, missing everywhere
+    else, and a step invented for it."""
+    for number, snapshot in enumerate(bundle.snapshots):
+        for kind, items in snapshot.items.items():
+            where = f"snapshots.{number}.items.{kind.value}"
+            rows: set[str] = set()
+            ids: set[str] = set()
+            for index, item in enumerate(items):
+                if item.kind != kind:
+                    mixed = f"an item of kind {item.kind.value!r} in the list of {kind.value!r}"
+                    return f"{where}.{index}: {mixed}"
+                whole = item.model_dump_json()
+                if whole in rows:
+                    return f"{where}.{index}: the row for {item.name[:80]!r} is there twice"
+                rows.add(whole)
+                if item.xero_id:
+                    key = item.xero_id.lower()
+                    if key in ids:
+                        return f"{where}.{index}: two rows carry the Xero id {item.xero_id[:80]!r}"
+                    ids.add(key)
+    return None
 
 
 def diagnose_bundle(

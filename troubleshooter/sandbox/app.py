@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from troubleshooter.infra.hosts import host_header_name, is_loopback
 from troubleshooter.sandbox.adapter import AdapterService
 from troubleshooter.sandbox.approvalmax import ApprovalMaxService
 from troubleshooter.sandbox.bearer import BearerCheck
@@ -117,6 +118,38 @@ class Sandbox:
         )
 
 
+class LoopbackOnly:
+    """`app`, answering only requests addressed to this computer's own names (`Host:
+    127.0.0.1:8765`, `localhost`): `sandbox start` on loopback is wrapped in it, so that a page
+    whose own name points at 127.0.0.1 (DNS rebinding) cannot read the scenario through the
+    browser. Anything else gets 403 and nothing of the scenario."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket") and not self._allowed(scope):
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1008})
+                return
+            refused = Response(
+                "This sandbox answers only to this computer's names (127.0.0.1, localhost).\n",
+                status_code=403,
+                media_type="text/plain",
+            )
+            await refused(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _allowed(scope: Scope) -> bool:
+        hosts = [v for k, v in scope.get("headers", ()) if k.lower() == b"host"]
+        if len(hosts) != 1:
+            return False
+        name = host_header_name(hosts[0].decode("latin-1"))
+        return is_loopback(name)
+
+
 def create_app(scenario: Scenario) -> Sandbox:
     return Sandbox(scenario)
 
@@ -124,6 +157,7 @@ def create_app(scenario: Scenario) -> Sandbox:
 __all__ = [
     "ASGIApp",
     "LoggedRequest",
+    "LoopbackOnly",
     "RequestLog",
     "Sandbox",
     "SandboxConnectionDropped",

@@ -3,7 +3,8 @@ that a whole sign-in (authorize, code, token, refresh) runs offline in a test th
 browser.
 
 - `/identity/{xero|approvalmax}/connect/authorize`: "signs the user in" at once and redirects
-  (302) to the redirect URI with a code and the state;
+  (302) to the redirect URI with a code and the state; only to a redirect URI on this computer
+  (loopback), since anyone is signed in: a page elsewhere must not be handed a code;
 - `/identity/{xero|approvalmax}/connect/token`: exchanges a code (Xero: the PKCE verifier must
   match the challenge; ApprovalMax: the client secret must match) or a refresh token, which is
   rotated: each refresh token works once.
@@ -24,6 +25,8 @@ from urllib.parse import parse_qs, urlencode
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
+
+from troubleshooter.infra.hosts import is_loopback_url
 
 SANDBOX_CLIENT_SECRET = "sandbox-client-secret"
 ACCESS_LIFETIME = 1800  # seconds, as Xero's
@@ -79,6 +82,16 @@ class Identity:
         ]
         if system not in ("xero", "approvalmax") or missing or params["response_type"] != "code":
             return JSONResponse({"error": "invalid_request", "missing": missing}, status_code=400)
+        if not is_loopback_url(params["redirect_uri"]):
+            # The sandbox signs anyone in at once: sent elsewhere, its code would be a gift.
+            return JSONResponse(
+                {
+                    "error": "invalid_request",
+                    "detail": "redirect_uri must be an address on this computer "
+                    "(127.0.0.1, localhost)",
+                },
+                status_code=400,
+            )
         challenge = params.get("code_challenge")
         if system == "xero" and (
             challenge is None or params.get("code_challenge_method") != "S256"

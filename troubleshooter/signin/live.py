@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import httpx
 
 from troubleshooter.errors import ConfigError, SourceError
+from troubleshooter.infra.urls import shown_url
 from troubleshooter.model import OrganisationRef
 from troubleshooter.signin.oauth import OAuthAuth, RedirectListener, SignIn, revoke
 from troubleshooter.signin.settings import Settings
@@ -206,7 +207,7 @@ def status(settings: Settings, store: TokenStore, now: datetime | None = None) -
         adapter = getattr(settings.adapters, name)
         label = f"{'ApprovalMax' if name == 'approvalmax' else 'Dext'} adapter"
         if adapter.url and adapter.token:
-            out.append(Status(label, True, f"configured at {adapter.url}"))
+            out.append(Status(label, True, f"configured at {shown_url(adapter.url)}"))
         else:
             out.append(Status(label, False, f"not configured (adapters.{name}.url and token)"))
     return out

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from troubleshooter.errors import ConfigError
 from troubleshooter.infra.files import read_text
+from troubleshooter.infra.urls import shown_url
 from troubleshooter.infra.yamlfile import line_of, load_yaml, validation_problem, yaml_error_text
 
 APP = "troubleshooter"
@@ -173,7 +174,8 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
 
 
 def masked(settings: Settings) -> dict[str, Any]:
-    """The settings as `config show` prints them: secrets masked, nothing else hidden."""
+    """The settings as `config show` prints them: secrets masked, and so are the credentials
+    an address may carry (`user:password@`, `?api_key=…`); nothing else hidden."""
     result: dict[str, Any] = _mask(settings.model_dump(mode="python"))
     return result
 
@@ -183,4 +185,6 @@ def _mask(node: Any) -> Any:
         return {k: _mask(v) for k, v in node.items()}
     if isinstance(node, SecretStr):
         return "****" if node.get_secret_value() else ""
+    if isinstance(node, str) and "://" in node:
+        return shown_url(node)
     return node

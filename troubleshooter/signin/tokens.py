@@ -20,7 +20,9 @@ from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 from troubleshooter.errors import ConfigError
 from troubleshooter.infra.files import PRIVATE_FILE, private_folder
 from troubleshooter.infra.jsonfile import read_json, write_private_json
+from troubleshooter.infra.years import Moment
 from troubleshooter.signin.settings import data_path
+from troubleshooter.wording import plural
 
 SERVICE = "troubleshooter"
 MAX_STORE = 1024 * 1024  # a token store holds two sign-ins: a few kilobytes
@@ -34,7 +36,7 @@ class TokenSet(BaseModel):
 
     access_token: SecretStr
     refresh_token: SecretStr | None = None
-    expires_at: datetime
+    expires_at: Moment  # with its zone: a naive time cannot be compared with now
     scope: str | None = None
     token_type: str = "Bearer"
     tenant_id: str | None = None
@@ -81,7 +83,8 @@ class FileStore:
     folder only its owner can enter (0700).
 
     A store that is a symbolic link is refused, read or written: a link planted there would
-    send the tokens elsewhere, or leave them in the link's target after `disconnect`. A store
+    send the tokens elsewhere, or leave them in the link's target after `disconnect`. So is a
+    store with another name (a hard link): the tokens would stay under that name. A store
     that others can read is read, made private (0600), and `warn` is told once.
     """
 
@@ -109,6 +112,16 @@ class FileStore:
         info = self.path.stat()
         if not stat.S_ISREG(info.st_mode):
             raise ConfigError(f"{self.path}: the token store is not a file")
+        if info.st_nlink > 1:
+            # Another name for the same file (a hard link) keeps the tokens after `disconnect`
+            # rewrites this one, and making this one private would change that one too.
+            others = plural(info.st_nlink - 1, "other name")
+            raise ConfigError(
+                f"{self.path}: the token store has {others} (a hard link); refusing to read or "
+                "write tokens through it, as they would stay under the other name after you "
+                f"disconnect (find it with `find / -samefile {self.path}`, remove it, then "
+                "sign in again)"
+            )
         mode = stat.S_IMODE(info.st_mode)
         if mode & 0o077 and os.name == "posix":
             try:
@@ -141,7 +154,12 @@ class FileStore:
             return None
         try:
             return TokenSet.model_validate(raw)
-        except ValidationError:
+        except ValidationError as exc:
+            fields = sorted({".".join(map(str, e["loc"])) or "the entry" for e in exc.errors()})
+            self._say(
+                f"{self.path}: the {name} sign-in cannot be used ({', '.join(fields)[:80]} not "
+                f"as expected); sign in again (troubleshooter connect {name})"
+            )
             return None
 
     def save(self, name: str, tokens: TokenSet) -> None:

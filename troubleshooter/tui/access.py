@@ -5,23 +5,13 @@ before it imports the server."""
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import secrets
+
+from troubleshooter.infra.hosts import is_loopback
 
 TOKEN_ENV = "TROUBLESHOOTER_SERVE_TOKEN"
 MIN_TOKEN = 16  # characters: a token someone could guess is no token
-_LOOPBACK_NAMES = {"localhost", "localhost.", "ip6-localhost"}
-
-
-def is_loopback(host: str) -> bool:
-    """Whether `host` (a name or an address) is this computer only."""
-    name = host.strip("[]").casefold()
-    if name in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
+__all__ = ["MIN_TOKEN", "TOKEN_ENV", "is_loopback", "new_token", "same_token", "token_problem"]
 
 
 def new_token() -> str:
