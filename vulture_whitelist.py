@@ -29,6 +29,8 @@ _.without_findings  # report.view: the HTML report's "N without findings"
 _.article_title  # report.view: a finding's article, in Markdown and HTML
 _.article_link  # report.view
 _.marks_legend  # report.view
+_.without_findings_text  # report.view (report.html.j2)
+_.hidden_text  # report.view (report.md.j2)
 
 # Set by our code, read by the frameworks.
 _.handle_async_request  # httpx: a transport's entry point (sandbox/connect.SandboxTransport)
