@@ -112,6 +112,20 @@ def _in_folder(path: Path, name: str) -> Path:
     return target
 
 
+def _answers(path: Path) -> Any:
+    """An answers file as a run reads it: loaded (each value as typed, so a bad timestamp or
+    an `!!int` tag is text), then checked against the questions, which refuse what is not
+    theirs, naming the file and line."""
+    from datetime import UTC, datetime
+
+    from troubleshooter.diagnosis.answers import read_answers
+    from troubleshooter.diagnosis.diagnose import Library
+
+    answers = load_answers_file(path)
+    specs = Library.load().rules.questions
+    return read_answers(answers, specs, datetime(2026, 11, 25, tzinfo=UTC))
+
+
 def _rules(path: Path) -> Any:
     target = _in_folder(path, path.name)
     return load_rules([target.parent])
@@ -136,7 +150,7 @@ YAML_LOADERS: dict[str, Callable[[Path], Any]] = {
     "rules": _rules,
     "rule cases": _cases,
     "knowledge": _article,
-    "answers": load_answers_file,
+    "answers": _answers,
     "settings": lambda path: load_settings(path, {}),
 }
 
