@@ -362,3 +362,21 @@ def test_reports_do_not_file_items_not_known_to_have_arrived_as_without_findings
     assert "3 not known yet to have arrived." in md and "without findings" not in md
     _, html, _ = run(*args, "--format", "html", "--all-items")
     assert "<summary>3 not known yet to have arrived</summary>" in html
+
+
+def test_the_counts_in_one_output_agree(tmp_path: Path) -> None:
+    """The verdict counts the questions whose answer could change the plan; the list shows
+    them all and says of the others why they are not counted. The summary line calls an item
+    stopped only where the JSON does."""
+    args = ["diagnose", "--scenario", str(blind(tmp_path)), "--item", "wellbeing"]
+    _, text, _ = run(*args)
+    _, out, _ = run(*args, "--format", "json")
+    data = json.loads(out)
+    listed = text.count("answer with: --answer")
+    aside = text.count("No answer to this one would change the plan")
+    counted = sum(1 for q in data["questions"] if q["changes_plan"] is not False)
+    assert listed == len(data["questions"]) and listed - aside == counted
+    assert f"; {counted} questions would settle the rest" in text.splitlines()[0]
+    summary = next(line for line in text.splitlines() if " checked: " in line)
+    assert data["summary"]["stopped"] == 0 and "stopped" not in summary
+    assert f"{data['summary']['unverified']} not known to have arrived" in " ".join(text.split())

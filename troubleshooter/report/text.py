@@ -140,6 +140,8 @@ def text_lines(view: ReportView, width: int = WIDTH) -> list[Line]:
             hint = f" ({q.hint})" if q.hint else ""
             out += _wrap(f"{q.text}{hint}", width, "    ", "  - ")
             out += _wrap(q.where, width, "    ")
+            if q.aside:
+                out += _wrap(q.aside, width, "    ")
             out += _wrap(f"answer with: --answer {q.id}=…", width, "    ")
 
     out.append([])

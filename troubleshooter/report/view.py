@@ -194,6 +194,14 @@ class QuestionView:
     where: str
     choices: list[str]
     hint: str  # what kind of answer: "Yes / No", the choices, "a time", "paste a list"
+    aside: str = ""  # for a question no answer to which changes the plan: says so
+
+
+# The verdict counts only the questions whose answer could change the plan; the others are
+# listed too, and say why they are not counted.
+NO_CHANGE = (
+    "No answer to this one would change the plan; it confirms what the plan takes for granted."
+)
 
 
 @dataclass(frozen=True)
@@ -420,7 +428,7 @@ def build_view(
         if trace.key in with_findings or missing_at or trace.key in planned:
             # Stopped with its cause not settled yet is a problem too, not "without findings".
             note = notes.get(trace.key) or _unsettled_note(trace, missing_at)
-            unsettled += trace.key not in with_findings
+            unsettled += trace.key not in with_findings and bool(missing_at)  # known stopped
             row = _row(trace, True, note, shown)
             section.problems.append(row)
             stopped.append(row)
@@ -505,6 +513,7 @@ def build_view(
                 shown(q.where),
                 [shown(c) for c in q.choices],
                 shown(_question_hint(q)),
+                NO_CHANGE if q.changes_plan is False else "",
             )
             for q in diagnosis.questions
         ],
