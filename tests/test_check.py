@@ -242,22 +242,29 @@ def test_the_guided_check_with_nothing_connected(tmp_path: Path) -> None:
     assert all("lists and sync times from you" in line for line in cards), cards
 
 
-def test_answers_given_with_nothing_connected_are_saved_to_start_from_again() -> None:
+def test_answers_given_with_nothing_connected_are_kept_listed_resumed_and_cleared() -> None:
     answers = "\n".join(["account", "yes", "40 minutes ago", "no", "", "", "", ""]) + "\n"
     _, first, err = run("check", "Staff Wellbeing", stdin=answers)
-    said = [line for line in err.splitlines() if line.startswith("Your answers are saved in")]
-    assert len(said) == 1
-    path = said[0].split(" in ", 1)[1].split(";", 1)[0]
-    assert path.endswith("staff-wellbeing.yaml")
-    assert f"troubleshooter check 'Staff Wellbeing' --answers {path}" in said[0]
-    # Started from them, nothing is asked again that was answered, and the result is the same.
-    code, again, err = run("check", "Staff Wellbeing", "--answers", path, stdin="\n" * 8)
+    assert "Your answers are kept: the next `troubleshooter check 'Staff Wellbeing'`" in err
+    code, listed, _ = run("answers", "list")
+    assert code == 0, listed
+    assert "“Staff Wellbeing”, nothing connected (guided check): 4 answers, saved " in listed
+    assert "approvalmax.has.staff-wellbeing = no" in listed
+    # The same check again starts from them: nothing answered is asked again, same result.
+    code, again, err = run("check", "Staff Wellbeing", stdin="\n" * 8)
+    assert "Using 4 answers kept from the last check of 'Staff Wellbeing'" in err
     assert "What kind of thing" not in err and "in ApprovalMax?" not in err
 
     def without_clock(text: str) -> list[str]:  # the one line that names this machine's time
         return [line for line in text.splitlines() if not line.startswith("Diagnosed at")]
 
     assert without_clock(again) == without_clock(first) and code == 1
+    # Another item starts afresh; `answers clear` forgets them.
+    _, _, err = run("check", "Rent", stdin="\n")
+    assert "kept from the last check" not in err
+    assert run("answers", "clear")[0] == 0
+    _, _, err = run("check", "Staff Wellbeing", stdin="\n")
+    assert "kept from the last check" not in err
 
 
 def test_the_guided_check_says_when_the_item_is_not_in_xero() -> None:

@@ -14,7 +14,6 @@ import shlex
 import sys
 
 import click
-import yaml
 
 from troubleshooter.cli.options import (
     AnswerArgs,
@@ -37,15 +36,14 @@ from troubleshooter.diagnosis.answers import AnswerError, as_meant
 from troubleshooter.diagnosis.diagnose import exit_code_for
 from troubleshooter.errors import ConfigError, ExitCode
 from troubleshooter.infra import aio
-from troubleshooter.infra.files import private_folder, write_file
-from troubleshooter.model import Diagnosis, Question
+from troubleshooter.model import Diagnosis, OrganisationRef, Question
 from troubleshooter.report import export
+from troubleshooter.runs.answerstore import Owner, keep, offer
 from troubleshooter.runs.answerstore import default_store as kept_answers
-from troubleshooter.runs.answerstore import keep, offer
 from troubleshooter.runs.check import NOT_IN_XERO, GuidedCheck
 from troubleshooter.runs.source import Reading, live_source, read
 from troubleshooter.signin.tokens import default_store
-from troubleshooter.wording import plural, zone_of
+from troubleshooter.wording import plural, zone_name, zone_of
 
 
 class _Answers:
@@ -139,12 +137,15 @@ def check(
             say(f"Using {plural(len(found.usable), 'answer')} kept from before.")
         for note in found.notes:
             say(note[:1].upper() + note[1:] + ".")
+    resumed: dict[str, str] = {}
+    if reading is None:  # kept under the item asked about, there being no organisation
+        resumed = _resume_unconnected(text, guided, given)
     diagnosis = _ask(guided, prompts, every)
     if found is not None and reading is not None:
         new = {k: v for k, v in guided.answers.items() if found.usable.get(k) != v}
         keep(kept_answers(), found, new, reading, guided.library)
-    if reading is None and guided.answers:
-        _save_unconnected(text, guided)
+    if reading is None:
+        _save_unconnected(text, guided, resumed)
     if diagnosis is None:
         say("")
         say(NOT_IN_XERO if guided.not_in_xero else "Not enough was answered to say more.")
@@ -155,24 +156,48 @@ def check(
     finish(exit_code_for(diagnosis))
 
 
-def _save_unconnected(text: str, guided: GuidedCheck) -> None:
-    """With nothing connected there is no organisation to keep the answers under: they go to a
-    file of their own, and the person is told how to start from them again."""
-    from troubleshooter.signin.settings import data_path
-
-    # Times as the moments they meant, read in this machine's zone (no organisation's is known).
-    fixed = as_meant(guided.answers, guided.library.rules.questions, guided.now, zone_of(None))
+def _unconnected_owner(text: str) -> Owner:
+    """Whose answers, with nothing connected: the item asked about stands in for the
+    organisation nobody could read, so the same check finds them again."""
     slug = re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")[:40] or "item"
-    path = data_path() / "checks" / f"{slug}.yaml"
+    name = f"“{text.strip()}”, nothing connected"
+    return Owner(OrganisationRef(name=name), "check", slug, "guided check")
+
+
+def _resume_unconnected(text: str, guided: GuidedCheck, given: dict[str, str]) -> dict[str, str]:
+    """The answers kept from the last check of the same item with nothing connected, taken up
+    again (those given now win); what was taken up."""
+    kept = kept_answers().load(_unconnected_owner(text))
+    if kept is None:
+        return {}
+    resumed = {k: v for k, v in kept.answers.items() if k not in given}
+    if resumed:
+        guided.answers = {**resumed, **guided.answers}
+        say(
+            f"Using {plural(len(resumed), 'answer')} kept from the last check of "
+            f"{shlex.quote(text)}; `troubleshooter answers clear` forgets them."
+        )
+    return resumed
+
+
+def _save_unconnected(text: str, guided: GuidedCheck, resumed: dict[str, str]) -> None:
+    """With nothing connected there is no organisation to keep the answers under: they are
+    kept under the item asked about (`answers list` shows them, the next check of the same item
+    starts from them), and the person is told how to start from them elsewhere too."""
+    if not guided.answers:
+        return
+    # Times as the moments they meant, read in this machine's zone (no organisation's is known).
+    zone = zone_of(None)
+    fixed = as_meant(guided.answers, guided.library.rules.questions, guided.now, zone)
+    typed = {k: v for k, v in guided.answers.items() if resumed.get(k) != v}
     try:
-        private_folder(path.parent)
-        write_file(path, yaml.safe_dump(fixed, allow_unicode=True, sort_keys=True), private=True)
+        kept_answers().save(_unconnected_owner(text), fixed, typed, timezone=zone_name(zone))
     except (ConfigError, OSError) as exc:
-        say(f"Your answers could not be saved ({exc}).")
+        say(f"Your answers could not be kept ({exc}).")
         return
     say(
-        f"Your answers are saved in {path}; to start from them again: "
-        f"troubleshooter check {shlex.quote(text)} --answers {shlex.quote(str(path))}"
+        f"Your answers are kept: the next `troubleshooter check {shlex.quote(text)}` starts "
+        "from them; `troubleshooter answers list` shows them."
     )
 
 
