@@ -387,3 +387,40 @@ def test_the_counts_in_one_output_agree(tmp_path: Path) -> None:
     summary = next(line for line in text.splitlines() if " checked: " in line)
     assert data["summary"]["stopped"] == 0 and "stopped" not in summary
     assert f"{data['summary']['unverified']} not known to have arrived" in " ".join(text.split())
+
+
+def test_the_guided_check_offers_the_nearest_name_for_a_typo_and_carries_on(
+    tmp_path: Path,
+) -> None:
+    stdin = "1\n" + "\n" * 8
+    code, out, err = run("check", "Staff Welbeing", "--scenario", str(blind(tmp_path)), stdin=stdin)
+    assert "Nothing called “Staff Welbeing” is in Xero, ApprovalMax or Dext." in err
+    assert "  1. Staff Wellbeing" in err
+    assert 'Can you find the account "429 Staff Wellbeing" in ApprovalMax?' in err
+    assert code != 2 and "Staff Wellbeing" in out
+    # Giving up (Enter) is the error it was, naming the nearest name.
+    code, _, err = run("check", "Staff Welbeing", "--scenario", str(blind(tmp_path)), stdin="\n")
+    assert code == 2 and "did you mean 'Staff Wellbeing'?" in err
+
+
+def test_the_guided_check_asks_which_of_several_matches_is_meant(tmp_path: Path) -> None:
+    several = tmp_path / "several.yaml"
+    several.write_text(
+        BLIND.replace(
+            '    - {code: "429", name: Staff Wellbeing, created: -40m}\n',
+            '    - {code: "429", name: Staff Wellbeing, created: -40m}\n'
+            '    - {code: "430", name: Staff Training, created: -40m}\n',
+        ),
+        encoding="utf-8",
+    )
+    stdin = "2\n" + "\n" * 8
+    args = ["check", "staff", "--scenario", str(several), "--format", "json"]
+    _, out, err = run(*args, stdin=stdin)
+    assert "“staff” matches 2 items: which one?" in err
+    assert "  2. account Staff Training (430)" in err
+    data = json.loads(out)
+    assert [i["name"] for i in data["items"]] == ["Staff Training"]
+    assert data["focus"] == "staff"
+    # Enter: all of them.
+    _, out, _ = run(*args, stdin="\n" * 12)
+    assert len(json.loads(out)["items"]) == 2

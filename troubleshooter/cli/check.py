@@ -43,7 +43,7 @@ from troubleshooter.runs.answerstore import default_store as kept_answers
 from troubleshooter.runs.check import NOT_IN_XERO, GuidedCheck
 from troubleshooter.runs.source import Reading, live_source, read
 from troubleshooter.signin.tokens import default_store
-from troubleshooter.wording import plural, zone_name, zone_of
+from troubleshooter.wording import KINDS, plural, zone_name, zone_of
 
 
 class _Answers:
@@ -73,6 +73,19 @@ class _Answers:
             text = line.rstrip("\n")
             say(f"> {text}")
         return text  # a number is the option shown with it: the answer's reader knows
+
+    def line(self, prompt: str) -> str:
+        """One line of answer to a prompt of the check's own ("" when input ended)."""
+        if self.interactive:
+            text: str = click.prompt(prompt, default="", show_default=False, err=True)
+            return text
+        say(prompt)
+        line = sys.stdin.readline()
+        if not line:
+            self.ended = True
+            return ""
+        say(f"> {line.rstrip()}")
+        return line.rstrip("\n")
 
 
 def _reading(sources: SourceArgs, focus: str) -> Reading | None:
@@ -140,6 +153,8 @@ def check(
     resumed: dict[str, str] = {}
     if reading is None:  # kept under the item asked about, there being no organisation
         resumed = _resume_unconnected(text, guided, given)
+    else:
+        _which_item(guided, prompts)
     diagnosis = _ask(guided, prompts, every)
     if found is not None and reading is not None:
         new = {k: v for k, v in guided.answers.items() if found.usable.get(k) != v}
@@ -199,6 +214,58 @@ def _save_unconnected(text: str, guided: GuidedCheck, resumed: dict[str, str]) -
         f"Your answers are kept: the next `troubleshooter check {shlex.quote(text)}` starts "
         "from them; `troubleshooter answers list` shows them."
     )
+
+
+def _which_item(guided: GuidedCheck, prompts: _Answers) -> None:
+    """Settles which item the person means before asking about it: a name that matches nothing
+    offers the nearest names (or another try), one that matches several asks which (or all of
+    them). Giving up on a name that matches nothing is the error it always was."""
+    while True:
+        try:
+            found = guided.diagnosis()
+        except ConfigError as exc:
+            close = guided.closest_names()
+            say("")
+            say(f"Nothing called “{guided.text}” is in Xero, ApprovalMax or Dext.")
+            say(
+                "  (Check that it is the right organisation, and that the item was saved in "
+                "Xero. Type another name, or Enter to stop.)"
+            )
+            for number, name in enumerate(close, start=1):
+                say(f"  {number}. {name}")
+            picked = prompts.line("Did you mean one of these?" if close else "Another name?")
+            if not picked:
+                raise exc from None
+            guided.text = _picked(picked, close)
+            continue
+        matches = found.items if found is not None else []
+        if len(matches) < 2 or len(matches) > MAX_TO_CHOOSE:
+            return
+        say("")
+        say(f"“{guided.text}” matches {plural(len(matches), 'item')}: which one?")
+        for number, trace in enumerate(matches, start=1):
+            say(f"  {number}. {KINDS[trace.kind].one} {trace.label}{_code(trace.code)}")
+        picked = prompts.line("Its number (Enter: all of them)")
+        if picked and picked.strip().isdigit() and 1 <= int(picked) <= len(matches):
+            guided.item = matches[int(picked) - 1].key
+        elif picked:
+            say("That is none of the numbers shown: all of them, then.")
+        return
+
+
+MAX_TO_CHOOSE = 9  # more matches than that: all are diagnosed, as a search of them
+
+
+def _code(code: str | None) -> str:
+    return f" ({code})" if code else ""
+
+
+def _picked(typed: str, offered: list[str]) -> str:
+    """A number picks an offered name; anything else is a new name to look for."""
+    text = typed.strip()
+    if text.isdigit() and 1 <= int(text) <= len(offered):
+        return offered[int(text) - 1]
+    return text
 
 
 def _ask(guided: GuidedCheck, prompts: _Answers, every: bool) -> Diagnosis | None:

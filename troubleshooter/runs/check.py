@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from troubleshooter.diagnosis.answers import AnswerError, choose, parse_yes_no
 from troubleshooter.diagnosis.diagnose import Library, diagnose_snapshots
 from troubleshooter.diagnosis.questions import spec_for
+from troubleshooter.diagnosis.search import closest_names
 from troubleshooter.errors import ConfigError
 from troubleshooter.infra.clock import host_now
 from troubleshooter.infra.timeparse import TimeError, parse_moment
@@ -232,6 +233,7 @@ class GuidedCheck:
     answers: dict[str, str] = field(default_factory=dict)
     skipped: set[str] = field(default_factory=set)
     now: datetime = field(default_factory=host_now)
+    item: str | None = None  # the key of the one item meant, where `text` matches several
 
     @property
     def clock(self) -> datetime:
@@ -250,7 +252,10 @@ class GuidedCheck:
         not in Xero at all)."""
         answers = {k: v for k, v in self.answers.items() if not k.startswith("xero.")}
         if self.reading is not None:
-            return self.reading.diagnose(self.library, answers=answers, focus=self.text)
+            focus = self.item or self.text
+            found = self.reading.diagnose(self.library, answers=answers, focus=focus)
+            # Asked about as the person put it, though the one item they chose is searched.
+            return found.model_copy(update={"focus": self.text}) if self.item else found
         if self.not_in_xero:
             return None
         snapshots = xero_from_answers(self.text, self.answers, self.now)
@@ -259,6 +264,13 @@ class GuidedCheck:
         return diagnose_snapshots(
             snapshots, self.library, self.now, answers=answers, focus=self.text
         )
+
+    def closest_names(self) -> list[str]:
+        """Where nothing matches `text`: the names nearest to it, as they are spelt."""
+        if self.reading is None:
+            return []
+        every = self.reading.diagnose(self.library)
+        return closest_names(every.items, self.text)
 
     def next_question(
         self, diagnosis: Diagnosis | None = None, *, every: bool = False
