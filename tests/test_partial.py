@@ -124,7 +124,9 @@ def test_a_focused_run_reaches_the_full_access_plan_within_three_answers(
     data = _data(path)
     scenario = data["scenario"]
     full_whole = _run(scenario, library)
-    for name in names or _items_not_in_dext(full_whole):
+    names = names or _items_not_in_dext(full_whole)
+    assert names, "a cause with nothing to ask about checks nothing: give it a focus"
+    for name in names:
         full = _run(scenario, library, focus=name)
         person = Person(parse_scenario(copy.deepcopy(scenario)), full)
         wanted = [step.action for step in full.plan]
@@ -160,7 +162,9 @@ def test_hidden_systems_never_give_an_all_clear_that_full_access_contradicts(
         for claim in ALL_CLEAR:
             assert claim not in _verdict(blind), claim
     asked_about = [data["expect"]["focus"]] if "focus" in data["expect"] else []
-    for name in asked_about or _items_not_in_dext(full):
+    asked_about = asked_about or _items_not_in_dext(full)
+    assert asked_about, "a cause with nothing to ask about checks nothing: give it a focus"
+    for name in asked_about:
         focused = _run(_hidden(scenario), library, focus=name)
         assert exit_code_for(focused) is not ExitCode.OK, name
         assert focused.plan, f"{name}: a focused run about a missing item ends with a plan"
@@ -221,7 +225,9 @@ def test_the_guided_check_stops_only_at_the_plan_full_access_gives(
 
     scenario = _data(path)["scenario"]
     full_whole = _run(scenario, library)
-    for name in names or _items_not_in_dext(full_whole):
+    names = names or _items_not_in_dext(full_whole)
+    assert names, "a cause with nothing to ask about checks nothing: give it a focus"
+    for name in names:
         full = _run(scenario, library, focus=name)
         person = Person(parse_scenario(copy.deepcopy(scenario)), full)
         blind = parse_scenario(_hidden(scenario))
