@@ -179,3 +179,18 @@ def test_traces_built_without_validation_equal_their_validated_twins(
         assert set(vars(model)) == set(cls.model_fields), cls.__name__
         twin = cls.model_validate(dict(vars(model)))
         assert twin == model and twin.model_dump() == model.model_dump()
+
+
+def test_items_share_one_fields_set() -> None:
+    """pydantic keeps a set of the fields given per model; nothing here reads it, and for the
+    97,000 items of a big organisation those sets were 60 MB. Items made, validated or copied
+    share one (holding every field, so that setting a field changes nothing)."""
+    made = Item(kind=ItemKind.ACCOUNT, code="429", name="Staff Wellbeing")
+    validated = Item.model_validate({"kind": "supplier", "name": "Wise", "is_supplier": True})
+    copied = made.model_copy(update={"name": "Wellbeing"})
+    sets = {id(i.__pydantic_fields_set__) for i in (made, validated, copied)}
+    assert len(sets) == 1
+    assert made.__pydantic_fields_set__ == set(Item.model_fields)
+    assert copied.name == "Wellbeing" and made.name == "Staff Wellbeing"
+    again = Item(kind=ItemKind.ACCOUNT, code="429", name="Staff Wellbeing")
+    assert made.model_dump() == again.model_dump() and made == again

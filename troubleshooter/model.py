@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal, Self, get_args
@@ -124,7 +125,7 @@ def normalise_name(name: str) -> str:
     return _SPACES.sub(" ", name).strip(" .-–—_").casefold()
 
 
-_ALL_SET: dict[type, set[str]] = {}
+_ALL_SET: dict[type, set[str]] = {}  # per model class, the names of all its fields
 
 
 class _Model(BaseModel):
@@ -234,6 +235,20 @@ class Item(_Model):
     confidence: float | None = Field(
         default=None, description="For a pasted item: how surely it was matched to Xero's."
     )
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Every item shares one "fields set" (all of them): pydantic keeps a set per model for
+        `exclude_unset`, which nothing here asks for, and on a big organisation those sets
+        were 60 MB of the 97,000 items the three systems hold."""
+        object.__setattr__(self, "__pydantic_fields_set__", _ALL_SET[Item])
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        copied = super().model_copy(update=update, deep=deep)
+        object.__setattr__(copied, "__pydantic_fields_set__", _ALL_SET[Item])  # as above
+        return copied
+
+
+_ALL_SET[Item] = set(Item.model_fields)
 
 
 class OrganisationRef(_Model):
