@@ -36,6 +36,7 @@ _.hidden_text  # report.view (report.md.j2)
 _.handle_async_request  # httpx: a transport's entry point (sandbox/connect.SandboxTransport)
 _.should_exit  # uvicorn.Server: tests stop the served sandbox with it
 _.cursor_blink  # Textual: tests turn it off for stable snapshots
+_.model_post_init  # pydantic: called after validation (model.Item)
 
 # Not used yet: parsed, counted or written and never read. Listed for their owners to use or
 # remove (nothing else here is dead).
