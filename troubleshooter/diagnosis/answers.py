@@ -63,11 +63,14 @@ class Answer:
     spec: QuestionSpec
     parts: dict[str, str]
     value: Any
+    text: str = ""  # as typed: a choice about one item is read again against its kind's options
+    where: str = ""  # "FILE:LINE: " where it was written, for its refusal
 
 
 @dataclass
 class AnswerSet:
     answers: list[Answer] = field(default_factory=list)
+    organisations: Sequence[str] = ()  # the names a choice's text may give the organisation
 
     @property
     def ids(self) -> set[str]:
@@ -286,9 +289,46 @@ def option_words(specs: list[QuestionSpec], answer_id: str, value: str, organisa
     return fill(option.says, {"organisation": shown_names([organisation])[0]})
 
 
-def _choice(spec: QuestionSpec, text: str, organisations: Sequence[str]) -> str:
+def _with_yes_no_words(options: Sequence[ShownOption]) -> list[ShownOption]:
+    """A choice whose options include a yes and a no ("Can you find it in Dext?": yes, no, yes
+    but hidden) takes every form a yes or no question takes ("yeah", "can't find it")."""
+    extra = {plain.value: plain.words for plain in _YES_NO}
+    values = {o.value for o in options}
+    if not {"yes", "no"} <= values:
+        return list(options)
+    taken = {w for o in options for w in o.words}
+    return [
+        _Plain(
+            o.value,
+            o.says,
+            [
+                *o.words,
+                *(w for w in extra.get(o.value, []) if not w.isdigit() and w not in taken),
+            ],
+        )
+        for o in options
+    ]
+
+
+def _choice(
+    spec: QuestionSpec,
+    text: str,
+    organisations: Sequence[str],
+    kind: ItemKind | None = None,
+) -> str:
+    """A choice's answer among the options shown: for a question about one item of `kind`,
+    those offered for its kind (an account has no Visible switch in Dext), numbered as shown."""
     options: Sequence[ShownOption] = spec.options or [_Plain(c, c) for c in spec.choices]
-    return choose(options, text, organisations)
+    if kind is not None:
+        options = [o for o in spec.options if not o.kinds or kind in o.kinds]
+    return choose(_with_yes_no_words(options), text, organisations)
+
+
+def _kind_limited(spec: QuestionSpec) -> bool:
+    """A question about one item whose options depend on the item's kind: it is read for good
+    when the item is known (`apply_to_traces`), so that what it accepts, and a refusal's list,
+    are those of that kind."""
+    return spec.type == "choice" and spec.per == "item" and any(o.kinds for o in spec.options)
 
 
 def _parse_value(
@@ -336,12 +376,17 @@ def read_answers(
             continue
         try:
             value = _parse_value(spec, text, now, zone, organisations)
-            answers.answers.append(Answer(qid, spec, parts, value))
         except ValueError as exc:
+            if _kind_limited(spec):  # refused, if at all, with the options of the item's kind
+                answers.answers.append(Answer(qid, spec, parts, None, text, where))
+                continue
             problems.append(f"{where}{qid}: {exc}")
             sentences[qid] = str(exc)
+            continue
+        answers.answers.append(Answer(qid, spec, parts, value, text, where))
     if problems:
         raise AnswerError("answers: " + "; ".join(problems), sentences)
+    answers.organisations = tuple(organisations)
     return answers
 
 
@@ -373,17 +418,18 @@ def as_meant(
     return meant
 
 
-def answer_facts(answer: Answer) -> dict[str, Any]:
-    """What an answer says, fact by fact: an option may set several facts; a yes or no about
-    an item's presence is its mark there."""
+def answer_facts(answer: Answer, value: Any = None) -> dict[str, Any]:
+    """What an answer says (or `value`, the answer as read for its item), fact by fact: an
+    option may set several facts; a yes or no about an item's presence is its mark there."""
     spec = answer.spec
+    value = answer.value if value is None else value
     if spec.type == "choice":
-        option = next((o for o in spec.options if o.value == answer.value), None)
+        option = next((o for o in spec.options if o.value == value), None)
         if option is not None and option.sets:
             return dict(option.sets)
     if spec.type == "yes_no" and spec.sets in ("approvalmax", "dext"):
-        return {spec.sets: Mark.PRESENT.value if answer.value else Mark.MISSING.value}
-    return {spec.sets: answer.value}
+        return {spec.sets: Mark.PRESENT.value if value else Mark.MISSING.value}
+    return {spec.sets: value}
 
 
 def _stage_of(fact: str) -> Stage:
@@ -442,25 +488,30 @@ def find_trace(traces: list[ItemTrace], item: str, answer_id: str) -> ItemTrace:
     raise ConfigError(f"{answer_id}: no item is called {item!r}")
 
 
-def _offered(answer: Answer, trace: ItemTrace) -> None:
-    """A choice offered only for some kinds of item ("hidden": a tracking option) is refused
-    for another kind, as the question about it never showed it."""
-    option = next((o for o in answer.spec.options if o.value == answer.value), None)
-    if option is None or not option.kinds or trace.kind in option.kinds:
-        return
-    shown = [o for o in answer.spec.options if not o.kinds or trace.kind in o.kinds]
-    sentence = refusal(shown)
-    raise AnswerError(f"answers: {answer.id}: {sentence}", {answer.id: sentence})
+def _for_item(answer: Answer, trace: ItemTrace, organisations: Sequence[str]) -> Any:
+    """The answer as read for its item: a choice whose options depend on the item's kind is
+    read among those its question showed ("hidden" only for a tracking option), so that its
+    number is its place there and a refusal lists only what that question accepts."""
+    if not _kind_limited(answer.spec):
+        return answer.value
+    return _choice(answer.spec, answer.text, organisations, trace.kind)
 
 
 def apply_to_traces(answers: AnswerSet, traces: list[ItemTrace]) -> None:
-    """ "Can you find it in ApprovalMax?" answers, one item at a time."""
+    """ "Can you find it in ApprovalMax?" answers, one item at a time; every refusal at once."""
+    problems: list[str] = []
+    sentences: dict[str, str] = {}
     for answer in answers.answers:
         if answer.spec.per != "item":
             continue
         trace = find_trace(traces, answer.parts["item"], answer.id)
-        _offered(answer, trace)
-        for fact, value in answer_facts(answer).items():
+        try:
+            meant = _for_item(answer, trace, answers.organisations)
+        except ValueError as exc:
+            problems.append(f"{answer.where}{answer.id}: {exc}")
+            sentences[answer.id] = str(exc)
+            continue
+        for fact, value in answer_facts(answer, meant).items():
             stage = _stage_of(fact)
             mark = Mark(value)
             trace.stages[stage] = mark
@@ -468,6 +519,8 @@ def apply_to_traces(answers: AnswerSet, traces: list[ItemTrace]) -> None:
                 trace.detail.pop(stage, None)
             else:
                 trace.detail[stage] = StageDetail(name=trace.name, provenance=Provenance.ANSWER)
+    if problems:
+        raise AnswerError("answers: " + "; ".join(problems), sentences)
 
 
 # -- what the systems report themselves ---------------------------------------------------------
