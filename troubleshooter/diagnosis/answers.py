@@ -7,6 +7,7 @@ list), from an answers file (YAML mapping), or from the TUI. Each is checked aga
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,14 +18,21 @@ from typing import Any, Protocol
 import yaml
 
 from troubleshooter.diagnosis.paste import match_pasted, parse_pasted
-from troubleshooter.diagnosis.questions import QuestionSpec, fill, item_handle, spec_for
+from troubleshooter.diagnosis.questions import (
+    QuestionSpec,
+    fill,
+    handle_names,
+    handles,
+    item_names,
+    slug,
+    spec_for,
+)
 from troubleshooter.errors import ConfigError
 from troubleshooter.infra.files import read_text
 from troubleshooter.infra.timeparse import TimeError, parse_moment
 from troubleshooter.infra.yamlfile import load_yaml, yaml_error_text
 from troubleshooter.model import (
     SYNC_TYPES,
-    Item,
     ItemKind,
     ItemTrace,
     Mark,
@@ -351,6 +359,28 @@ def _parse_value(
     return text  # a pasted list, parsed against Xero's items when applied
 
 
+def _close_ids(qid: str, specs: list[QuestionSpec]) -> list[str]:
+    """The question ids nearest to a mistyped one (`dext.conection` → dext.connection), a
+    family's filled in with what was typed for its varying part (`approvalmax.last_sync.acounts`
+    → approvalmax.last_sync.accounts, `approvalmax.hs.429` → approvalmax.has.429)."""
+    typed = qid.strip().casefold()
+    head, _, rest = typed.rpartition(".")
+    candidates: list[str] = []
+    for spec in specs:
+        if spec.per == "none":
+            candidates.append(spec.id)
+        elif spec.per == "sync_type":
+            candidates += [spec.id.replace("{sync_type}", t) for t in SYNC_TYPES]
+        elif spec.per == "kind":
+            candidates += [spec.id.replace("{kind}", k.value) for k in ItemKind]
+        elif head and rest:
+            base = spec.id.replace(".{key}", "")
+            same_shape = head.count(".") == base.count(".")
+            if same_shape and difflib.SequenceMatcher(None, head, base).ratio() >= 0.8:
+                candidates.append(f"{base}.{rest}")
+    return difflib.get_close_matches(typed, list(dict.fromkeys(candidates)), n=2, cutoff=0.8)
+
+
 def read_answers(
     raw: Mapping[str, str],
     specs: list[QuestionSpec],
@@ -371,7 +401,10 @@ def read_answers(
         try:
             spec, parts = spec_for(specs, qid)
         except KeyError:
-            problems.append(f"{where}{qid}: no such question (the diagnosis lists the open ones)")
+            close = _close_ids(qid, specs)
+            listed = "the diagnosis lists the open ones"
+            hint = f"did you mean {' or '.join(close)}?" if close else listed
+            problems.append(f"{where}{qid}: no such question ({hint})")
             sentences[qid] = "There is no such question."
             continue
         try:
@@ -473,19 +506,29 @@ def apply_to_snapshots(answers: AnswerSet, snapshots: dict[Stage, StageSnapshot]
 
 
 def find_trace(traces: list[ItemTrace], item: str, answer_id: str) -> ItemTrace:
-    """The item an answer's id names: by its key, or by its handle (its code, or its name as a
-    slug: `approvalmax.has.429`, `dext.has.kaimai-oat-milk-co`)."""
+    """The item an answer's id names: by its key, or by a handle (its code, or its name as a
+    slug, with its kind in front where another item has it: `approvalmax.has.429`,
+    `dext.has.kaimai-oat-milk-co`, `dext.has.supplier-wise`), or by its name as a slug where it
+    has a code (`approvalmax.has.staff-wellbeing`), if that names one item only."""
     for trace in traces:
         if trace.key == item:
             return trace
-    named = [t for t in traces if item_handle(t) == item.casefold()]
-    if len(named) == 1:
-        return named[0]
-    if named:
-        raise ConfigError(
-            f"{answer_id}: {item!r} names several items; use the id the question shows"
-        )
-    raise ConfigError(f"{answer_id}: no item is called {item!r}")
+    wanted = slug(item)
+    names = [(t, handle_names(t)) for t in traces] if wanted else []
+    for tier in (0, 1):
+        named = [t for t, forms in names if wanted in forms[tier]]
+        if len(named) == 1:
+            return named[0]
+        if named:
+            which = handles(named, among=traces)
+            listed = ", ".join(which[t.key] for t in named[:5])
+            raise ConfigError(
+                f"{answer_id}: {item!r} names several items ({listed}); use the one meant"
+            )
+    shown = [form for _, forms in names[:5000] for form in sorted(forms[0] | forms[1])]
+    close = difflib.get_close_matches(wanted, shown, n=3, cutoff=0.75)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise ConfigError(f"{answer_id}: no item is called {item!r}{hint}")
 
 
 def _for_item(answer: Answer, trace: ItemTrace, organisations: Sequence[str]) -> Any:
@@ -534,24 +577,23 @@ def organisation_names(snapshots: Mapping[Stage, StageSnapshot]) -> list[str]:
     return list(dict.fromkeys(o.name for o in found if o is not None))
 
 
-def _handle_of(item: Item) -> str:
-    """An item's handle as `item_handle` gives its trace's (its code, or its label as a slug)."""
-    label = f"{item.parent_name} / {item.name}" if item.parent_name else item.name
-    slug = re.sub(r"[^a-z0-9]+", "-", (item.code or label).casefold()).strip("-")
-    return slug if item.code else slug[:60]
+_OWN_LETTERS = re.compile(r"-[0-9a-f]{4}$")  # `supplier-cafe-maori-1f3a`: see `handles`
 
 
 def _kinds_named(handle: str, snapshots: Mapping[Stage, StageSnapshot]) -> set[ItemKind]:
+    """The kinds of the Xero items an answer's id may name (as `find_trace` reads it)."""
     xero = snapshots.get(Stage.XERO)
     if xero is None:
         return set()
-    wanted = handle.casefold()
-    return {
-        item.kind
-        for items in xero.items.values()
-        for item in items
-        if item.xero_id == handle or _handle_of(item) == wanted
-    }
+    wanted = {slug(handle), _OWN_LETTERS.sub("", slug(handle))}
+    found = set()
+    for items in xero.items.values():
+        for item in items:
+            label = f"{item.parent_name} / {item.name}" if item.parent_name else item.name
+            shown, other = item_names(item.kind, item.code, label)
+            if item.xero_id == handle or wanted & (shown | other):
+                found.add(item.kind)
+    return found
 
 
 def reported(

@@ -9,12 +9,16 @@ asked when the user asked about that item).
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import re
+from collections import Counter
 from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from troubleshooter.diagnosis.search import unaccented
 from troubleshooter.model import (
     SYNC_TYPE_OF_KIND,
     SYNC_TYPES,
@@ -126,27 +130,86 @@ class QuestionSpec(BaseModel):
 
 
 _SLUG = re.compile(r"[^a-z0-9]+")
+HANDLE_LENGTH = 60
+
+
+@functools.lru_cache(maxsize=65536)
+def slug(text: str) -> str:
+    """Text as part of an id a person types: lower case, accents dropped, anything else a
+    hyphen ("Café Māori" → "cafe-maori", "Region / Tauranga" → "region-tauranga")."""
+    return _SLUG.sub("-", unaccented(text).casefold()).strip("-")[:HANDLE_LENGTH]
+
+
+def _kind_prefix(kind: ItemKind) -> str:
+    return kind.value.replace("_", "-")  # supplier, bank-account, tracking-option
+
+
+def _short(key: str) -> str:
+    """Four letters that tell apart items whose names read the same (`cafe-maori` twice):
+    from the item's key, so the same item always gets them."""
+    return hashlib.sha1(key.encode("utf-8"), usedforsecurity=False).hexdigest()[:4]
+
+
+def handle_of(kind: ItemKind, code: str | None, label: str) -> str:
+    """An item's plain handle: its code, else its name (with its category's) as a slug; empty
+    for a name with no letter a keyboard without accents can type."""
+    return (slug(code) if code else "") or slug(label)
 
 
 def item_handle(trace: ItemTrace) -> str:
     """How a person names an item in an answer's id: its code, else its name as a slug
     ("approvalmax.has.429", "dext.has.region-tauranga-pop-up"); never an internal id."""
-    if trace.code:
-        return _SLUG.sub("-", trace.code.casefold()).strip("-") or trace.key
-    return _SLUG.sub("-", trace.label.casefold()).strip("-")[:60] or trace.key
+    return handle_of(trace.kind, trace.code, trace.label) or _kinded(trace)
 
 
-def handles(traces: Iterable[ItemTrace]) -> dict[str, str]:
-    """Each item's handle, unique among `traces` (a clash keeps the item's key instead)."""
-    chosen: dict[str, str] = {}
-    seen: dict[str, int] = {}
+def _kinded(trace: ItemTrace) -> str:
+    """The handle with its kind in front (`supplier-wise`, `bank-account-wise`); with four
+    letters of its own behind (`supplier-cafe-maori-1f3a`) where the name gives nothing to type."""
+    plain = handle_of(trace.kind, trace.code, trace.label)
+    prefix = _kind_prefix(trace.kind)
+    return f"{prefix}-{plain}" if plain else f"{prefix}-{_short(trace.key)}"
+
+
+def _distinct(trace: ItemTrace) -> str:
+    """The handle told apart from every other: kind, name and four letters of its own."""
+    kinded = _kinded(trace)
+    return kinded if kinded.endswith(_short(trace.key)) else f"{kinded}-{_short(trace.key)}"
+
+
+def item_names(kind: ItemKind, code: str | None, label: str) -> tuple[set[str], set[str]]:
+    """What an answer's id may call an item, the four letters of its own aside: first what its
+    questions show (its handle, and with its kind in front), then its name as a slug and with
+    its kind in front (`staff-wellbeing` for 429 Staff Wellbeing, as the guided check writes
+    it)."""
+    plain = handle_of(kind, code, label)
+    prefix = _kind_prefix(kind)
+    shown = {plain, f"{prefix}-{plain}"} if plain else set()
+    named = slug(label)
+    other = {named, f"{prefix}-{named}"} - shown if named else set()
+    return shown, other
+
+
+def handle_names(trace: ItemTrace) -> tuple[set[str], set[str]]:
+    """`item_names` of a trace, with the handles its questions may show (`_distinct`)."""
+    shown, other = item_names(trace.kind, trace.code, trace.label)
+    return shown | {item_handle(trace), _kinded(trace), _distinct(trace)}, other
+
+
+def handles(
+    traces: Iterable[ItemTrace], among: Iterable[ItemTrace] | None = None
+) -> dict[str, str]:
+    """Each item's handle, unique among `among` (default: `traces`), every item an answer's id
+    may name: its plain handle (`429`, `wise`); where another item has it, with its kind in
+    front (`supplier-wise`, `bank-account-wise`); where another of its kind has that too
+    (`Café Māori` and `Cafe Maori`), with four letters of its own (`supplier-cafe-maori-1f3a`).
+    Never the internal key."""
     listed = list(traces)
+    universe = listed if among is None else list(among)
+    seen = Counter(name for t in universe for name in handle_names(t)[0])
+    chosen: dict[str, str] = {}
     for trace in listed:
-        handle = item_handle(trace)
-        seen[handle] = seen.get(handle, 0) + 1
-    for trace in listed:
-        handle = item_handle(trace)
-        chosen[trace.key] = handle if seen[handle] == 1 else trace.key
+        forms = (item_handle(trace), _kinded(trace), _distinct(trace))
+        chosen[trace.key] = next((h for h in forms if seen[h] <= 1), forms[-1])
     return chosen
 
 
