@@ -10,7 +10,7 @@ import pytest
 from conftest import FAST, scenario
 
 from troubleshooter.diagnosis.diagnose import Library
-from troubleshooter.diagnosis.paste import match_pasted, parse_line, parse_pasted
+from troubleshooter.diagnosis.paste import match_pasted, parse_line, parse_pasted, read_pasted
 from troubleshooter.errors import ConfigError
 from troubleshooter.model import Diagnosis, Item, ItemKind, Mark, Provenance, Stage
 from troubleshooter.runs.source import diagnose
@@ -371,3 +371,80 @@ def test_a_mistyped_question_id_gets_the_nearest(qid: str, meant: str, library: 
     with pytest.raises(ConfigError) as refused:
         run_with(scenario(NAMESAKES), library, {qid: "Xero"}, focus="429")
     assert f"{qid}: no such question ({meant}" in str(refused.value)
+
+
+# -- pasted lists as people copy them ------------------------------------------------------------
+
+PASTE_XERO = [
+    Item(kind=ItemKind.ACCOUNT, xero_id="A", code="400", name="Advertising"),
+    Item(kind=ItemKind.ACCOUNT, xero_id="B", code="429", name="Staff Wellbeing"),
+    Item(kind=ItemKind.ACCOUNT, xero_id="C", code="445", name="Light, Power, Heating"),
+    Item(kind=ItemKind.SUPPLIER, xero_id="S", name="Smith, John"),
+    Item(kind=ItemKind.SUPPLIER, xero_id="W", name="Wise"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "ids"),
+    [
+        ('"400","Advertising"\n"429","Staff Wellbeing"', ItemKind.ACCOUNT, ["A", "B"]),
+        ('"Code","Name"\n"400","Advertising"', ItemKind.ACCOUNT, ["A"]),
+        ('"445","Light, Power, Heating","Overheads"', ItemKind.ACCOUNT, ["C"]),
+        ("400,Advertising\n429,Staff Wellbeing", ItemKind.ACCOUNT, ["A", "B"]),
+        ("400, 429", ItemKind.ACCOUNT, ["A", "B"]),
+        ("400,429,445", ItemKind.ACCOUNT, ["A", "B", "C"]),
+        ("Advertising, Staff Wellbeing", ItemKind.ACCOUNT, ["A", "B"]),
+        ("Light, Power, Heating", ItemKind.ACCOUNT, ["C"]),  # one name with commas in it
+        ('"Wise","wise@example.com"\n"Smith, John","john@example.com"', ItemKind.SUPPLIER,
+         ["W", "S"]),
+        ("Smith, John", ItemKind.SUPPLIER, ["S"]),
+    ],
+)  # fmt: skip
+def test_a_list_pasted_as_csv_or_on_one_line_is_read_as_its_items(
+    text: str, kind: ItemKind, ids: list[str]
+) -> None:
+    pasted = read_pasted(text, kind, PASTE_XERO)
+    assert [i.xero_id for i in pasted.items] == ids
+    assert pasted.unmatched == 0
+    assert all(i.name == x.name for i in pasted.items for x in PASTE_XERO if x.xero_id == i.xero_id)
+
+
+def test_lines_that_match_nothing_are_counted() -> None:
+    pasted = read_pasted("400 Advertising\nGhost\n999 Phantom", ItemKind.ACCOUNT, PASTE_XERO)
+    assert (pasted.lines, pasted.unmatched) == (3, 2)
+    assert [i.name for i in pasted.items] == ["Advertising", "Ghost", "Phantom"]
+
+
+CSV_BLIND = """
+xero:
+  accounts:
+    - {code: '400', name: Advertising}
+    - {code: '429', name: Staff Wellbeing}
+    - {code: '200', name: Sales}
+approvalmax: {last_sync: -1h, access: none}
+dext: {last_pull: -11h, access: none}
+"""
+
+
+@pytest.mark.parametrize("text", ['"400","Advertising"\n"429","Staff Wellbeing"', "400, 429"])
+def test_a_csv_list_marks_the_items_it_names_present(text: str, library: Library) -> None:
+    answered = run_with(scenario(CSV_BLIND), library, {"dext.list.account": text})
+    marks = {t.code: t.stages[Stage.DEXT] for t in answered.items}
+    assert marks == {"400": Mark.PRESENT, "429": Mark.PRESENT, "200": Mark.MISSING}
+
+
+def test_a_pasted_list_that_matches_nothing_in_xero_is_refused_saying_so(
+    library: Library,
+) -> None:
+    """Not silently taken as "Dext lacks every account": it is another list."""
+    with pytest.raises(ConfigError) as refused:
+        run_with(scenario(CSV_BLIND), library, {"dext.list.account": "Rent\nPayroll\nTravel"})
+    assert str(refused.value) == (
+        "answers: dext.list.account: None of the 3 pasted lines matches any of Xero's 3 "
+        "accounts; paste the list of Categories (accounts in Xero) that Dext shows for this "
+        "organisation."
+    )
+    with pytest.raises(ConfigError, match="The pasted line matches none of Xero's 3 accounts"):
+        run_with(scenario(CSV_BLIND), library, {"approvalmax.list.account": "Rent"})
+    partly = run_with(scenario(CSV_BLIND), library, {"dext.list.account": "400\nRent"})
+    assert {t.name: t.stages[Stage.DEXT] for t in partly.items}["Rent"] is Mark.PRESENT

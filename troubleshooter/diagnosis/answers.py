@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import yaml
 
-from troubleshooter.diagnosis.paste import match_pasted, parse_pasted
+from troubleshooter.diagnosis.paste import PastedList, read_pasted
 from troubleshooter.diagnosis.questions import (
     QuestionSpec,
     fill,
@@ -41,7 +41,7 @@ from troubleshooter.model import (
     StageDetail,
     StageSnapshot,
 )
-from troubleshooter.wording import KINDS
+from troubleshooter.wording import KINDS, kind_listed, plural
 
 
 class Answers(dict[str, str]):
@@ -485,6 +485,37 @@ def _set(snapshot: StageSnapshot, fact: str, value: Any, parts: dict[str, str]) 
         raise ConfigError(f"answers cannot set {fact}")
 
 
+# Where Xero's list of a kind is all there (read from Xero, a bundle or the sandbox, not told by
+# a person), a pasted list must have something in common with it.
+_WHOLE_LISTS = {Provenance.API, Provenance.ADAPTER, Provenance.SNAPSHOT, Provenance.SANDBOX}
+
+
+def _matches_xero(
+    answer: Answer, pasted: PastedList, kind: ItemKind, xero: StageSnapshot | None
+) -> None:
+    """A pasted list none of whose lines matches one of Xero's items of its kind is refused,
+    saying so: it is another list (another kind, another organisation), not a stage that
+    lacks every item, which is what taking it would say."""
+    if xero is None or xero.provenance not in _WHOLE_LISTS or kind in xero.partial:
+        return
+    known = len(xero.items.get(kind, []))
+    if not known or not pasted.lines or pasted.unmatched < pasted.lines:
+        return
+    words = KINDS[kind]
+    head = (
+        "The pasted line matches none"
+        if pasted.lines == 1
+        else f"None of the {pasted.lines} pasted lines matches any"
+    )
+    stage = answer.spec.stage
+    shows = f"that {stage.label} shows " if stage is not None else ""
+    sentence = (
+        f"{head} of Xero's {plural(known, words.one, words.many)}; paste the list of "
+        f"{kind_listed(kind, stage)} {shows}for this organisation."
+    )
+    raise AnswerError(f"answers: {answer.where}{answer.id}: {sentence}", {answer.id: sentence})
+
+
 def apply_to_snapshots(answers: AnswerSet, snapshots: dict[Stage, StageSnapshot]) -> None:
     """Facts about the systems and pasted lists; per-item answers wait for the traces."""
     xero_items = [i for items in snapshots[Stage.XERO].items.values() for i in items]
@@ -494,8 +525,9 @@ def apply_to_snapshots(answers: AnswerSet, snapshots: dict[Stage, StageSnapshot]
         if answer.spec.type == "list":
             snapshot = snapshots[_stage_of(answer.spec.sets)]
             kind = ItemKind(answer.parts["kind"])
-            pasted = parse_pasted(answer.value, kind)
-            snapshot.items[kind] = match_pasted(pasted, xero_items, kind)
+            pasted = read_pasted(answer.value, kind, xero_items)
+            _matches_xero(answer, pasted, kind, snapshots.get(Stage.XERO))
+            snapshot.items[kind] = pasted.items
             snapshot.kind_errors.pop(kind, None)
             snapshot.answered[answer.id] = Provenance.PASTED
             continue
