@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import yaml
+from rapidfuzz import fuzz, process
 
 from troubleshooter.diagnosis.paste import PastedList, read_pasted
 from troubleshooter.diagnosis.questions import (
     QuestionSpec,
     fill,
     handle_names,
+    handle_tier,
     handles,
     item_names,
     slug,
@@ -537,6 +539,9 @@ def apply_to_snapshots(answers: AnswerSet, snapshots: dict[Stage, StageSnapshot]
             snapshot.answered[answer.id] = Provenance.ANSWER
 
 
+_OWN_LETTERS = re.compile(r"-[0-9a-f]{4}$")  # `supplier-cafe-maori-1f3a`: see `handles`
+
+
 def find_trace(traces: list[ItemTrace], item: str, answer_id: str) -> ItemTrace:
     """The item an answer's id names: by its key, or by a handle (its code, or its name as a
     slug, with its kind in front where another item has it: `approvalmax.has.429`,
@@ -546,9 +551,13 @@ def find_trace(traces: list[ItemTrace], item: str, answer_id: str) -> ItemTrace:
         if trace.key == item:
             return trace
     wanted = slug(item)
-    names = [(t, handle_names(t)) for t in traces] if wanted else []
-    for tier in (0, 1):
-        named = [t for t, forms in names if wanted in forms[tier]]
+    own = _OWN_LETTERS.search(wanted) is not None
+    tiers: dict[int, list[ItemTrace]] = {0: [], 1: []}
+    for trace in traces if wanted else []:
+        tier = handle_tier(trace, wanted, own=own)
+        if tier is not None:
+            tiers[tier].append(trace)
+    for named in tiers.values():
         if len(named) == 1:
             return named[0]
         if named:
@@ -557,8 +566,11 @@ def find_trace(traces: list[ItemTrace], item: str, answer_id: str) -> ItemTrace:
             raise ConfigError(
                 f"{answer_id}: {item!r} names several items ({listed}); use the one meant"
             )
-    shown = [form for _, forms in names[:5000] for form in sorted(forms[0] | forms[1])]
-    close = difflib.get_close_matches(wanted, shown, n=3, cutoff=0.75)
+    forms = [sorted(shown | other) for shown, other in map(handle_names, traces)]
+    near = process.extract(
+        wanted, [f for each in forms for f in each], scorer=fuzz.ratio, limit=3, score_cutoff=75
+    )
+    close = list(dict.fromkeys(name for name, _score, _index in near))
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     raise ConfigError(f"{answer_id}: no item is called {item!r}{hint}")
 
@@ -607,9 +619,6 @@ def organisation_names(snapshots: Mapping[Stage, StageSnapshot]) -> list[str]:
     order = [Stage.APPROVALMAX, Stage.XERO, Stage.DEXT]
     found = [snapshots[s].organisation for s in order if s in snapshots]
     return list(dict.fromkeys(o.name for o in found if o is not None))
-
-
-_OWN_LETTERS = re.compile(r"-[0-9a-f]{4}$")  # `supplier-cafe-maori-1f3a`: see `handles`
 
 
 def _kinds_named(handle: str, snapshots: Mapping[Stage, StageSnapshot]) -> set[ItemKind]:

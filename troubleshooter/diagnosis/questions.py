@@ -140,8 +140,7 @@ def slug(text: str) -> str:
     return _SLUG.sub("-", unaccented(text).casefold()).strip("-")[:HANDLE_LENGTH]
 
 
-def _kind_prefix(kind: ItemKind) -> str:
-    return kind.value.replace("_", "-")  # supplier, bank-account, tracking-option
+_PREFIX = {kind: kind.value.replace("_", "-") for kind in ItemKind}  # supplier, bank-account
 
 
 def _short(key: str) -> str:
@@ -150,30 +149,31 @@ def _short(key: str) -> str:
     return hashlib.sha1(key.encode("utf-8"), usedforsecurity=False).hexdigest()[:4]
 
 
-def handle_of(kind: ItemKind, code: str | None, label: str) -> str:
+def handle_of(code: str | None, label: str) -> str:
     """An item's plain handle: its code, else its name (with its category's) as a slug; empty
     for a name with no letter a keyboard without accents can type."""
     return (slug(code) if code else "") or slug(label)
 
 
+def _forms(trace: ItemTrace) -> tuple[str, str, str]:
+    """The handles an item's questions may show, plainest first: its plain handle (`wise`),
+    with its kind in front (`supplier-wise`), and with four letters of its own behind too
+    (`supplier-cafe-maori-1f3a`). A name with nothing to type has only the last two, as
+    `supplier-1f3a`."""
+    plain = handle_of(trace.code, trace.label)
+    prefix = _PREFIX[trace.kind]
+    if not plain:
+        own = f"{prefix}-{_short(trace.key)}"
+        return own, own, own
+    kinded = f"{prefix}-{plain}"
+    return plain, kinded, f"{kinded}-{_short(trace.key)}"
+
+
 def item_handle(trace: ItemTrace) -> str:
     """How a person names an item in an answer's id: its code, else its name as a slug
     ("approvalmax.has.429", "dext.has.region-tauranga-pop-up"); never an internal id."""
-    return handle_of(trace.kind, trace.code, trace.label) or _kinded(trace)
-
-
-def _kinded(trace: ItemTrace) -> str:
-    """The handle with its kind in front (`supplier-wise`, `bank-account-wise`); with four
-    letters of its own behind (`supplier-cafe-maori-1f3a`) where the name gives nothing to type."""
-    plain = handle_of(trace.kind, trace.code, trace.label)
-    prefix = _kind_prefix(trace.kind)
-    return f"{prefix}-{plain}" if plain else f"{prefix}-{_short(trace.key)}"
-
-
-def _distinct(trace: ItemTrace) -> str:
-    """The handle told apart from every other: kind, name and four letters of its own."""
-    kinded = _kinded(trace)
-    return kinded if kinded.endswith(_short(trace.key)) else f"{kinded}-{_short(trace.key)}"
+    plain = handle_of(trace.code, trace.label)
+    return plain or _forms(trace)[0]
 
 
 def item_names(kind: ItemKind, code: str | None, label: str) -> tuple[set[str], set[str]]:
@@ -181,18 +181,37 @@ def item_names(kind: ItemKind, code: str | None, label: str) -> tuple[set[str], 
     questions show (its handle, and with its kind in front), then its name as a slug and with
     its kind in front (`staff-wellbeing` for 429 Staff Wellbeing, as the guided check writes
     it)."""
-    plain = handle_of(kind, code, label)
-    prefix = _kind_prefix(kind)
+    plain = handle_of(code, label)
+    prefix = _PREFIX[kind]
     shown = {plain, f"{prefix}-{plain}"} if plain else set()
     named = slug(label)
     other = {named, f"{prefix}-{named}"} - shown if named else set()
     return shown, other
 
 
-def handle_names(trace: ItemTrace) -> tuple[set[str], set[str]]:
-    """`item_names` of a trace, with the handles its questions may show (`_distinct`)."""
+def handle_names(trace: ItemTrace, *, own: bool = True) -> tuple[set[str], set[str]]:
+    """`item_names` of a trace, with the handles its questions may show; `own`: with the four
+    letters of its own (else only where its name gives nothing to type)."""
     shown, other = item_names(trace.kind, trace.code, trace.label)
-    return shown | {item_handle(trace), _kinded(trace), _distinct(trace)}, other
+    if own or not shown:
+        shown = shown | set(_forms(trace))
+    return shown, other
+
+
+def handle_tier(trace: ItemTrace, wanted: str, *, own: bool) -> int | None:
+    """0 when `wanted` (a slug) is a handle the item's questions may show, 1 when it is its name
+    as a slug (`handle_names`, quickly: thousands of items are looked through), else None."""
+    label = trace.label
+    plain = handle_of(trace.code, label)
+    prefix = _PREFIX[trace.kind]
+    if plain and (wanted == plain or wanted == f"{prefix}-{plain}"):
+        return 0
+    if (own or not plain) and wanted in _forms(trace):
+        return 0
+    named = slug(label)
+    if named and (wanted == named or wanted == f"{prefix}-{named}"):
+        return 1
+    return None
 
 
 def handles(
@@ -205,10 +224,10 @@ def handles(
     Never the internal key."""
     listed = list(traces)
     universe = listed if among is None else list(among)
-    seen = Counter(name for t in universe for name in handle_names(t)[0])
+    seen = Counter(name for t in universe for name in set(_forms(t)))
     chosen: dict[str, str] = {}
     for trace in listed:
-        forms = (item_handle(trace), _kinded(trace), _distinct(trace))
+        forms = _forms(trace)
         chosen[trace.key] = next((h for h in forms if seen[h] <= 1), forms[-1])
     return chosen
 
