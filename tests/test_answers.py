@@ -232,8 +232,9 @@ def test_options_offered_only_for_some_kinds_come_last(library: Library) -> None
         assert limited == sorted(limited), spec.id
 
 
-YES_FORMS = ["yeah", "yep", "Yeah.", "I can see it", "it's there", "found it"]
-NO_FORMS = ["nope", "can't find it", "Can’t find it", "not found", "not there"]
+YES_FORMS = ["yeah", "yep", "yup", "Yeah.", "I can see it", "it's there", "found it"]
+NO_FORMS = ["nope", "nah", "can't find it", "Can’t find it", "not found", "not there",
+            "I can't see it"]  # fmt: skip
 
 
 YES_AND_NO = [(t, True) for t in [*YES_FORMS, "yes"]] + [(t, False) for t in [*NO_FORMS, "no"]]
@@ -246,6 +247,15 @@ def test_yes_and_no_as_people_type_them(text: str, value: bool, library: Library
     assert parse_yes_no(text) is value
     assert read_one(library, "approvalmax.has.429", text) is value
     assert read_one(library, "dext.has.429", text) == ("yes" if value else "no")
+
+
+def test_a_yes_or_no_that_is_not_about_finding_takes_yes_and_no_alone(library: Library) -> None:
+    """ "Is Dext connected to this organisation?": yeah or nope, but "not found" says nothing
+    about it."""
+    assert read_one(library, "dext.linked", "yeah") == "yes"
+    assert read_one(library, "dext.linked", "nope") == "no"
+    with pytest.raises(AnswerError):
+        read_one(library, "dext.linked", "not found")
 
 
 @pytest.mark.parametrize("text", ["yeah", "can't find it", "not found", "I can see it"])

@@ -271,12 +271,17 @@ def choose(
     raise ValueError(refusal(options, organisations))
 
 
+# Yes and no as people say them, and as they say that they found something or not.
+_AFFIRM = {"yes": ["y", "yeah", "yep", "yup", "true"], "no": ["n", "nope", "nah", "false"]}
+_FOUND = {
+    "yes": ["there", "found", "found it", "it is there", "I can see it", "I see it"],
+    "no": ["not there", "missing", "can't find it", "cannot find it", "not found",
+           "it is not there", "I can't see it", "can't see it"],
+}  # fmt: skip
 _YES_NO = [
-    _Plain("yes", "Yes", ["y", "yeah", "yep", "true", "1", "there", "found", "found it",
-                          "it is there", "I can see it"]),
-    _Plain("no", "No", ["n", "nope", "false", "0", "not there", "missing", "can't find it",
-                        "cannot find it", "not found", "it is not there"]),
-]  # fmt: skip
+    _Plain("yes", "Yes", [*_AFFIRM["yes"], "1", *_FOUND["yes"]]),
+    _Plain("no", "No", [*_AFFIRM["no"], "0", *_FOUND["no"]]),
+]
 
 
 def parse_yes_no(text: str) -> bool:
@@ -299,23 +304,16 @@ def option_words(specs: list[QuestionSpec], answer_id: str, value: str, organisa
     return fill(option.says, {"organisation": shown_names([organisation])[0]})
 
 
-def _with_yes_no_words(options: Sequence[ShownOption]) -> list[ShownOption]:
-    """A choice whose options include a yes and a no ("Can you find it in Dext?": yes, no, yes
-    but hidden) takes every form a yes or no question takes ("yeah", "can't find it")."""
-    extra = {plain.value: plain.words for plain in _YES_NO}
-    values = {o.value for o in options}
-    if not {"yes", "no"} <= values:
+def _with_yes_no_words(options: Sequence[ShownOption], *, found: bool) -> list[ShownOption]:
+    """A choice whose options include a yes and a no takes the forms a yes or no question takes
+    ("yeah", "nope"); about whether an item is there (`found`: "Can you find it in Dext?": yes,
+    no, yes but hidden), also "I can see it", "can't find it", "not found"."""
+    if not {"yes", "no"} <= {o.value for o in options}:
         return list(options)
     taken = {w for o in options for w in o.words}
+    extra = {v: _AFFIRM[v] + (_FOUND[v] if found else []) for v in ("yes", "no")}
     return [
-        _Plain(
-            o.value,
-            o.says,
-            [
-                *o.words,
-                *(w for w in extra.get(o.value, []) if not w.isdigit() and w not in taken),
-            ],
-        )
+        _Plain(o.value, o.says, [*o.words, *(w for w in extra.get(o.value, []) if w not in taken)])
         for o in options
     ]
 
@@ -331,7 +329,8 @@ def _choice(
     options: Sequence[ShownOption] = spec.options or [_Plain(c, c) for c in spec.choices]
     if kind is not None:
         options = [o for o in spec.options if not o.kinds or kind in o.kinds]
-    return choose(_with_yes_no_words(options), text, organisations)
+    found = spec.per == "item"  # "Can you find it in Dext?"
+    return choose(_with_yes_no_words(options, found=found), text, organisations)
 
 
 def _kind_limited(spec: QuestionSpec) -> bool:
