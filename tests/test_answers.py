@@ -230,3 +230,70 @@ def test_options_offered_only_for_some_kinds_come_last(library: Library) -> None
     for spec in library.rules.questions:
         limited = [bool(o.kinds) for o in spec.options]
         assert limited == sorted(limited), spec.id
+
+
+YES_FORMS = ["yeah", "yep", "yup", "Yeah.", "I can see it", "it's there", "found it"]
+NO_FORMS = ["nope", "nah", "can't find it", "Can’t find it", "not found", "not there",
+            "I can't see it"]  # fmt: skip
+
+
+YES_AND_NO = [(t, True) for t in [*YES_FORMS, "yes"]] + [(t, False) for t in [*NO_FORMS, "no"]]
+
+
+@pytest.mark.parametrize(("text", "value"), YES_AND_NO)
+def test_yes_and_no_as_people_type_them(text: str, value: bool, library: Library) -> None:
+    """Every question that asks yes or no takes the same forms: a yes/no question, and a
+    choice whose options are a yes and a no ("Can you find it in Dext?")."""
+    assert parse_yes_no(text) is value
+    assert read_one(library, "approvalmax.has.429", text) is value
+    assert read_one(library, "dext.has.429", text) == ("yes" if value else "no")
+
+
+def test_a_yes_or_no_that_is_not_about_finding_takes_yes_and_no_alone(library: Library) -> None:
+    """ "Is Dext connected to this organisation?": yeah or nope, but "not found" says nothing
+    about it."""
+    assert read_one(library, "dext.linked", "yeah") == "yes"
+    assert read_one(library, "dext.linked", "nope") == "no"
+    with pytest.raises(AnswerError):
+        read_one(library, "dext.linked", "not found")
+
+
+@pytest.mark.parametrize("text", ["yeah", "can't find it", "not found", "I can see it"])
+def test_an_item_s_presence_in_dext_in_the_usual_forms(text: str, tmp_path: Path) -> None:
+    args = ["diagnose", "--scenario", str(blind(tmp_path)), "--item", "wellbeing"]
+    code, out, err = run(*args, "--answer", f"dext.has.429={text}", "--format", "json")
+    assert code in (0, 1, 3), err
+    expected = "missing" if text in NO_FORMS else "present"
+    assert json.loads(out)["items"][0]["stages"]["dext"] == expected
+
+
+@pytest.mark.parametrize("text", ["perhaps", "greyed out", "3", "hidden"])
+def test_a_refusal_about_an_account_lists_only_what_its_question_accepts(
+    text: str, tmp_path: Path
+) -> None:
+    """An account has no Visible switch in Dext: the sentence that refuses an answer about
+    one never offers "greyed out" (which it would then refuse) nor a third number."""
+    args = ["diagnose", "--scenario", str(blind(tmp_path)), "--item", "wellbeing"]
+    code, _, err = run(*args, "--answer", f"dext.has.429={text}")
+    assert code == 2
+    assert "dext.has.429: Answer one of: Yes; No; or its number, 1 to 2." in err
+    assert "greyed" not in err
+
+
+def test_a_refusal_about_a_tracking_option_offers_its_visible_switch(tmp_path: Path) -> None:
+    args = ["diagnose", "--scenario", str(blind(tmp_path)), "--item", "wellington"]
+    code, _, err = run(*args, "--answer", "dext.has.region-wellington=perhaps")
+    assert code == 2
+    assert (
+        "Answer one of: Yes; No; Yes, but its Visible switch is off (greyed out); or its "
+        "number, 1 to 3." in err
+    )
+
+
+def test_a_refused_answer_about_an_item_names_its_file_and_line(tmp_path: Path) -> None:
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("dext.last_pull: 2 hours ago\ndext.has.429: perhaps\n", encoding="utf-8")
+    args = ["diagnose", "--scenario", str(blind(tmp_path)), "--item", "wellbeing"]
+    code, _, err = run(*args, "--answers", str(answers))
+    assert code == 2
+    assert f"{answers}:2: dext.has.429: Answer one of: Yes; No; or its number" in err

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Mapping
 
 import pytest
 from conftest import FAST, scenario
 
 from troubleshooter.diagnosis.diagnose import Library
-from troubleshooter.diagnosis.paste import match_pasted, parse_line, parse_pasted
+from troubleshooter.diagnosis.paste import match_pasted, parse_line, parse_pasted, read_pasted
 from troubleshooter.errors import ConfigError
 from troubleshooter.model import Diagnosis, Item, ItemKind, Mark, Provenance, Stage
 from troubleshooter.runs.source import diagnose
@@ -250,3 +251,200 @@ def test_focus_explains_what_a_whole_organisation_run_only_counts(library: Libra
     assert [i.name for i in focused.items] == ["Old Stock"] and focused.focus == "old stock"
     with pytest.raises(ConfigError, match="did you mean 'Old Stock'"):
         run_with(scenario(text), library, focus="old stok")
+
+
+# -- the ids people type for an item -----------------------------------------------------------
+
+NAMESAKES = """
+xero:
+  accounts:
+    - {code: '400', name: Advertising}
+    - {code: '429', name: Staff Wellbeing, created: -40m}
+  bank_accounts:
+    - {name: Wise, created: -2d}
+    - {name: Café Māori}
+    - {name: Cafe Maori}
+  contacts:
+    - {name: Wise, is_supplier: true, created: -3h}
+  tracking_categories:
+    - name: Region
+      options: [{name: Wise}]
+approvalmax: {last_sync: -1h, access: none}
+dext: {last_pull: -11h, access: none}
+"""
+
+
+def item_ids(d: Diagnosis) -> list[str]:
+    return sorted(q.id for q in d.questions if q.key is not None)
+
+
+def test_items_with_one_name_get_ids_with_their_kind_in_front(library: Library) -> None:
+    """A supplier, a bank account and a tracking option all named Wise: their ids say which is
+    which, in words, never with an internal key."""
+    asked = run_with(scenario(NAMESAKES), library, focus="wise")
+    ids = item_ids(asked)
+    assert ids == [
+        "approvalmax.has.bank-account-wise",
+        "approvalmax.has.region-wise",
+        "approvalmax.has.supplier-wise",
+        "dext.has.bank-account-wise",
+        "dext.has.region-wise",
+        "dext.has.supplier-wise",
+    ]
+    answered = run_with(
+        scenario(NAMESAKES),
+        library,
+        {"approvalmax.has.supplier-wise": "no", "dext.has.bank-account-wise": "yes"},
+        focus="wise",
+    )
+    supplier = next(t for t in answered.items if t.kind is ItemKind.SUPPLIER)
+    assert supplier.stages[Stage.APPROVALMAX] is Mark.MISSING
+    bank = next(t for t in answered.items if t.kind is ItemKind.BANK_ACCOUNT)
+    assert bank.stages[Stage.DEXT] is Mark.PRESENT
+
+
+def test_a_name_two_items_share_is_refused_naming_the_ids_that_tell_them_apart(
+    library: Library,
+) -> None:
+    with pytest.raises(ConfigError) as refused:
+        run_with(scenario(NAMESAKES), library, {"approvalmax.has.wise": "no"}, focus="wise")
+    assert "'wise' names several items (" in str(refused.value)
+    for handle in ("supplier-wise", "bank-account-wise"):
+        assert handle in str(refused.value)
+
+
+def test_names_with_accents_get_ids_without_them(library: Library) -> None:
+    """Café Māori is `cafe-maori`, not `caf-m-ori`; with Cafe Maori beside it, each gets four
+    letters of its own, still no internal key; `--item maori` finds both."""
+    alone = NAMESAKES.replace("    - {name: Cafe Maori}\n", "")
+    asked = run_with(scenario(alone), library, focus="maori")
+    assert [t.name for t in asked.items] == ["Café Māori"]
+    assert item_ids(asked) == ["approvalmax.has.cafe-maori", "dext.has.cafe-maori"]
+    both = run_with(scenario(NAMESAKES), library, focus="maori")
+    assert sorted(t.name for t in both.items) == ["Cafe Maori", "Café Māori"]
+    ids = item_ids(both)
+    assert len(ids) == 4 and all(":" not in i for i in ids)
+    assert all(re.fullmatch(r"(approvalmax|dext)\.has\.bank-account-cafe-maori-[0-9a-f]{4}", i)
+               for i in ids)  # fmt: skip
+    answered = run_with(scenario(NAMESAKES), library, {ids[0]: "no"}, focus="maori")
+    assert sum(t.stages[Stage.APPROVALMAX] is Mark.MISSING for t in answered.items) == 1
+
+
+def test_simple_names_keep_their_ids(library: Library) -> None:
+    """Ids already in use (docs, kept answers) do not change: the code, else the name."""
+    asked = run_with(scenario(NO_ACCESS.replace("ACCESS", "none")), library, focus="oat milk")
+    assert item_ids(asked) == ["approvalmax.has.oat-milk-co", "dext.has.oat-milk-co"]
+    asked = run_with(scenario(NO_ACCESS.replace("ACCESS", "none")), library, focus="pop-up")
+    assert item_ids(asked) == ["approvalmax.has.region-pop-up", "dext.has.region-pop-up"]
+
+
+@pytest.mark.parametrize(
+    "qid", ["approvalmax.has.staff-wellbeing", "approvalmax.has.Staff Wellbeing",
+            "approvalmax.has.account-429", "approvalmax.has.429"],
+)  # fmt: skip
+def test_an_item_answers_to_its_name_as_well_as_its_code(qid: str, library: Library) -> None:
+    """The guided check writes `staff-wellbeing`; the question shows `429`: both name it."""
+    answered = run_with(scenario(NAMESAKES), library, {qid: "no"}, focus="wellbeing")
+    [item] = answered.items
+    assert item.stages[Stage.APPROVALMAX] is Mark.MISSING
+
+
+def test_a_mistyped_item_gets_the_nearest_ids(library: Library) -> None:
+    with pytest.raises(ConfigError, match=r"no item is called 'staff-welbeing'; did you mean "
+                       r"staff-wellbeing"):  # fmt: skip
+        run_with(
+            scenario(NAMESAKES), library, {"approvalmax.has.staff-welbeing": "no"}, focus="429"
+        )
+
+
+@pytest.mark.parametrize(
+    ("qid", "meant"),
+    [
+        ("dext.conection", "did you mean dext.connection?"),
+        ("approvalmax.xero_conection", "did you mean approvalmax.xero_connection?"),
+        ("approvalmax.last_sync.acounts", "did you mean approvalmax.last_sync.accounts"),
+        ("approvalmax.hs.429", "did you mean approvalmax.has.429?"),
+        ("nonsense", "the diagnosis lists the open ones"),
+    ],
+)
+def test_a_mistyped_question_id_gets_the_nearest(qid: str, meant: str, library: Library) -> None:
+    with pytest.raises(ConfigError) as refused:
+        run_with(scenario(NAMESAKES), library, {qid: "Xero"}, focus="429")
+    assert f"{qid}: no such question ({meant}" in str(refused.value)
+
+
+# -- pasted lists as people copy them ------------------------------------------------------------
+
+PASTE_XERO = [
+    Item(kind=ItemKind.ACCOUNT, xero_id="A", code="400", name="Advertising"),
+    Item(kind=ItemKind.ACCOUNT, xero_id="B", code="429", name="Staff Wellbeing"),
+    Item(kind=ItemKind.ACCOUNT, xero_id="C", code="445", name="Light, Power, Heating"),
+    Item(kind=ItemKind.SUPPLIER, xero_id="S", name="Smith, John"),
+    Item(kind=ItemKind.SUPPLIER, xero_id="W", name="Wise"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "ids"),
+    [
+        ('"400","Advertising"\n"429","Staff Wellbeing"', ItemKind.ACCOUNT, ["A", "B"]),
+        ('"Code","Name"\n"400","Advertising"', ItemKind.ACCOUNT, ["A"]),
+        ('"445","Light, Power, Heating","Overheads"', ItemKind.ACCOUNT, ["C"]),
+        ("400,Advertising\n429,Staff Wellbeing", ItemKind.ACCOUNT, ["A", "B"]),
+        ("400, 429", ItemKind.ACCOUNT, ["A", "B"]),
+        ("400,429,445", ItemKind.ACCOUNT, ["A", "B", "C"]),
+        ("Advertising, Staff Wellbeing", ItemKind.ACCOUNT, ["A", "B"]),
+        ("Light, Power, Heating", ItemKind.ACCOUNT, ["C"]),  # one name with commas in it
+        ('"Wise","wise@example.com"\n"Smith, John","john@example.com"', ItemKind.SUPPLIER,
+         ["W", "S"]),
+        ("Smith, John", ItemKind.SUPPLIER, ["S"]),
+    ],
+)  # fmt: skip
+def test_a_list_pasted_as_csv_or_on_one_line_is_read_as_its_items(
+    text: str, kind: ItemKind, ids: list[str]
+) -> None:
+    pasted = read_pasted(text, kind, PASTE_XERO)
+    assert [i.xero_id for i in pasted.items] == ids
+    assert pasted.unmatched == 0
+    assert all(i.name == x.name for i in pasted.items for x in PASTE_XERO if x.xero_id == i.xero_id)
+
+
+def test_lines_that_match_nothing_are_counted() -> None:
+    pasted = read_pasted("400 Advertising\nGhost\n999 Phantom", ItemKind.ACCOUNT, PASTE_XERO)
+    assert (pasted.lines, pasted.unmatched) == (3, 2)
+    assert [i.name for i in pasted.items] == ["Advertising", "Ghost", "Phantom"]
+
+
+CSV_BLIND = """
+xero:
+  accounts:
+    - {code: '400', name: Advertising}
+    - {code: '429', name: Staff Wellbeing}
+    - {code: '200', name: Sales}
+approvalmax: {last_sync: -1h, access: none}
+dext: {last_pull: -11h, access: none}
+"""
+
+
+@pytest.mark.parametrize("text", ['"400","Advertising"\n"429","Staff Wellbeing"', "400, 429"])
+def test_a_csv_list_marks_the_items_it_names_present(text: str, library: Library) -> None:
+    answered = run_with(scenario(CSV_BLIND), library, {"dext.list.account": text})
+    marks = {t.code: t.stages[Stage.DEXT] for t in answered.items}
+    assert marks == {"400": Mark.PRESENT, "429": Mark.PRESENT, "200": Mark.MISSING}
+
+
+def test_a_pasted_list_that_matches_nothing_in_xero_is_refused_saying_so(
+    library: Library,
+) -> None:
+    """Not silently taken as "Dext lacks every account": it is another list."""
+    with pytest.raises(ConfigError) as refused:
+        run_with(scenario(CSV_BLIND), library, {"dext.list.account": "Rent\nPayroll\nTravel"})
+    assert str(refused.value) == (
+        "answers: dext.list.account: None of the 3 pasted lines matches any of Xero's 3 "
+        "accounts; paste the list of Categories (accounts in Xero) that Dext shows for this "
+        "organisation."
+    )
+    with pytest.raises(ConfigError, match="The pasted line matches none of Xero's 3 accounts"):
+        run_with(scenario(CSV_BLIND), library, {"approvalmax.list.account": "Rent"})
+    partly = run_with(scenario(CSV_BLIND), library, {"dext.list.account": "400\nRent"})
+    assert {t.name: t.stages[Stage.DEXT] for t in partly.items}["Rent"] is Mark.PRESENT

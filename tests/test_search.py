@@ -98,3 +98,21 @@ def test_close_typos_are_offered_and_unrelated_names_are_not() -> None:
         assert not {"GST", "No GST", "Rent", "Region"} & set(offered), (typed, offered)
     for unrelated in ("xyz", "payroll tax", "Invoice"):
         assert closest_names(NEARBY, unrelated) == [], unrelated
+
+
+ACCENTED = [trace("Café Māori"), trace("Maori Wardens"), trace("Øresund Trading"), trace("Cafe")]
+
+
+def test_accents_aside() -> None:
+    """`--item maori` finds "Café Māori", and "Māori" finds "Maori Wardens": a keyboard without
+    accents finds what has them, and the other way round."""
+    assert names(search_items(ACCENTED, "maori")) == ["Maori Wardens", "Café Māori"]
+    assert names(search_items(ACCENTED, "Māori")) == ["Maori Wardens", "Café Māori"]
+    assert names(search_items(ACCENTED, "cafe maori")) == ["Café Māori"]
+    assert names(search_items(ACCENTED, "oresund")) == ["Øresund Trading"]
+    for text in ("maori", "café", "ORESUND"):
+        keep = matcher(text)
+        assert [t.name for t in ACCENTED if keep(t)] == sorted(
+            names(search_items(ACCENTED, text)), key=[t.name for t in ACCENTED].index
+        )
+    assert closest_names(ACCENTED, "Cafe Mauri") == ["Café Māori"]

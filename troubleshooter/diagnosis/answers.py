@@ -7,6 +7,7 @@ list), from an answers file (YAML mapping), or from the TUI. Each is checked aga
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,16 +16,25 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import yaml
+from rapidfuzz import fuzz, process
 
-from troubleshooter.diagnosis.paste import match_pasted, parse_pasted
-from troubleshooter.diagnosis.questions import QuestionSpec, fill, item_handle, spec_for
+from troubleshooter.diagnosis.paste import PastedList, read_pasted
+from troubleshooter.diagnosis.questions import (
+    QuestionSpec,
+    fill,
+    handle_names,
+    handle_tier,
+    handles,
+    item_names,
+    slug,
+    spec_for,
+)
 from troubleshooter.errors import ConfigError
 from troubleshooter.infra.files import read_text
 from troubleshooter.infra.timeparse import TimeError, parse_moment
 from troubleshooter.infra.yamlfile import load_yaml, yaml_error_text
 from troubleshooter.model import (
     SYNC_TYPES,
-    Item,
     ItemKind,
     ItemTrace,
     Mark,
@@ -33,7 +43,7 @@ from troubleshooter.model import (
     StageDetail,
     StageSnapshot,
 )
-from troubleshooter.wording import KINDS
+from troubleshooter.wording import KINDS, kind_listed, plural
 
 
 class Answers(dict[str, str]):
@@ -63,11 +73,14 @@ class Answer:
     spec: QuestionSpec
     parts: dict[str, str]
     value: Any
+    text: str = ""  # as typed: a choice about one item is read again against its kind's options
+    where: str = ""  # "FILE:LINE: " where it was written, for its refusal
 
 
 @dataclass
 class AnswerSet:
     answers: list[Answer] = field(default_factory=list)
+    organisations: Sequence[str] = ()  # the names a choice's text may give the organisation
 
     @property
     def ids(self) -> set[str]:
@@ -258,12 +271,17 @@ def choose(
     raise ValueError(refusal(options, organisations))
 
 
+# Yes and no as people say them, and as they say that they found something or not.
+_AFFIRM = {"yes": ["y", "yeah", "yep", "yup", "true"], "no": ["n", "nope", "nah", "false"]}
+_FOUND = {
+    "yes": ["there", "found", "found it", "it is there", "I can see it", "I see it"],
+    "no": ["not there", "missing", "can't find it", "cannot find it", "not found",
+           "it is not there", "I can't see it", "can't see it"],
+}  # fmt: skip
 _YES_NO = [
-    _Plain("yes", "Yes", ["y", "yeah", "yep", "true", "1", "there", "found", "found it",
-                          "it is there", "I can see it"]),
-    _Plain("no", "No", ["n", "nope", "false", "0", "not there", "missing", "can't find it",
-                        "cannot find it", "not found", "it is not there"]),
-]  # fmt: skip
+    _Plain("yes", "Yes", [*_AFFIRM["yes"], "1", *_FOUND["yes"]]),
+    _Plain("no", "No", [*_AFFIRM["no"], "0", *_FOUND["no"]]),
+]
 
 
 def parse_yes_no(text: str) -> bool:
@@ -286,9 +304,40 @@ def option_words(specs: list[QuestionSpec], answer_id: str, value: str, organisa
     return fill(option.says, {"organisation": shown_names([organisation])[0]})
 
 
-def _choice(spec: QuestionSpec, text: str, organisations: Sequence[str]) -> str:
+def _with_yes_no_words(options: Sequence[ShownOption], *, found: bool) -> list[ShownOption]:
+    """A choice whose options include a yes and a no takes the forms a yes or no question takes
+    ("yeah", "nope"); about whether an item is there (`found`: "Can you find it in Dext?": yes,
+    no, yes but hidden), also "I can see it", "can't find it", "not found"."""
+    if not {"yes", "no"} <= {o.value for o in options}:
+        return list(options)
+    taken = {w for o in options for w in o.words}
+    extra = {v: _AFFIRM[v] + (_FOUND[v] if found else []) for v in ("yes", "no")}
+    return [
+        _Plain(o.value, o.says, [*o.words, *(w for w in extra.get(o.value, []) if w not in taken)])
+        for o in options
+    ]
+
+
+def _choice(
+    spec: QuestionSpec,
+    text: str,
+    organisations: Sequence[str],
+    kind: ItemKind | None = None,
+) -> str:
+    """A choice's answer among the options shown: for a question about one item of `kind`,
+    those offered for its kind (an account has no Visible switch in Dext), numbered as shown."""
     options: Sequence[ShownOption] = spec.options or [_Plain(c, c) for c in spec.choices]
-    return choose(options, text, organisations)
+    if kind is not None:
+        options = [o for o in spec.options if not o.kinds or kind in o.kinds]
+    found = spec.per == "item"  # "Can you find it in Dext?"
+    return choose(_with_yes_no_words(options, found=found), text, organisations)
+
+
+def _kind_limited(spec: QuestionSpec) -> bool:
+    """A question about one item whose options depend on the item's kind: it is read for good
+    when the item is known (`apply_to_traces`), so that what it accepts, and a refusal's list,
+    are those of that kind."""
+    return spec.type == "choice" and spec.per == "item" and any(o.kinds for o in spec.options)
 
 
 def _parse_value(
@@ -311,6 +360,28 @@ def _parse_value(
     return text  # a pasted list, parsed against Xero's items when applied
 
 
+def _close_ids(qid: str, specs: list[QuestionSpec]) -> list[str]:
+    """The question ids nearest to a mistyped one (`dext.conection` → dext.connection), a
+    family's filled in with what was typed for its varying part (`approvalmax.last_sync.acounts`
+    → approvalmax.last_sync.accounts, `approvalmax.hs.429` → approvalmax.has.429)."""
+    typed = qid.strip().casefold()
+    head, _, rest = typed.rpartition(".")
+    candidates: list[str] = []
+    for spec in specs:
+        if spec.per == "none":
+            candidates.append(spec.id)
+        elif spec.per == "sync_type":
+            candidates += [spec.id.replace("{sync_type}", t) for t in SYNC_TYPES]
+        elif spec.per == "kind":
+            candidates += [spec.id.replace("{kind}", k.value) for k in ItemKind]
+        elif head and rest:
+            base = spec.id.replace(".{key}", "")
+            same_shape = head.count(".") == base.count(".")
+            if same_shape and difflib.SequenceMatcher(None, head, base).ratio() >= 0.8:
+                candidates.append(f"{base}.{rest}")
+    return difflib.get_close_matches(typed, list(dict.fromkeys(candidates)), n=2, cutoff=0.8)
+
+
 def read_answers(
     raw: Mapping[str, str],
     specs: list[QuestionSpec],
@@ -331,17 +402,25 @@ def read_answers(
         try:
             spec, parts = spec_for(specs, qid)
         except KeyError:
-            problems.append(f"{where}{qid}: no such question (the diagnosis lists the open ones)")
+            close = _close_ids(qid, specs)
+            listed = "the diagnosis lists the open ones"
+            hint = f"did you mean {' or '.join(close)}?" if close else listed
+            problems.append(f"{where}{qid}: no such question ({hint})")
             sentences[qid] = "There is no such question."
             continue
         try:
             value = _parse_value(spec, text, now, zone, organisations)
-            answers.answers.append(Answer(qid, spec, parts, value))
         except ValueError as exc:
+            if _kind_limited(spec):  # refused, if at all, with the options of the item's kind
+                answers.answers.append(Answer(qid, spec, parts, None, text, where))
+                continue
             problems.append(f"{where}{qid}: {exc}")
             sentences[qid] = str(exc)
+            continue
+        answers.answers.append(Answer(qid, spec, parts, value, text, where))
     if problems:
         raise AnswerError("answers: " + "; ".join(problems), sentences)
+    answers.organisations = tuple(organisations)
     return answers
 
 
@@ -373,17 +452,18 @@ def as_meant(
     return meant
 
 
-def answer_facts(answer: Answer) -> dict[str, Any]:
-    """What an answer says, fact by fact: an option may set several facts; a yes or no about
-    an item's presence is its mark there."""
+def answer_facts(answer: Answer, value: Any = None) -> dict[str, Any]:
+    """What an answer says (or `value`, the answer as read for its item), fact by fact: an
+    option may set several facts; a yes or no about an item's presence is its mark there."""
     spec = answer.spec
+    value = answer.value if value is None else value
     if spec.type == "choice":
-        option = next((o for o in spec.options if o.value == answer.value), None)
+        option = next((o for o in spec.options if o.value == value), None)
         if option is not None and option.sets:
             return dict(option.sets)
     if spec.type == "yes_no" and spec.sets in ("approvalmax", "dext"):
-        return {spec.sets: Mark.PRESENT.value if answer.value else Mark.MISSING.value}
-    return {spec.sets: answer.value}
+        return {spec.sets: Mark.PRESENT.value if value else Mark.MISSING.value}
+    return {spec.sets: value}
 
 
 def _stage_of(fact: str) -> Stage:
@@ -406,6 +486,37 @@ def _set(snapshot: StageSnapshot, fact: str, value: Any, parts: dict[str, str]) 
         raise ConfigError(f"answers cannot set {fact}")
 
 
+# Where Xero's list of a kind is all there (read from Xero, a bundle or the sandbox, not told by
+# a person), a pasted list must have something in common with it.
+_WHOLE_LISTS = {Provenance.API, Provenance.ADAPTER, Provenance.SNAPSHOT, Provenance.SANDBOX}
+
+
+def _matches_xero(
+    answer: Answer, pasted: PastedList, kind: ItemKind, xero: StageSnapshot | None
+) -> None:
+    """A pasted list none of whose lines matches one of Xero's items of its kind is refused,
+    saying so: it is another list (another kind, another organisation), not a stage that
+    lacks every item, which is what taking it would say."""
+    if xero is None or xero.provenance not in _WHOLE_LISTS or kind in xero.partial:
+        return
+    known = len(xero.items.get(kind, []))
+    if not known or not pasted.lines or pasted.unmatched < pasted.lines:
+        return
+    words = KINDS[kind]
+    head = (
+        "The pasted line matches none"
+        if pasted.lines == 1
+        else f"None of the {pasted.lines} pasted lines matches any"
+    )
+    stage = answer.spec.stage
+    shows = f"that {stage.label} shows " if stage is not None else ""
+    sentence = (
+        f"{head} of Xero's {plural(known, words.one, words.many)}; paste the list of "
+        f"{kind_listed(kind, stage)} {shows}for this organisation."
+    )
+    raise AnswerError(f"answers: {answer.where}{answer.id}: {sentence}", {answer.id: sentence})
+
+
 def apply_to_snapshots(answers: AnswerSet, snapshots: dict[Stage, StageSnapshot]) -> None:
     """Facts about the systems and pasted lists; per-item answers wait for the traces."""
     xero_items = [i for items in snapshots[Stage.XERO].items.values() for i in items]
@@ -415,8 +526,9 @@ def apply_to_snapshots(answers: AnswerSet, snapshots: dict[Stage, StageSnapshot]
         if answer.spec.type == "list":
             snapshot = snapshots[_stage_of(answer.spec.sets)]
             kind = ItemKind(answer.parts["kind"])
-            pasted = parse_pasted(answer.value, kind)
-            snapshot.items[kind] = match_pasted(pasted, xero_items, kind)
+            pasted = read_pasted(answer.value, kind, xero_items)
+            _matches_xero(answer, pasted, kind, snapshots.get(Stage.XERO))
+            snapshot.items[kind] = pasted.items
             snapshot.kind_errors.pop(kind, None)
             snapshot.answered[answer.id] = Provenance.PASTED
             continue
@@ -426,41 +538,66 @@ def apply_to_snapshots(answers: AnswerSet, snapshots: dict[Stage, StageSnapshot]
             snapshot.answered[answer.id] = Provenance.ANSWER
 
 
+_OWN_LETTERS = re.compile(r"-[0-9a-f]{4}$")  # `supplier-cafe-maori-1f3a`: see `handles`
+
+
 def find_trace(traces: list[ItemTrace], item: str, answer_id: str) -> ItemTrace:
-    """The item an answer's id names: by its key, or by its handle (its code, or its name as a
-    slug: `approvalmax.has.429`, `dext.has.kaimai-oat-milk-co`)."""
+    """The item an answer's id names: by its key, or by a handle (its code, or its name as a
+    slug, with its kind in front where another item has it: `approvalmax.has.429`,
+    `dext.has.kaimai-oat-milk-co`, `dext.has.supplier-wise`), or by its name as a slug where it
+    has a code (`approvalmax.has.staff-wellbeing`), if that names one item only."""
     for trace in traces:
         if trace.key == item:
             return trace
-    named = [t for t in traces if item_handle(t) == item.casefold()]
-    if len(named) == 1:
-        return named[0]
-    if named:
-        raise ConfigError(
-            f"{answer_id}: {item!r} names several items; use the id the question shows"
-        )
-    raise ConfigError(f"{answer_id}: no item is called {item!r}")
+    wanted = slug(item)
+    own = _OWN_LETTERS.search(wanted) is not None
+    tiers: dict[int, list[ItemTrace]] = {0: [], 1: []}
+    for trace in traces if wanted else []:
+        tier = handle_tier(trace, wanted, own=own)
+        if tier is not None:
+            tiers[tier].append(trace)
+    for named in tiers.values():
+        if len(named) == 1:
+            return named[0]
+        if named:
+            which = handles(named, among=traces)
+            listed = ", ".join(which[t.key] for t in named[:5])
+            raise ConfigError(
+                f"{answer_id}: {item!r} names several items ({listed}); use the one meant"
+            )
+    forms = [sorted(shown | other) for shown, other in map(handle_names, traces)]
+    near = process.extract(
+        wanted, [f for each in forms for f in each], scorer=fuzz.ratio, limit=3, score_cutoff=75
+    )
+    close = list(dict.fromkeys(name for name, _score, _index in near))
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise ConfigError(f"{answer_id}: no item is called {item!r}{hint}")
 
 
-def _offered(answer: Answer, trace: ItemTrace) -> None:
-    """A choice offered only for some kinds of item ("hidden": a tracking option) is refused
-    for another kind, as the question about it never showed it."""
-    option = next((o for o in answer.spec.options if o.value == answer.value), None)
-    if option is None or not option.kinds or trace.kind in option.kinds:
-        return
-    shown = [o for o in answer.spec.options if not o.kinds or trace.kind in o.kinds]
-    sentence = refusal(shown)
-    raise AnswerError(f"answers: {answer.id}: {sentence}", {answer.id: sentence})
+def _for_item(answer: Answer, trace: ItemTrace, organisations: Sequence[str]) -> Any:
+    """The answer as read for its item: a choice whose options depend on the item's kind is
+    read among those its question showed ("hidden" only for a tracking option), so that its
+    number is its place there and a refusal lists only what that question accepts."""
+    if not _kind_limited(answer.spec):
+        return answer.value
+    return _choice(answer.spec, answer.text, organisations, trace.kind)
 
 
 def apply_to_traces(answers: AnswerSet, traces: list[ItemTrace]) -> None:
-    """ "Can you find it in ApprovalMax?" answers, one item at a time."""
+    """ "Can you find it in ApprovalMax?" answers, one item at a time; every refusal at once."""
+    problems: list[str] = []
+    sentences: dict[str, str] = {}
     for answer in answers.answers:
         if answer.spec.per != "item":
             continue
         trace = find_trace(traces, answer.parts["item"], answer.id)
-        _offered(answer, trace)
-        for fact, value in answer_facts(answer).items():
+        try:
+            meant = _for_item(answer, trace, answers.organisations)
+        except ValueError as exc:
+            problems.append(f"{answer.where}{answer.id}: {exc}")
+            sentences[answer.id] = str(exc)
+            continue
+        for fact, value in answer_facts(answer, meant).items():
             stage = _stage_of(fact)
             mark = Mark(value)
             trace.stages[stage] = mark
@@ -468,6 +605,8 @@ def apply_to_traces(answers: AnswerSet, traces: list[ItemTrace]) -> None:
                 trace.detail.pop(stage, None)
             else:
                 trace.detail[stage] = StageDetail(name=trace.name, provenance=Provenance.ANSWER)
+    if problems:
+        raise AnswerError("answers: " + "; ".join(problems), sentences)
 
 
 # -- what the systems report themselves ---------------------------------------------------------
@@ -481,24 +620,20 @@ def organisation_names(snapshots: Mapping[Stage, StageSnapshot]) -> list[str]:
     return list(dict.fromkeys(o.name for o in found if o is not None))
 
 
-def _handle_of(item: Item) -> str:
-    """An item's handle as `item_handle` gives its trace's (its code, or its label as a slug)."""
-    label = f"{item.parent_name} / {item.name}" if item.parent_name else item.name
-    slug = re.sub(r"[^a-z0-9]+", "-", (item.code or label).casefold()).strip("-")
-    return slug if item.code else slug[:60]
-
-
 def _kinds_named(handle: str, snapshots: Mapping[Stage, StageSnapshot]) -> set[ItemKind]:
+    """The kinds of the Xero items an answer's id may name (as `find_trace` reads it)."""
     xero = snapshots.get(Stage.XERO)
     if xero is None:
         return set()
-    wanted = handle.casefold()
-    return {
-        item.kind
-        for items in xero.items.values()
-        for item in items
-        if item.xero_id == handle or _handle_of(item) == wanted
-    }
+    wanted = {slug(handle), _OWN_LETTERS.sub("", slug(handle))}
+    found = set()
+    for items in xero.items.values():
+        for item in items:
+            label = f"{item.parent_name} / {item.name}" if item.parent_name else item.name
+            shown, other = item_names(item.kind, item.code, label)
+            if item.xero_id == handle or wanted & (shown | other):
+                found.add(item.kind)
+    return found
 
 
 def reported(

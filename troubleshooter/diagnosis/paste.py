@@ -1,22 +1,27 @@
 """Lists pasted from Dext's or ApprovalMax's screens, read tolerantly and matched to Xero's items.
 
 A line may be "420 - Entertainment", "Entertainment (420)", "420 Entertainment", tab-separated
-columns copied from a table, "Region / Auckland" for a tracking option, or just a name. Each line
-is matched to Xero's items of the same kind: by code, then by exact name, then fuzzily, and the
-match keeps its confidence. A line that matches nothing is an item only that stage holds.
+columns copied from a table, a line of CSV (`"420","Entertainment"` or `420,Entertainment`, as
+an export writes it), "Region / Auckland" for a tracking option, or just a name. A list may also
+come on one line, comma-separated (`400, 429` or `Advertising, Staff Wellbeing`), unless the
+line is the name of one item ("Light, Power, Heating"). Each line is matched to Xero's items of
+the same kind: by code, then by exact name, then fuzzily, and the match keeps its confidence. A
+line that matches nothing is an item only that stage holds; a list none of whose lines matches
+Xero's is not that (`PastedList.unmatched` says how many).
 """
 
 from __future__ import annotations
 
+import csv
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from troubleshooter.model import Item, ItemKind, Provenance, Status, normalise_name
 
 FUZZY_THRESHOLD = 0.82
 _CODE = r"[A-Za-z0-9]{0,9}\d[A-Za-z0-9]{0,9}"
-_CODE_FIRST = re.compile(rf"^(?P<code>{_CODE})\s*(?:[-–—:|]\s*|\s+)(?P<name>.+)$")
+_CODE_FIRST = re.compile(rf"^(?P<code>{_CODE})\s*(?:[-–—:|,;]\s*|\s+)(?P<name>.+)$")
 _CODE_LAST = re.compile(rf"^(?P<name>.+?)\s*[(\[](?P<code>{_CODE})[)\]]$")
 _PARENT = re.compile(r"^(?P<parent>[^/:>]+?)\s*(?:/|:|>)\s*(?P<name>.+)$")
 _BULLET = re.compile(r"^\s*(?:[-*•·]|\d+[.)])\s+")
@@ -28,9 +33,19 @@ CODED = {ItemKind.ACCOUNT, ItemKind.BANK_ACCOUNT, ItemKind.TAX_RATE}
 
 @dataclass(frozen=True)
 class PastedLine:
-    name: str
+    name: str  # empty where only the code was pasted ("400, 429")
     code: str | None = None
     parent: str | None = None
+
+
+@dataclass
+class PastedList:
+    """A pasted list read against Xero's items: what the stage holds, as `Item`s, and how many
+    of its lines match none of Xero's."""
+
+    items: list[Item] = field(default_factory=list)
+    lines: int = 0
+    unmatched: int = 0
 
 
 def _is_code(text: str) -> bool:
@@ -49,12 +64,36 @@ def _from_columns(cells: list[str], kind: ItemKind) -> PastedLine | None:
     return PastedLine(name=names[0], code=code)
 
 
+def _csv_cells(line: str) -> list[str] | None:
+    """A line of CSV with quotes (`"400","Advertising"`, `"Wise";"NZ"`): its cells; None for
+    any other line."""
+    if '"' not in line or not re.search(r'"\s*[,;]|[,;]\s*"', line):
+        return None
+    delimiter = ";" if line.count(";") > line.count(",") else ","
+    try:
+        return next(csv.reader([line], delimiter=delimiter, skipinitialspace=True))
+    except csv.Error:
+        return None
+
+
 def parse_line(raw: str, kind: ItemKind) -> PastedLine | None:
     line = _BULLET.sub("", raw).strip()
     if not line or line.casefold() in _HEADER_WORDS:
         return None
+    if (cells := _csv_cells(line)) is not None:
+        if len(cells) > 1:
+            return _from_columns(cells, kind)
+        line = cells[0].strip() if cells else ""
+        if not line or line.casefold() in _HEADER_WORDS:
+            return None
     if "\t" in line or re.search(r"\s{3,}", line):
         return _from_columns(re.split(r"\t|\s{3,}", line), kind)
+    if kind in CODED and _is_code(line):
+        return PastedLine(name="", code=line)  # a code alone: its name is Xero's
+    if kind in CODED and "," in line:
+        cells = line.split(",")
+        if _is_code(cells[0].strip()) and len(cells) > 2:  # 400,Advertising,Overheads
+            return _from_columns(cells, kind)
     if kind in CODED:
         if (m := _CODE_LAST.match(line)) and _is_code(m["code"]):
             return PastedLine(name=m["name"].strip(), code=m["code"])
@@ -65,13 +104,53 @@ def parse_line(raw: str, kind: ItemKind) -> PastedLine | None:
     return PastedLine(name=line)
 
 
+def _codes_only(raw: str, kind: ItemKind) -> list[PastedLine] | None:
+    """A line of codes only, comma-separated (`400, 429`): one line per code."""
+    cells = [c.strip().strip('"') for c in _BULLET.sub("", raw).split(",")]
+    if kind not in CODED or len(cells) < 2 or not all(_is_code(c) for c in cells):
+        return None
+    return [PastedLine(name="", code=c) for c in cells]
+
+
 def parse_pasted(text: str, kind: ItemKind) -> list[PastedLine]:
-    lines = [parse_line(raw, kind) for raw in text.splitlines()]
-    return [line for line in lines if line is not None]
+    lines: list[PastedLine] = []
+    for raw in text.splitlines():
+        if (codes := _codes_only(raw, kind)) is not None:
+            lines += codes
+        elif (line := parse_line(raw, kind)) is not None:
+            lines.append(line)
+    return lines
+
+
+def _one_line_of_names(text: str) -> list[str] | None:
+    """The names of a list pasted on one line, comma-separated; None for any other text."""
+    rows = [row for row in text.splitlines() if row.strip()]
+    if len(rows) != 1 or "," not in rows[0] or "\t" in rows[0] or '"' in rows[0]:
+        return None
+    names = [cell.strip() for cell in rows[0].split(",")]
+    return names if all(names) else None
+
+
+def read_pasted(text: str, kind: ItemKind, xero_items: list[Item]) -> PastedList:
+    """A pasted list, its lines tied to Xero's items of `kind` where they match. One line of
+    comma-separated names is a list of them, unless the line is one item's name."""
+    read = _read(parse_pasted(text, kind), xero_items, kind)
+    names = _one_line_of_names(text)
+    if names is not None:
+        split = _read(parse_pasted("\n".join(names), kind), xero_items, kind)
+        if split.lines - split.unmatched > read.lines - read.unmatched:
+            return split
+    return read
+
+
+def _read(lines: list[PastedLine], xero_items: list[Item], kind: ItemKind) -> PastedList:
+    items = match_pasted(lines, xero_items, kind)
+    unmatched = sum(1 for item in items if item.confidence is None)
+    return PastedList(items, len(lines), unmatched)
 
 
 def _score(line: PastedLine, item: Item) -> float:
-    wanted = normalise_name(line.name)
+    wanted = normalise_name(line.name or line.code or "")
     score = difflib.SequenceMatcher(None, wanted, normalise_name(item.name)).ratio()
     if line.parent and item.parent_name:
         same_parent = normalise_name(line.parent) == normalise_name(item.parent_name)
@@ -91,9 +170,11 @@ def match_pasted(lines: list[PastedLine], xero_items: list[Item], kind: ItemKind
         name = line.name
         if line.code and (hit := by_code.get(line.code.casefold())) is not None:
             match = hit  # the code decides; a different name is a real rename
+            name = line.name or hit.name  # only the code pasted: the name is Xero's
         else:
+            wanted = normalise_name(line.name or line.code or "")  # a lone "ABC1" may be a name
             free = [i for i in candidates if (i.xero_id or i.name) not in taken]
-            exact = [i for i in free if normalise_name(i.name) == normalise_name(line.name)]
+            exact = [i for i in free if normalise_name(i.name) == wanted]
             if line.parent:
                 exact = [
                     i for i in exact
@@ -112,7 +193,7 @@ def match_pasted(lines: list[PastedLine], xero_items: list[Item], kind: ItemKind
                 Item(
                     kind=kind,
                     code=line.code,
-                    name=line.name,
+                    name=line.name or line.code or "?",
                     parent_name=line.parent,
                     provenance=Provenance.PASTED,
                 )

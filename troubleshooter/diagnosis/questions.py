@@ -9,12 +9,16 @@ asked when the user asked about that item).
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import re
+from collections import Counter
 from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from troubleshooter.diagnosis.search import unaccented
 from troubleshooter.model import (
     SYNC_TYPE_OF_KIND,
     SYNC_TYPES,
@@ -126,27 +130,105 @@ class QuestionSpec(BaseModel):
 
 
 _SLUG = re.compile(r"[^a-z0-9]+")
+HANDLE_LENGTH = 60
+
+
+@functools.lru_cache(maxsize=65536)
+def slug(text: str) -> str:
+    """Text as part of an id a person types: lower case, accents dropped, anything else a
+    hyphen ("Café Māori" → "cafe-maori", "Region / Tauranga" → "region-tauranga")."""
+    return _SLUG.sub("-", unaccented(text).casefold()).strip("-")[:HANDLE_LENGTH]
+
+
+_PREFIX = {kind: kind.value.replace("_", "-") for kind in ItemKind}  # supplier, bank-account
+
+
+def _short(key: str) -> str:
+    """Four letters that tell apart items whose names read the same (`cafe-maori` twice):
+    from the item's key, so the same item always gets them."""
+    return hashlib.sha1(key.encode("utf-8"), usedforsecurity=False).hexdigest()[:4]
+
+
+def handle_of(code: str | None, label: str) -> str:
+    """An item's plain handle: its code, else its name (with its category's) as a slug; empty
+    for a name with no letter a keyboard without accents can type."""
+    return (slug(code) if code else "") or slug(label)
+
+
+def _forms(trace: ItemTrace) -> tuple[str, str, str]:
+    """The handles an item's questions may show, plainest first: its plain handle (`wise`),
+    with its kind in front (`supplier-wise`), and with four letters of its own behind too
+    (`supplier-cafe-maori-1f3a`). A name with nothing to type has only the last two, as
+    `supplier-1f3a`."""
+    plain = handle_of(trace.code, trace.label)
+    prefix = _PREFIX[trace.kind]
+    if not plain:
+        own = f"{prefix}-{_short(trace.key)}"
+        return own, own, own
+    kinded = f"{prefix}-{plain}"
+    return plain, kinded, f"{kinded}-{_short(trace.key)}"
 
 
 def item_handle(trace: ItemTrace) -> str:
     """How a person names an item in an answer's id: its code, else its name as a slug
     ("approvalmax.has.429", "dext.has.region-tauranga-pop-up"); never an internal id."""
-    if trace.code:
-        return _SLUG.sub("-", trace.code.casefold()).strip("-") or trace.key
-    return _SLUG.sub("-", trace.label.casefold()).strip("-")[:60] or trace.key
+    plain = handle_of(trace.code, trace.label)
+    return plain or _forms(trace)[0]
 
 
-def handles(traces: Iterable[ItemTrace]) -> dict[str, str]:
-    """Each item's handle, unique among `traces` (a clash keeps the item's key instead)."""
-    chosen: dict[str, str] = {}
-    seen: dict[str, int] = {}
+def item_names(kind: ItemKind, code: str | None, label: str) -> tuple[set[str], set[str]]:
+    """What an answer's id may call an item, the four letters of its own aside: first what its
+    questions show (its handle, and with its kind in front), then its name as a slug and with
+    its kind in front (`staff-wellbeing` for 429 Staff Wellbeing, as the guided check writes
+    it)."""
+    plain = handle_of(code, label)
+    prefix = _PREFIX[kind]
+    shown = {plain, f"{prefix}-{plain}"} if plain else set()
+    named = slug(label)
+    other = {named, f"{prefix}-{named}"} - shown if named else set()
+    return shown, other
+
+
+def handle_names(trace: ItemTrace, *, own: bool = True) -> tuple[set[str], set[str]]:
+    """`item_names` of a trace, with the handles its questions may show; `own`: with the four
+    letters of its own (else only where its name gives nothing to type)."""
+    shown, other = item_names(trace.kind, trace.code, trace.label)
+    if own or not shown:
+        shown = shown | set(_forms(trace))
+    return shown, other
+
+
+def handle_tier(trace: ItemTrace, wanted: str, *, own: bool) -> int | None:
+    """0 when `wanted` (a slug) is a handle the item's questions may show, 1 when it is its name
+    as a slug (`handle_names`, quickly: thousands of items are looked through), else None."""
+    label = trace.label
+    plain = handle_of(trace.code, label)
+    prefix = _PREFIX[trace.kind]
+    if plain and (wanted == plain or wanted == f"{prefix}-{plain}"):
+        return 0
+    if (own or not plain) and wanted in _forms(trace):
+        return 0
+    named = slug(label)
+    if named and (wanted == named or wanted == f"{prefix}-{named}"):
+        return 1
+    return None
+
+
+def handles(
+    traces: Iterable[ItemTrace], among: Iterable[ItemTrace] | None = None
+) -> dict[str, str]:
+    """Each item's handle, unique among `among` (default: `traces`), every item an answer's id
+    may name: its plain handle (`429`, `wise`); where another item has it, with its kind in
+    front (`supplier-wise`, `bank-account-wise`); where another of its kind has that too
+    (`Café Māori` and `Cafe Maori`), with four letters of its own (`supplier-cafe-maori-1f3a`).
+    Never the internal key."""
     listed = list(traces)
+    universe = listed if among is None else list(among)
+    seen = Counter(name for t in universe for name in set(_forms(t)))
+    chosen: dict[str, str] = {}
     for trace in listed:
-        handle = item_handle(trace)
-        seen[handle] = seen.get(handle, 0) + 1
-    for trace in listed:
-        handle = item_handle(trace)
-        chosen[trace.key] = handle if seen[handle] == 1 else trace.key
+        forms = _forms(trace)
+        chosen[trace.key] = next((h for h in forms if seen[h] <= 1), forms[-1])
     return chosen
 
 

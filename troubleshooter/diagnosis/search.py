@@ -2,9 +2,10 @@
 
 Used by `--item`, the TUI's "What can't you find in Dext?" and the items table's filter, so the
 three agree. A query matches an item by its key, its code, or (part of) any name it has at any
-stage, its tracking category's name included ("Region / Auckland"); case, spacing and
-surrounding punctuation aside. Matches come best first: the code itself, the whole name, a name
-that starts with the query, a word that does, then anything containing it.
+stage, its tracking category's name included ("Region / Auckland"); case, accents, spacing and
+surrounding punctuation aside ("maori" finds "Café Māori", "Māori" finds "Maori Wardens").
+Matches come best first: the code itself, the whole name, a name that starts with the query, a
+word that does, then anything containing it.
 
 When nothing matches, `closest_names` offers the nearest names as they are spelt, so a person
 sees "Staff Wellbeing", not a normalised key; only names close enough to be a typo of what was
@@ -13,11 +14,37 @@ typed, so "GST" is never offered for "Staf Welbeing".
 
 from __future__ import annotations
 
+import functools
+import unicodedata
 from collections.abc import Callable, Iterable
 
 from rapidfuzz import fuzz, process, utils
 
 from troubleshooter.model import ItemTrace, normalise_name
+
+# Letters that are not a Latin letter with a mark, spelt as people type them without it.
+_LETTERS = str.maketrans(
+    {"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ß": "ss", "đ": "d",
+     "Đ": "D", "ð": "d", "Ð": "D", "ł": "l", "Ł": "L", "þ": "th", "Þ": "TH", "ı": "i"}
+)  # fmt: skip
+
+
+@functools.lru_cache(maxsize=65536)
+def unaccented(text: str) -> str:
+    """Text without its accents, as typed on a keyboard without them: "Café Māori" → "Cafe
+    Maori", "Øresund" → "Oresund". Letters of other scripts are kept as they are."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LETTERS))
+    return unicodedata.normalize(
+        "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
+    )
+
+
+def _fold(name: str) -> str:
+    """A name as the search compares it: case, accents, spacing and punctuation aside."""
+    return normalise_name(unaccented(name))
+
 
 # Ranks, best first.
 _CODE, _WHOLE, _START, _WORD, _PART = range(5)
@@ -36,7 +63,7 @@ def _rank(trace: ItemTrace, raw: str, wanted: str) -> int | None:
         return _CODE
     best: int | None = None
     for name in _names(trace):
-        normal = normalise_name(name)
+        normal = _fold(name)
         if normal == wanted:
             return _WHOLE
         if normal.startswith(wanted):
@@ -55,7 +82,7 @@ def matcher(text: str) -> Callable[[ItemTrace], bool]:
     """A predicate for filtering many items quickly (the TUI's table): same rules as
     `search_items`, without the ranking."""
     raw = text.strip()
-    wanted = normalise_name(raw)
+    wanted = _fold(raw)
     if not wanted:
         return lambda trace: True
     return lambda trace: _rank(trace, raw, wanted) is not None
@@ -64,7 +91,7 @@ def matcher(text: str) -> Callable[[ItemTrace], bool]:
 def search_items(traces: Iterable[ItemTrace], text: str) -> list[ItemTrace]:
     """The items a person means by `text`, best first (a stable order within a rank)."""
     raw = text.strip()
-    wanted = normalise_name(raw)
+    wanted = _fold(raw)
     if not wanted:
         return []
     ranked = [
@@ -86,7 +113,8 @@ _CANDIDATES = 50  # the nearest by rapidfuzz's quick measure, scored again word 
 def closeness(typed: str, name: str) -> float:
     """0 to 100: the whole name against what was typed, or word by word (each word typed
     against the name's nearest word, longer words counting more), whichever is closer."""
-    query, target = utils.default_process(typed), utils.default_process(name)
+    query = utils.default_process(unaccented(typed))
+    target = utils.default_process(unaccented(name))
     whole = fuzz.ratio(query, target)
     words, targets = query.split(), target.split()
     if not words or not targets:
@@ -106,8 +134,8 @@ def closest_names(traces: Iterable[ItemTrace], text: str, limit: int = 3) -> lis
     # rapidfuzz's weighted ratio (in C) narrows thousands of names to a few; it also rates a
     # short name that shares letters highly, so the few are scored again by `closeness`.
     candidates = process.extract(
-        text, names, scorer=fuzz.WRatio, processor=utils.default_process, limit=_CANDIDATES,
-        score_cutoff=50,
+        unaccented(text), [unaccented(n) for n in names], scorer=fuzz.WRatio,
+        processor=utils.default_process, limit=_CANDIDATES, score_cutoff=50,
     )  # fmt: skip
     scored = [(closeness(text, name), index) for name, _score, index in candidates]
     kept = sorted((s for s in scored if s[0] >= CLOSE_ENOUGH), key=lambda s: (-s[0], s[1]))

@@ -1,6 +1,14 @@
 """Moments as people write them when they read a screen: `13:00` (what ApprovalMax's sync pop-up
-shows), `today 1pm`, `yesterday 14:00`, `11 hours ago`, `2 days ago`, `-2h`, `now`, or ISO 8601
-with or without a zone.
+shows), `13h00`, `1pm`, `today 1pm`, `yesterday 14:00`, `2pm yesterday`, `11 hours ago`,
+`2 days ago`, `-2h`, `now`, a date and time as a screen shows them (`25/11/2026 13:00`,
+`25 Nov 2026 1:00 PM`, `Nov 25, 2026 at 1:00 PM`), or ISO 8601 with or without a zone.
+
+A date written with numbers is read day first (`25/11/2026`, `25.11.2026`, `25-11-2026`): the
+organisations this tool serves (New Zealand, Australia, the United Kingdom) and Xero's screens
+there write dates so. A date that only reads month first (`11/25/2026`: there is no month 25)
+is refused with a sentence that says so, never read the other way round; a date with the
+month's name (`25 Nov`, `Nov 25`) is never ambiguous. A date without a year means its most
+recent past occurrence.
 
 A time without a date or zone is read in the organisation's time zone and means its most recent
 past occurrence (a sync at "13:00" seen at 09:00 happened yesterday): every question asks when
@@ -19,7 +27,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from troubleshooter.infra.durations import DurationError, parse_offset
 from troubleshooter.infra.years import YEARS, outside_years
 
-HINT = "write a time such as 13:00, yesterday 14:00, 11 hours ago or 2026-11-25 09:30"
+HINT = "write a time such as 13:00, yesterday 14:00, 11 hours ago or 25/11/2026 09:30 (day first)"
 FUTURE_SLACK = timedelta(minutes=5)  # clocks differ a little: a moment just ahead is "now"
 
 
@@ -37,8 +45,33 @@ _UNITS = {
 _AMOUNT = r"(?:\d+(?:\.\d+)?|an?|half an?)"
 _AGO_PART = re.compile(rf"({_AMOUNT})\s*([a-z]+)")
 _AGO = re.compile(rf"^((?:{_AMOUNT}\s*[a-z]+\s*(?:and\s+|,\s*)?)+)\s*ago$")
-_CLOCK = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$")
+_CLOCK = re.compile(r"^(\d{1,2})(?:[:.h](\d{2})(?:[:.](\d{2}))?)?\s*(am|pm|a\.m\.|p\.m\.)?$")
 _DAY_CLOCK = re.compile(r"^(today|yesterday)(?:\s*(?:at|,))?\s+(.+)$")
+_CLOCK_DAY = re.compile(r"^(.+?),?\s+(today|yesterday)$")
+_FUTURE = re.compile(rf"^(?:in\s+{_AMOUNT}\s*[a-z]+.*|.+\s+from now)$")  # "in 2 hours"
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
+         ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
+         ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
+         ("december", "dec")],
+        start=1,
+    )
+    for name in names
+}  # fmt: skip
+_WEEKDAY = r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?,?\s+)?"
+_ORDINAL = r"(?:st|nd|rd|th)?"
+_DATES = [
+    # 25/11/2026, 25/11/26, 25/11 (a year after . or - is needed: 13.30 is a time)
+    re.compile(rf"^{_WEEKDAY}(?P<d>\d{{1,2}})/(?P<m>\d{{1,2}})(?:/(?P<y>\d{{4}}|\d{{2}}))?(?P<rest>\D.*)?$"),
+    re.compile(rf"^{_WEEKDAY}(?P<d>\d{{1,2}})(?P<sep>[.-])(?P<m>\d{{1,2}})(?P=sep)(?P<y>\d{{4}}|\d{{2}})(?P<rest>\D.*)?$"),
+    # 25 Nov 2026, 25th November
+    re.compile(rf"^{_WEEKDAY}(?P<d>\d{{1,2}}){_ORDINAL}\s*(?P<mon>[a-z]+)\.?(?:,?\s+(?P<y>\d{{4}}))?(?P<rest>\W.*)?$"),
+    # Nov 25, 2026
+    re.compile(rf"^{_WEEKDAY}(?P<mon>[a-z]+)\.?\s+(?P<d>\d{{1,2}}){_ORDINAL}(?:,?\s+(?P<y>\d{{4}}))?(?P<rest>\W.*)?$"),
+]  # fmt: skip
+_DATE_TIME_GLUE = re.compile(r"^(?:,|\s)*(?:at\s+)?")
 
 
 def _amount(text: str) -> float:
@@ -64,20 +97,78 @@ def _ago(text: str) -> timedelta | None:
 
 
 def _clock(text: str) -> tuple[int, int] | None:
+    """The hour and minute of a time of day (`13:00`, `13h00`, `1pm`, `1:00:05 PM`)."""
     match = _CLOCK.match(text)
     if not match:
         return None
     hour, minute = int(match.group(1)), int(match.group(2) or 0)
-    meridiem = (match.group(3) or "").replace(".", "")
+    meridiem = (match.group(4) or "").replace(".", "")
     if meridiem:
         if not 1 <= hour <= 12:
             return None
         hour = hour % 12 + (12 if meridiem == "pm" else 0)
     elif match.group(2) is None:
         return None  # a bare number is not a time of day
-    if hour > 23 or minute > 59:
+    if hour > 23 or minute > 59 or int(match.group(3) or 0) > 59:
         return None
     return hour, minute
+
+
+def _date(cleaned: str, original: str) -> tuple[int | None, int, int, str] | None:
+    """A date as a screen shows it: (year or None, month, day, what follows it); None when the
+    text is not a date in these forms. A date read day first that has no such month (11/25)
+    is refused with a sentence saying how dates are read."""
+    for form in _DATES:
+        match = form.match(cleaned)
+        if match is None:
+            continue
+        fields = match.groupdict()
+        if fields.get("mon") is not None:
+            month = _MONTHS.get(fields["mon"])
+            if month is None:
+                continue
+        else:
+            month = int(fields["m"])
+            if not 1 <= month <= 12:
+                raise TimeError(
+                    f"{original[:40]!r}: dates are read day first, as in 25/11/2026 for "
+                    f"25 November; there is no month {month}"
+                )
+        year = fields.get("y")
+        full_year = None if year is None else int(year) + (2000 if len(year) == 2 else 0)
+        return full_year, month, int(fields["d"]), fields.get("rest") or ""
+    return None
+
+
+def _dated(cleaned: str, original: str, now: datetime, zone: tzinfo) -> datetime | None:
+    """A date and time of day (`25/11/2026 13:00`, `25 Nov 2026 1:00 PM`), in `zone`; a date
+    without a year is its most recent past occurrence."""
+    found = _date(cleaned, original)
+    if found is None:
+        return None
+    year, month, day, rest = found
+    when = _DATE_TIME_GLUE.sub("", rest).strip()
+    if not when:
+        raise TimeError(
+            f"{original[:40]!r} has no time of day; add the time it shows, such as 25/11/2026 13:00"
+        )
+    clock = _clock(when)
+    if clock is None:
+        return None
+    local_now = now.astimezone(zone)
+    for candidate in [year] if year is not None else [local_now.year, local_now.year - 1]:
+        if not YEARS[0] <= candidate <= YEARS[1]:
+            raise TimeError(
+                f"{original[:40]!r} is not a time this tool can use (years {YEARS[0]} to "
+                f"{YEARS[1]})"
+            )
+        try:
+            moment = datetime(candidate, month, day, *clock, tzinfo=zone).astimezone(UTC)
+        except ValueError:
+            raise TimeError(f"{original[:40]!r}: there is no such date") from None
+        if year is not None or moment <= now + FUTURE_SLACK:
+            return moment
+    return moment
 
 
 def _on_day(day: datetime, hour: int, minute: int, zone: tzinfo) -> datetime:
@@ -100,6 +191,11 @@ def parse_moment(text: str, now: datetime, zone: tzinfo = UTC) -> datetime:
 def _parse(cleaned: str, original: str, now: datetime, zone: tzinfo) -> datetime:
     if cleaned in ("now", "just now", "right now"):
         return now
+    if _FUTURE.match(cleaned):
+        raise TimeError(
+            f"{original[:40]!r} is in the future, and the question asks when it already "
+            "happened; write how long ago (2 hours ago) or the time it shows (13:00)"
+        )
     try:
         offset = parse_offset(cleaned)
     except DurationError as exc:
@@ -115,6 +211,11 @@ def _parse(cleaned: str, original: str, now: datetime, zone: tzinfo) -> datetime
     if (match := _DAY_CLOCK.match(cleaned)) is not None and (clock := _clock(match.group(2))):
         day = local_now if match.group(1) == "today" else local_now - timedelta(days=1)
         return _on_day(day, *clock, zone)
+    if (match := _CLOCK_DAY.match(cleaned)) is not None and (clock := _clock(match.group(1))):
+        day = local_now if match.group(2) == "today" else local_now - timedelta(days=1)
+        return _on_day(day, *clock, zone)
+    if (dated := _dated(cleaned, original, now, zone)) is not None:
+        return dated
     try:
         moment = datetime.fromisoformat(original.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
