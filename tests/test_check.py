@@ -424,3 +424,47 @@ def test_the_guided_check_asks_which_of_several_matches_is_meant(tmp_path: Path)
     # Enter: all of them.
     _, out, _ = run(*args, stdin="\n" * 12)
     assert len(json.loads(out)["items"]) == 2
+
+
+REGION_WISE = """
+clock: 2026-11-25T01:00:00Z
+organisation: {name: Collide Ltd}
+xero:
+  accounts:
+    - {code: "400", name: Advertising, type: OVERHEADS}
+  bank_accounts:
+    - {name: Region Wise, created: -2d}
+  tracking_categories:
+    - name: Region
+      options:
+        - {name: Wise, created: -3h}
+approvalmax: {last_sync: -1h, access: none}
+dext: {last_pull: -11h, access: none}
+"""
+
+
+def test_a_question_s_id_names_one_item_among_all_not_only_those_asked_about(
+    tmp_path: Path,
+) -> None:
+    """A bank account "Region Wise" and the tracking option Region / Wise: asked about the
+    bank account alone, its question's id must still be one that answers name it alone."""
+    path = tmp_path / "collide.yaml"
+    path.write_text(REGION_WISE, encoding="utf-8")
+    args = ["diagnose", "--scenario", str(path), "--item", "Region Wise", "--format", "json"]
+    _, out, _ = run(*args)
+    asked = next(
+        q["id"] for q in json.loads(out)["questions"] if q["id"].startswith("approvalmax.has.")
+    )
+    code, out, err = run(*args, "--answer", f"{asked}=no")
+    assert code == 1, err
+    assert asked not in {q["id"] for q in json.loads(out)["questions"]}
+
+
+def test_is_it_in_xero_takes_yes_and_no_as_people_say_them() -> None:
+    cases = (
+        ("Staff Wellbeing", "yeah", "When was it created"),
+        ("Rent", "can't find it", "It is not in Xero"),
+    )
+    for item, said, expected in cases:  # two items: answers kept for one are not the other's
+        _, _, err = run("check", item, stdin=f"account\n{said}\n\n\n\n\n\n")
+        assert expected in err, (said, err)

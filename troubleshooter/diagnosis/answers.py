@@ -278,6 +278,9 @@ _FOUND = {
     "no": ["not there", "missing", "can't find it", "cannot find it", "not found",
            "it is not there", "I can't see it", "can't see it"],
 }  # fmt: skip
+# Every way of saying "yes, it is there" and "no, it is not", for a choice of one's own.
+YES_WORDS = ["yes", *_AFFIRM["yes"], *_FOUND["yes"]]
+NO_WORDS = ["no", *_AFFIRM["no"], *_FOUND["no"]]
 _YES_NO = [
     _Plain("yes", "Yes", [*_AFFIRM["yes"], "1", *_FOUND["yes"]]),
     _Plain("no", "No", [*_AFFIRM["no"], "0", *_FOUND["no"]]),

@@ -438,7 +438,7 @@ def _diagnose_snapshots(
         shown = traces
         reasoned = _with_stopped_items(prepared, library, reasoned, traces)
     else:
-        handles = question_handles(focused)
+        handles = question_handles(focused, among=traces)
         shown = [t.model_copy(deep=True) for t in focused]
         reasoned = _reason(prepared, library, shown, focused=True, handles=handles)
         reasoned = _ranked(prepared, library, focused, handles, reasoned)
@@ -462,7 +462,7 @@ def _with_stopped_items(
     stopped = [t for t in among if _stopped_unexplained(t, with_findings)]
     if not stopped or len(stopped) > MAX_STOPPED_FOR_PLAN:
         return reasoned  # none, or so many that the per-kind lists are what to look at
-    handles = question_handles(stopped)
+    handles = question_handles(stopped, among=prepared.traces)
     copies = [t.model_copy(deep=True) for t in stopped]
     part = _reason(prepared, library, copies, focused=True, handles=handles)
     part = _ranked(prepared, library, stopped, handles, part)

@@ -14,7 +14,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from troubleshooter.diagnosis.answers import AnswerError, choose, parse_yes_no
+from troubleshooter.diagnosis.answers import (
+    NO_WORDS,
+    YES_WORDS,
+    AnswerError,
+    choose,
+    parse_yes_no,
+)
 from troubleshooter.diagnosis.diagnose import Library, diagnose_snapshots
 from troubleshooter.diagnosis.questions import spec_for
 from troubleshooter.diagnosis.search import closest_names
@@ -69,9 +75,9 @@ _KIND_OPTIONS = [
     ),
 ]
 _IN_XERO = [
-    QuestionOption(value="active", says="Yes, and it is active", words=["yes", "y", "active"]),
+    QuestionOption(value="active", says="Yes, and it is active", words=[*YES_WORDS, "active"]),
     QuestionOption(value="archived", says="Yes, but it is archived", words=["archived"]),
-    QuestionOption(value="absent", says="No, it is not in Xero", words=["no", "n", "not there"]),
+    QuestionOption(value="absent", says="No, it is not in Xero", words=NO_WORDS),
 ]
 
 
