@@ -274,3 +274,43 @@ def test_waiting_that_rests_on_an_assumption_is_offered_behind_it(library: Libra
         answers={**answers, "dext.last_pull": "2 days ago"},
     )
     assert not any(s.wait for s in told.plan)
+
+
+def _dext_lists(full: Diagnosis) -> dict[str, str]:
+    """Dext's lists as a person would paste them from its screens: each kind's items Dext
+    shows, under the names Dext gives them (codes first where they have one)."""
+    lists: dict[str, list[str]] = {}
+    for trace in full.items:
+        if trace.stages[Stage.DEXT] is not Mark.PRESENT:
+            continue
+        detail = trace.detail.get(Stage.DEXT)
+        name = detail.name if detail is not None and detail.name else trace.name
+        line = f"{trace.code} {name}" if trace.code else name
+        lists.setdefault(f"dext.list.{trace.kind.value}", []).append(line)
+    return {qid: "\n".join(lines) for qid, lines in lists.items()}
+
+
+@pytest.mark.parametrize("path", CAUSES, ids=[p.stem for p in CAUSES])
+def test_dext_s_lists_pasted_never_give_an_all_clear_full_access_contradicts(
+    path: Path, library: Library
+) -> None:
+    """Only Dext's lists, pasted (ApprovalMax not seen): what full access finds is never
+    called all right, and every item full access finds missing from Dext has a plan."""
+    scenario = _data(path)["scenario"]
+    full = _run(scenario, library)
+    lists = _dext_lists(full)
+    pasted = _run(_hidden(scenario), library, answers=lists)
+    if exit_code_for(full) is not ExitCode.OK:
+        assert exit_code_for(pasted) is not ExitCode.OK
+        for claim in ALL_CLEAR:
+            assert claim not in _verdict(pasted), claim
+    planned = {key for step in pasted.plan for key in step.items}
+    stopped = [
+        t.key
+        for t in full.items
+        if t.eligible
+        and t.stages[Stage.DEXT] is Mark.MISSING
+        and Stage.DEXT not in t.blocked
+        and f"dext.list.{t.kind.value}" in lists  # a list of its kind was pasted
+    ]
+    assert set(stopped) <= planned, (stopped, [s.action for s in pasted.plan])
