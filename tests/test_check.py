@@ -468,3 +468,26 @@ def test_is_it_in_xero_takes_yes_and_no_as_people_say_them() -> None:
     for item, said, expected in cases:  # two items: answers kept for one are not the other's
         _, _, err = run("check", item, stdin=f"account\n{said}\n\n\n\n\n\n")
         assert expected in err, (said, err)
+
+
+def test_which_of_several_takes_a_name_and_asks_again_for_anything_else(tmp_path: Path) -> None:
+    several = tmp_path / "several.yaml"
+    several.write_text(
+        BLIND.replace(
+            '    - {code: "429", name: Staff Wellbeing, created: -40m}\n',
+            '    - {code: "429", name: Staff Wellbeing, created: -40m}\n'
+            '    - {code: "430", name: Staff Training, created: -40m}\n',
+        ),
+        encoding="utf-8",
+    )
+    # "²" and "9" are no numbers shown: asked again; then a part of a name picks one.
+    stdin = "²\n9\ntraining\n" + "\n" * 8
+    code, out, err = run(
+        "check", "staff", "--scenario", str(several), "--format", "json", stdin=stdin
+    )
+    assert err.count("“staff” matches 2 items: which one?") == 3
+    assert err.count("That is none of them") == 2
+    assert [i["name"] for i in json.loads(out)["items"]] == ["Staff Training"]
+    # At "did you mean", a character that reads as a digit is a name, not a traceback.
+    code, _, err = run("check", "Staff Welbeing", "--scenario", str(several), stdin="²\n\n")
+    assert code == 2 and "Traceback" not in err and "matches '²'" in err

@@ -150,3 +150,11 @@ def test_a_scenario_holding_a_lone_surrogate_is_served(library: Library) -> None
     assert not result.failed_systems
     assert result.organisation.name == f"Org {REPLACED}"
     _every_output(result)
+
+
+def test_visible_shows_characters_that_show_nothing_but_keeps_joiners() -> None:
+    """A zero-width space, a word joiner or a byte-order mark makes two names that look alike
+    differ: shown as escapes. The zero-width joiners, which scripts and emoji need, stay."""
+    assert visible("Staff\u200bWellbeing") == "Staff\\u200bWellbeing"
+    assert visible("\ufeffRent\u2060") == "\\ufeffRent\\u2060"
+    assert visible("क्\u200dष 👩\u200d💻 \u200c") == "क्\u200dष 👩\u200d💻 \u200c"

@@ -34,9 +34,10 @@ from troubleshooter.cli.output import (
 )
 from troubleshooter.diagnosis.answers import AnswerError, as_meant
 from troubleshooter.diagnosis.diagnose import exit_code_for
+from troubleshooter.diagnosis.search import search_items
 from troubleshooter.errors import ConfigError, ExitCode
 from troubleshooter.infra import aio
-from troubleshooter.model import Diagnosis, OrganisationRef, Question
+from troubleshooter.model import Diagnosis, ItemTrace, OrganisationRef, Question
 from troubleshooter.report import export
 from troubleshooter.runs.answerstore import Owner, keep, offer
 from troubleshooter.runs.answerstore import default_store as kept_answers
@@ -239,18 +240,31 @@ def _which_item(guided: GuidedCheck, prompts: _Answers) -> None:
             guided.text = _picked(picked, close)
             continue
         matches = found.items if found is not None else []
-        if len(matches) < 2 or len(matches) > MAX_TO_CHOOSE:
-            return
+        if 2 <= len(matches) <= MAX_TO_CHOOSE:
+            _which_of(guided, prompts, matches)
+        return
+
+
+def _which_of(guided: GuidedCheck, prompts: _Answers, matches: list[ItemTrace]) -> None:
+    """Which of several matches is meant: its number, or (part of) its name; Enter, or the
+    end of the answers, means all of them. Anything else is asked again."""
+    while True:
         say("")
         say(f"“{guided.text}” matches {plural(len(matches), 'item')}: which one?")
         for number, trace in enumerate(matches, start=1):
             say(f"  {number}. {KINDS[trace.kind].one} {trace.label}{_code(trace.code)}")
-        picked = prompts.line("Its number (Enter: all of them)")
-        if picked and picked.strip().isdigit() and 1 <= int(picked) <= len(matches):
-            guided.item = matches[int(picked) - 1].key
-        elif picked:
-            say("That is none of the numbers shown: all of them, then.")
-        return
+        picked = prompts.line("Its number or its name (Enter: all of them)").strip()
+        if not picked:
+            return
+        chosen = _number(picked, len(matches))
+        narrowed = [matches[chosen - 1]] if chosen else search_items(matches, picked)
+        if len(narrowed) == 1:
+            guided.item = narrowed[0].key
+            return
+        if narrowed:
+            matches = narrowed
+            continue
+        say("That is none of them: give its number, part of its name, or Enter for all.")
 
 
 MAX_TO_CHOOSE = 9  # more matches than that: all are diagnosed, as a search of them
@@ -263,9 +277,17 @@ def _code(code: str | None) -> str:
 def _picked(typed: str, offered: list[str]) -> str:
     """A number picks an offered name; anything else is a new name to look for."""
     text = typed.strip()
-    if text.isdigit() and 1 <= int(text) <= len(offered):
-        return offered[int(text) - 1]
-    return text
+    number = _number(text, len(offered))
+    return offered[number - 1] if number else text
+
+
+def _number(text: str, most: int) -> int | None:
+    """`text` as one of the numbers 1 to `most` shown beside a list; None if it is not one
+    (a name, or digits no list has: "²", "①" and "0099999…" are not numbers here)."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 4:
+        return None
+    number = int(text)
+    return number if 1 <= number <= most else None
 
 
 def _ask(guided: GuidedCheck, prompts: _Answers, every: bool) -> Diagnosis | None:

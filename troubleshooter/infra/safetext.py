@@ -16,8 +16,12 @@ import re
 # C0 and C1 controls and DEL; the bidi embeddings, overrides, isolates and marks; the line and
 # paragraph separators (which some renderers treat as new lines); surrogates (unencodable).
 _BIDI_AND_SURROGATES = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff"
-_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI_AND_SURROGATES}]")
-_UNSAFE_KEEP_LINES = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_BIDI_AND_SURROGATES}]")
+# Characters that show nothing and join nothing: a zero-width space, the word joiner and the
+# byte-order mark make two names that look the same differ. (The zero-width joiners U+200C and
+# U+200D stay: scripts and emoji need them.)
+_INVISIBLE = "\u200b\u2060\ufeff"
+_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI_AND_SURROGATES}{_INVISIBLE}]")
+_UNSAFE_KEEP_LINES = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_BIDI_AND_SURROGATES}{_INVISIBLE}]")
 
 
 def _escape(match: re.Match[str]) -> str:
