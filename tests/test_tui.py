@@ -201,15 +201,99 @@ async def test_footers_show_only_what_works_there() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         main = app.screen.active_bindings
-        assert {"slash", "f", "w", "e", "q"} <= set(main)
-        assert "a" not in main  # no questions to answer in the demo
+        assert {"slash", "f", "w", "e", "q"} <= footer_keys(app)
+        assert "a" not in footer_keys(app)  # no questions to answer in the demo
         assert "o" not in main  # one organisation
         await pilot.press("enter")
         await pilot.pause()
         item = app.screen.active_bindings
-        assert not {"slash", "p", "f", "w", "a", "e"} & set(item)
+        assert not {"slash", "p", "f", "w", "e"} & set(item)
+        assert "a" not in footer_keys(app)
         assert item["y"].binding.description == "Copy as Markdown"
         assert item["q"].binding.action == "back"
+
+
+def footer_keys(app: TroubleshooterApp) -> set[str]:
+    """The keys the footer shows: active, and meant to be shown."""
+    return {k for k, active in app.screen.active_bindings.items() if active.binding.show}
+
+
+def notes(app: TroubleshooterApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def test_a_answers_from_the_item_plan_and_find_screens(tmp_path: Path) -> None:
+    """Wherever a story says "(a)", a opens the questions: the organisation's from an item and
+    the plan, the item's own (as find diagnoses it) from find."""
+    app = make_app(blind(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ItemScreen)
+        assert "Answer the questions (a)" in text_of(app, "#advice")
+        assert "a" in footer_keys(app)
+        for opened_from in ("enter", "w"):
+            if opened_from == "w":
+                await pilot.press("escape", "w")
+                await pilot.pause()
+                assert isinstance(app.screen, PlanScreen) and "a" in footer_keys(app)
+            await pilot.press("a")
+            await pilot.pause()
+            assert isinstance(app.screen, QuestionsScreen) and app.screen.item is None
+            await pilot.press("escape")
+            await pilot.pause()
+        await pilot.press("escape", "f")
+        await pilot.pause()
+        assert "a" not in footer_keys(app)  # typing in the field: a is a letter
+        await pilot.press(*"Sales", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, FindScreen) and "a" in footer_keys(app)
+        await pilot.press("a")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, QuestionsScreen) and screen.item is not None
+        intro = str(screen.query_one("#questions-intro", Static).render())
+        assert "about “Sales”" in intro
+        assert "approvalmax.has.200" in {c.question.id for c in screen.query(QuestionCard)}
+
+
+async def test_a_without_questions_says_so_and_is_not_in_the_footer() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for screen in (MainScreen, ItemScreen, PlanScreen):
+            if screen is ItemScreen:
+                await pilot.press("enter")
+            elif screen is PlanScreen:
+                await pilot.press("escape", "w")
+            await pilot.pause()
+            assert isinstance(app.screen, screen)
+            assert "a" not in footer_keys(app)
+            app.clear_notifications()
+            await pilot.press("a")
+            await pilot.pause()
+            assert isinstance(app.screen, screen), "a opened something"
+            assert notes(app) == ["No open questions: the tool could see everything it needs."]
+
+
+async def test_an_answer_redraws_the_story_on_the_item_and_find_screens(tmp_path: Path) -> None:
+    app = make_app(blind(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ItemScreen) and app.screen.trace.name == "Sales"
+        assert "ApprovalMax: ? unknown" in text_of(app, "#story")
+        app.apply_answers({"approvalmax.has.200": "yes"})
+        await settle(pilot)
+        assert "ApprovalMax: ✓ present" in text_of(app, "#story")
+        await pilot.press("escape", "f", *"Sales", "enter")
+        await settle(pilot)
+        assert "Dext: ✗ missing (assumed" in text_of(app, "#story")
+        app.apply_answers({"dext.has.200": "yes"})
+        await settle(pilot)
+        assert "Dext: ✓ present" in text_of(app, "#story")
 
 
 # -- keys: y, switch organisation, help --

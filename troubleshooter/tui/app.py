@@ -32,6 +32,7 @@ from troubleshooter.tui.keys import key_rows
 from troubleshooter.tui.main import MainScreen
 from troubleshooter.tui.messages import CheckFailed, Diagnosing, DiagnosisReady, SystemProgress
 from troubleshooter.tui.screens import (
+    NO_QUESTIONS,
     FindScreen,
     ItemScreen,
     KnowledgeScreen,
@@ -151,6 +152,8 @@ class TroubleshooterApp(App[None]):
                 screen.refresh_questions()  # answered ones go, new ones come
             elif isinstance(screen, PlanScreen):
                 screen.refresh_plan()
+            elif isinstance(screen, (ItemScreen, FindScreen)):
+                screen.refresh_item()  # the story as the answers now tell it
         self.refresh_bindings()
         self._offer_kept(diagnosis)
 
@@ -245,6 +248,8 @@ class TroubleshooterApp(App[None]):
             return None  # shown, dimmed: it works once the check is done
         if action == "questions":
             return bool(self.diagnosis and self.diagnosis.questions)  # hidden without any
+        if action == "no_questions":  # a, when there is none: says so, not in the footer
+            return self.diagnosis is not None and not self.diagnosis.questions
         if action == "organisation":
             return len(self.session.sources) > 1
         return True
@@ -283,9 +288,14 @@ class TroubleshooterApp(App[None]):
         if self.diagnosis is not None and not isinstance(self.screen, PlanScreen):
             self.push_screen(PlanScreen())
 
-    def action_questions(self) -> None:
+    def action_questions(self, focus: str | None = None) -> None:
+        """The questions screen: the organisation's questions, or (`focus`, an item's key)
+        those of that item's own diagnosis, as the find screen shows it."""
         if self.diagnosis is not None and not isinstance(self.screen, QuestionsScreen):
-            self.push_screen(QuestionsScreen())
+            self.push_screen(QuestionsScreen(focus))
+
+    def action_no_questions(self) -> None:
+        tell(self, NO_QUESTIONS)
 
     def action_knowledge(self, article_id: str | None = None) -> None:
         if isinstance(self.screen, KnowledgeScreen):

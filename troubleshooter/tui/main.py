@@ -17,6 +17,7 @@ from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Select, 
 
 from troubleshooter.model import STAGES, Diagnosis, ItemKind, Stage
 from troubleshooter.tui.host import Host
+from troubleshooter.tui.screens import answer_keys
 from troubleshooter.tui.text import (
     count_line,
     literal,
@@ -43,7 +44,7 @@ class MainScreen(Screen[None]):
         Binding("t", "next_kind", "Next kind", show=False),
         Binding("f", "app.find", "Find"),
         Binding("w", "app.plan", "Plan"),
-        Binding("a", "app.questions", "Answer"),
+        *answer_keys("app."),
         Binding("y", "copy", "Copy the item as Markdown", show=False),
         Binding("o", "app.organisation", "Switch organisation", show=False),
         Binding("i", "app.knowledge", "Articles", show=False),

@@ -43,8 +43,19 @@ from troubleshooter.tui.text import (
     story_markdown,
     wait_line,
 )
-from troubleshooter.tui.widgets import ArticleView, DetailPane, answer_field, field_value
+from troubleshooter.tui.widgets import ArticleView, DetailPane, answer_field, field_value, tell
 from troubleshooter.wording import KINDS, assumptions_line, plural, verdict
+
+NO_QUESTIONS = "No open questions: the tool could see everything it needs."
+
+
+def answer_keys(namespace: str = "") -> list[Binding]:
+    """`a`: the questions screen where there are questions (in the footer); where there are
+    none, a says so (not in the footer: it has nothing to offer)."""
+    return [
+        Binding("a", f"{namespace}questions", "Answer"),
+        Binding("a", f"{namespace}no_questions", "Answer the questions (none open)", show=False),
+    ]
 
 
 class SubScreen(Screen[None]):
@@ -60,14 +71,16 @@ class SubScreen(Screen[None]):
 
 
 class ItemScreen(SubScreen):
-    """One item, the whole screen: its story, findings, steps and article (Enter on a row)."""
+    """One item, the whole screen: its story, findings, steps and article (Enter on a row,
+    or on a match of the find screen: then as the item's own diagnosis tells it)."""
 
-    BINDINGS = [Binding("y", "copy", "Copy as Markdown")]
+    BINDINGS = [Binding("y", "copy", "Copy as Markdown"), *answer_keys()]
 
-    def __init__(self, trace: ItemTrace, diagnosis: Diagnosis) -> None:
+    def __init__(self, trace: ItemTrace, diagnosis: Diagnosis, *, focused: bool = False) -> None:
         super().__init__()
         self.trace = trace
         self.diagnosis = diagnosis
+        self.focused_on_item = focused  # the item's own diagnosis, not the organisation's
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -84,12 +97,40 @@ class ItemScreen(SubScreen):
         shown = shower(secrets=self.host.secrets_shown())
         self.host.copy_markdown(story_markdown(self.trace, self.diagnosis, shown), "the story")
 
+    def check_action(self, action: str, _parameters: tuple[object, ...]) -> bool | None:
+        if action == "questions":
+            return bool(self.diagnosis.questions)
+        if action == "no_questions":
+            return not self.diagnosis.questions
+        return True
+
+    def action_questions(self) -> None:
+        self.host.action_questions(self.trace.key if self.focused_on_item else None)
+
+    def action_no_questions(self) -> None:
+        tell(self, NO_QUESTIONS)
+
+    @work(exclusive=True, group="item")
+    async def refresh_item(self) -> None:
+        """The story again, as the diagnosis now tells it (after answers)."""
+        key = self.trace.key
+        if self.focused_on_item:
+            diagnosis: Diagnosis | None = await asyncio.to_thread(self.host.session.diagnose, key)
+        else:
+            diagnosis = self.host.diagnosis
+        trace = next((t for t in diagnosis.items if t.key == key), None) if diagnosis else None
+        if diagnosis is None or trace is None:
+            return
+        self.trace, self.diagnosis = trace, diagnosis
+        self.query_one(DetailPane).show(trace, diagnosis, self.host.session.library.knowledge)
+        self.refresh_bindings()
+
 
 class PlanScreen(SubScreen):
     """The verdict and the whole plan, in order (w): at 80 columns the main screen has no room
     for it."""
 
-    BINDINGS = [Binding("y", "copy", "Copy as Markdown")]
+    BINDINGS = [Binding("y", "copy", "Copy as Markdown"), *answer_keys("app.")]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -155,7 +196,7 @@ def _whole_plan(diagnosis: Diagnosis) -> Text | None:
 class FindScreen(SubScreen):
     """For a customer: what can't you find in Dext? Type, press Enter, read what to do."""
 
-    BINDINGS = [Binding("y", "copy", "Copy as Markdown", show=False)]
+    BINDINGS = [Binding("y", "copy", "Copy as Markdown", show=False), *answer_keys()]
     AUTO_FOCUS = "#find"
 
     def __init__(self) -> None:
@@ -237,6 +278,30 @@ class FindScreen(SubScreen):
         trace = next((t for t in focused.items if t.key == key), None)
         self.shown = (trace, focused) if trace is not None else None
         self.query_one(DetailPane).show(trace, focused, session.library.knowledge)
+        self.refresh_bindings()
+
+    def refresh_item(self) -> None:
+        """The story shown again, as the diagnosis now tells it (after answers)."""
+        if self.shown is not None:
+            self.show_item(self.shown[0].key)
+
+    def check_action(self, action: str, _parameters: tuple[object, ...]) -> bool | None:
+        if action in ("questions", "no_questions"):
+            if isinstance(self.focused, Input):
+                return False  # a letter typed in the field: not a key here
+            asked = self.shown is not None and bool(self.shown[1].questions)
+            return asked if action == "questions" else not asked
+        return True
+
+    def action_questions(self) -> None:
+        if self.shown is not None:
+            self.host.action_questions(self.shown[0].key)
+
+    def action_no_questions(self) -> None:
+        if self.shown is None:
+            tell(self, "Find an item first: its questions come with its story.")
+        else:
+            tell(self, NO_QUESTIONS)
 
     def action_copy(self) -> None:
         if self.shown is None:
@@ -297,6 +362,10 @@ class QuestionsScreen(SubScreen):
 
     BINDINGS = [Binding("ctrl+s", "send_all", "Send typed answers")]
 
+    def __init__(self, item: str | None = None) -> None:
+        super().__init__()
+        self.item = item  # an item's key: the questions of its own diagnosis (find, `a`)
+
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(Text(""), id="questions-intro")
@@ -319,20 +388,33 @@ class QuestionsScreen(SubScreen):
         return typed
 
     def refresh_questions(self) -> None:
+        if self.item is None:
+            diagnosis = self.host.diagnosis
+            self._put(diagnosis.questions if diagnosis else [], None)
+        else:
+            self._item_questions(self.item)
+
+    @work(exclusive=True, group="questions")
+    async def _item_questions(self, key: str) -> None:
+        focused = await asyncio.to_thread(self.host.session.diagnose, key)
+        trace = next((t for t in focused.items if t.key == key), None)
+        self._put(focused.questions, trace.label if trace else None)
+
+    def _put(self, questions: list[Question], about: str | None) -> None:
         self.host.drafts.update(self.typed())  # what is typed survives the new questions
-        diagnosis = self.host.diagnosis
-        questions = diagnosis.questions if diagnosis else []
         intro = self.query_one("#questions-intro", Static)
         if questions:
-            intro.update(
-                Text(
-                    f"{plural(len(questions), 'question')} would settle what the tool cannot "
-                    "see. Answer any of them; the diagnosis updates after each. Ctrl+S sends "
-                    "every typed answer at once."
-                )
+            count = plural(len(questions), "question")
+            text = Text(f"{count} would settle what the tool cannot see")
+            if about is not None:  # a name is data: literal
+                text.append_text(line(" about “", (about, "bold"), "”"))
+            text.append(
+                ". Answer any of them; the diagnosis updates after each. Ctrl+S sends every "
+                "typed answer at once."
             )
+            intro.update(text)
         else:
-            intro.update(Text("No open questions: the tool could see everything it needs."))
+            intro.update(Text(NO_QUESTIONS))
         # The field that had focus keeps it if its question is still open; else the first.
         focused = self.focused
         was = self._card_of(focused).question.id if focused and self._in_card(focused) else None
