@@ -9,6 +9,7 @@ import pytest
 from conftest import FAST
 from rich.text import Text
 from textual.widgets import Button, Checkbox, Input, Select, Static
+from textual.widgets._footer import FooterKey
 
 from troubleshooter.diagnosis.diagnose import Library
 from troubleshooter.infra.resources import demo_scenario
@@ -294,6 +295,17 @@ async def test_an_answer_redraws_the_story_on_the_item_and_find_screens(tmp_path
         app.apply_answers({"dext.has.200": "yes"})
         await settle(pilot)
         assert "Dext: ✓ present" in text_of(app, "#story")
+
+
+@pytest.mark.parametrize("size", [(54, 30), (80, 24), (120, 40)])  # 54: a phone's browser
+async def test_every_key_in_the_footer_can_be_read(tmp_path: Path, size: tuple[int, int]) -> None:
+    app = make_app(blind(tmp_path))  # questions: a Answer too
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        keys = list(app.screen.query(FooterKey))
+        assert {k.action for k in keys} >= {"app.questions", "help", "app.quit"}
+        for key in keys:
+            assert key.region.right <= size[0], (key.action, key.region)
 
 
 # -- keys: y, switch organisation, help --

@@ -14,7 +14,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, Select, Static, TextArea
+from textual.widgets import Button, Header, Input, Label, Select, Static, TextArea
 
 from troubleshooter.diagnosis.answers import AnswerError
 from troubleshooter.diagnosis.diagnose import Library
@@ -26,7 +26,7 @@ from troubleshooter.runs.check import NOT_IN_XERO, GuidedCheck
 from troubleshooter.tui.dialogs import ExportScreen, HelpScreen, lose_guided_answers
 from troubleshooter.tui.keys import key_rows
 from troubleshooter.tui.text import literal, plan_text, story_markdown
-from troubleshooter.tui.widgets import DetailPane, answer_field, field_value, tell
+from troubleshooter.tui.widgets import DetailPane, KeysFooter, answer_field, field_value, tell
 from troubleshooter.wording import plural, verdict
 
 NOT_ENOUGH = "Not enough was answered to say more: Esc starts again."
@@ -68,7 +68,7 @@ class GuidedScreen(Screen[None]):
             yield Static(Text(""), id="guided-verdict")
             yield Static(Text(""), id="guided-plan")
             yield DetailPane(id="guided-detail")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#guided-question").display = False

@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Select, Static
+from textual.widgets import Checkbox, DataTable, Header, Input, Select, Static
 
 from troubleshooter.model import STAGES, Diagnosis, ItemKind, Stage
 from troubleshooter.tui.host import Host
@@ -26,7 +26,14 @@ from troubleshooter.tui.text import (
     step_heading,
     wait_line,
 )
-from troubleshooter.tui.widgets import DetailPane, Filters, ItemsTable, SystemCard, select
+from troubleshooter.tui.widgets import (
+    DetailPane,
+    Filters,
+    ItemsTable,
+    KeysFooter,
+    SystemCard,
+    select,
+)
 from troubleshooter.wording import KINDS, plural, snapshot_banner, verdict, zone_of
 
 DETAIL_DELAY = 0.12  # seconds the detail pane waits for the cursor or the filter to settle
@@ -86,7 +93,7 @@ class MainScreen(Screen[None]):
                 yield Static(Text(""), id="count")
                 yield ItemsTable(id="items")
             yield DetailPane(id="detail")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one(ItemsTable).focus()  # letters are commands at once; / goes to the search

@@ -14,7 +14,6 @@ from textual.screen import Screen
 from textual.widget import AwaitMount, Widget
 from textual.widgets import (
     Button,
-    Footer,
     Header,
     Input,
     Label,
@@ -43,7 +42,14 @@ from troubleshooter.tui.text import (
     story_markdown,
     wait_line,
 )
-from troubleshooter.tui.widgets import ArticleView, DetailPane, answer_field, field_value, tell
+from troubleshooter.tui.widgets import (
+    ArticleView,
+    DetailPane,
+    KeysFooter,
+    answer_field,
+    field_value,
+    tell,
+)
 from troubleshooter.wording import KINDS, assumptions_line, plural, verdict
 
 NO_QUESTIONS = "No open questions: the tool could see everything it needs."
@@ -85,7 +91,7 @@ class ItemScreen(SubScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield DetailPane(id="item-detail")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = visible(self.trace.label)
@@ -137,7 +143,7 @@ class PlanScreen(SubScreen):
         with VerticalScroll(id="plan-page"):
             yield Static(Text(""), id="plan-verdict")
             yield Static(Text(""), id="plan-steps")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.refresh_plan()
@@ -214,7 +220,7 @@ class FindScreen(SubScreen):
             yield Static(Text(""), id="find-note")
             yield OptionList(id="matches")
         yield DetailPane(id="find-detail")
-        yield Footer()
+        yield KeysFooter()
 
     def _hits(self, text: str) -> list[ItemTrace]:
         diagnosis = self.host.diagnosis
@@ -370,7 +376,7 @@ class QuestionsScreen(SubScreen):
         yield Header()
         yield Static(Text(""), id="questions-intro")
         yield VerticalScroll(id="questions")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.refresh_questions()
@@ -532,7 +538,7 @@ class KnowledgeScreen(SubScreen):
                 yield OptionList(id="kb-list")
             with VerticalScroll(id="kb-right"):
                 yield ArticleView(id="kb-article")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.fill("")

@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
-from textual.widgets import DataTable, Input, Markdown, Select, Static, TextArea
+from textual.widgets import DataTable, Footer, Input, Markdown, Select, Static, TextArea
 
 from troubleshooter.diagnosis.knowledge import KnowledgeBase
 from troubleshooter.diagnosis.search import matcher
@@ -265,6 +265,21 @@ class ArticleView(Markdown):
             self.app.open_url(url)
         else:
             tell(self, f"Not a web link, so not opened: {event.href}", severity="warning")
+
+
+class KeysFooter(Footer):
+    """The footer, fitted to its width so that every key it offers can be read: compact under
+    80 columns; under 60 (a phone) without the palette's key, which help lists (ctrl+p still
+    works)."""
+
+    def on_resize(self) -> None:
+        width = self.size.width
+        if not width:
+            return
+        compact, palette = width < 80, width >= 60
+        if (compact, palette) != (self.compact, self.show_command_palette):
+            self.compact, self.show_command_palette = compact, palette
+            self.call_after_refresh(self.recompose)
 
 
 def tell(
