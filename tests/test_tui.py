@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import FAST
 from rich.text import Text
-from textual.widgets import Button, Checkbox, Input, Select, Static
+from textual.widgets import Button, Checkbox, Input, OptionList, Select, Static
 from textual.widgets._footer import FooterKey
 
 from troubleshooter.diagnosis.diagnose import Library
@@ -31,7 +31,7 @@ from troubleshooter.tui.screens import (
     QuestionsScreen,
 )
 from troubleshooter.tui.text import MARK_STYLES
-from troubleshooter.tui.widgets import ItemsTable, SystemCard
+from troubleshooter.tui.widgets import DetailPane, ItemsTable, SystemCard
 
 SIZE = (160, 45)
 SIZES = {"80x24": (80, 24), "120x40": (120, 40), "200x60": (200, 60)}
@@ -401,6 +401,50 @@ async def test_find_enter_picks_the_best_match() -> None:
         assert app.clipboard.startswith("### Staff Wellbeing")
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
+
+
+async def test_find_enter_on_a_match_opens_its_story_and_j_k_move() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f", *"sales", "enter")
+        await settle(pilot)
+        matches = app.screen.query_one("#matches", OptionList)
+        assert matches.has_focus and matches.highlighted == 0 and matches.option_count > 2
+        await pilot.press("j", "j", "k")
+        assert matches.highlighted == 1
+        second = matches.get_option_at_index(1).id
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ItemScreen) and screen.focused_on_item
+        assert screen.trace.key == second
+        await pilot.press("escape")
+        assert isinstance(app.screen, FindScreen)
+
+
+async def test_j_k_move_in_the_articles_and_scroll_a_story() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        await pilot.pause()
+        articles = app.screen.query_one("#kb-list", OptionList)
+        assert articles.highlighted == 0
+        await pilot.press("j")
+        assert articles.highlighted == 1
+        await pilot.press("escape", "enter")  # the first item's story, longer than the screen
+        await pilot.pause(0.3)
+        pane = app.screen.query_one(DetailPane)
+        assert isinstance(app.screen, ItemScreen) and pane.scroll_y == 0
+        await pilot.press("j", "j")
+        await pilot.wait_for_scheduled_animations()
+        assert pane.scroll_y > 0
+        await pilot.press("k", "k")
+        await pilot.wait_for_scheduled_animations()
+        assert pane.scroll_y == 0
+        rows = {r.does: r.keys for r in key_rows(app.screen)}
+        assert set(rows["Scroll down"].split(" / ")) == {"j", "↓"}
 
 
 async def test_find_without_a_match_offers_the_closest_names_and_what_to_check() -> None:

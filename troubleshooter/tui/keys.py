@@ -13,6 +13,8 @@ from textual.screen import Screen
 STOCK_WORDS = {
     "cursor_down": "Next row",
     "cursor_up": "Previous row",
+    "scroll_down": "Scroll down",
+    "scroll_up": "Scroll up",
     "page_down": "Page down",
     "page_up": "Page up",
     "scroll_top": "First row",

@@ -44,8 +44,10 @@ from troubleshooter.tui.text import (
 )
 from troubleshooter.tui.widgets import (
     ArticleView,
+    Choices,
     DetailPane,
     KeysFooter,
+    Page,
     answer_field,
     field_value,
     tell,
@@ -140,7 +142,7 @@ class PlanScreen(SubScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with VerticalScroll(id="plan-page"):
+        with Page(id="plan-page"):
             yield Static(Text(""), id="plan-verdict")
             yield Static(Text(""), id="plan-steps")
         yield KeysFooter()
@@ -218,7 +220,7 @@ class FindScreen(SubScreen):
                 id="find",
             )
             yield Static(Text(""), id="find-note")
-            yield OptionList(id="matches")
+            yield Choices(id="matches")
         yield DetailPane(id="find-detail")
         yield KeysFooter()
 
@@ -275,6 +277,19 @@ class FindScreen(SubScreen):
     def highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option.id is not None:
             self.show_item(event.option.id)
+
+    @on(OptionList.OptionSelected, "#matches")
+    def open_story(self, event: OptionList.OptionSelected) -> None:
+        """Enter on a match: its story, the whole screen (as Enter on a row of the list)."""
+        if event.option.id is not None:
+            self._open(event.option.id)
+
+    @work(exclusive=True, group="find")
+    async def _open(self, key: str) -> None:
+        focused = await asyncio.to_thread(self.host.session.diagnose, key)
+        trace = next((t for t in focused.items if t.key == key), None)
+        if trace is not None:
+            self.app.push_screen(ItemScreen(trace, focused, focused=True))
 
     @work(exclusive=True, group="find")
     async def show_item(self, key: str) -> None:
@@ -535,8 +550,8 @@ class KnowledgeScreen(SubScreen):
         with Horizontal():
             with Vertical(id="kb-left"):
                 yield Input(placeholder="Search the articles (/)", id="kb-search", compact=True)
-                yield OptionList(id="kb-list")
-            with VerticalScroll(id="kb-right"):
+                yield Choices(id="kb-list")
+            with Page(id="kb-right"):
                 yield ArticleView(id="kb-article")
         yield KeysFooter()
 

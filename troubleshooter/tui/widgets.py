@@ -11,11 +11,20 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
-from textual.widgets import DataTable, Footer, Input, Markdown, Select, Static, TextArea
+from textual.widgets import (
+    DataTable,
+    Footer,
+    Input,
+    Markdown,
+    OptionList,
+    Select,
+    Static,
+    TextArea,
+)
 
 from troubleshooter.diagnosis.knowledge import KnowledgeBase
 from troubleshooter.diagnosis.search import matcher
@@ -27,6 +36,11 @@ from troubleshooter.wording import KINDS
 
 MAX_ROWS = 300  # rows shown at once; the rest are counted (narrow with the search)
 PLACEHOLDER = "Select an item to see its story."
+# j/k move as the arrows do, as in k9s and lazygit.
+VIM_MOVES: list[BindingType] = [
+    Binding("j", "cursor_down", "Next row", show=False),
+    Binding("k", "cursor_up", "Previous row", show=False),
+]
 
 
 class SystemCard(Static):
@@ -148,10 +162,7 @@ class Columns:
 class ItemsTable(DataTable[Text]):
     """Every item with one column per stage; problems first; filtered on demand."""
 
-    BINDINGS = [
-        Binding("j", "cursor_down", "Next row", show=False),
-        Binding("k", "cursor_up", "Previous row", show=False),
-    ]
+    BINDINGS = VIM_MOVES
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 (Textual's name)
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
@@ -210,7 +221,22 @@ class ItemsTable(DataTable[Text]):
         return self.key_at(self.cursor_row) if self.row_count else None
 
 
-class DetailPane(VerticalScroll):
+class Choices(OptionList):
+    """A list to pick from, moved in with j/k as well as the arrows."""
+
+    BINDINGS = VIM_MOVES
+
+
+class Page(VerticalScroll):
+    """A page to read, scrolled with j/k as well as the arrows."""
+
+    BINDINGS = [
+        Binding("j", "scroll_down", "Scroll down", show=False),
+        Binding("k", "scroll_up", "Scroll up", show=False),
+    ]
+
+
+class DetailPane(Page):
     """The selected item: its story, the findings, what to do, and the article to read."""
 
     def compose(self) -> ComposeResult:
