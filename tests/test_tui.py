@@ -308,6 +308,32 @@ async def test_every_key_in_the_footer_can_be_read(tmp_path: Path, size: tuple[i
             assert key.region.right <= size[0], (key.action, key.region)
 
 
+async def test_while_typing_the_footer_offers_no_letter(tmp_path: Path) -> None:
+    """In a text field a letter is text: the footer offers esc and f1, not / f w q ?."""
+    from troubleshooter.tui.guided import GuidedApp
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        listed = footer_keys(app)
+        assert {"slash", "f", "q", "question_mark"} <= listed and "escape" not in listed
+        await pilot.press("slash")
+        await pilot.pause()
+        assert footer_keys(app) == {"escape", "f1"}
+        assert app.screen.active_bindings["escape"].binding.description == "Back to the list"
+        await pilot.press("escape", "f")
+        await pilot.pause()
+        assert isinstance(app.screen, FindScreen) and footer_keys(app) == {"escape", "f1"}
+        await pilot.press("f1")
+        await pilot.pause()
+        keys = {r.does: r.keys for r in app.screen.rows}  # type: ignore[attr-defined]
+        assert keys["Help"] == "f1" and keys["Back"] == "esc"
+    guided = GuidedApp(Library.load())
+    async with guided.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "q" not in {k for k, a in guided.screen.active_bindings.items() if a.binding.show}
+
+
 # -- keys: y, switch organisation, help --
 
 
@@ -358,12 +384,12 @@ async def test_help_lists_every_key_of_the_screen_it_came_from() -> None:
         rows = key_rows(main)
         does = {r.does for r in rows}
         for binding in MainScreen.BINDINGS:
-            if binding.key in ("a", "o"):  # no questions, one organisation: not working here
+            if binding.key in ("a", "o", "escape"):  # no questions, one organisation, no search
                 continue
             assert binding.description in does, binding
         assert {"Next row", "Previous row", "Next field", "Help"} <= does
         keys_of = {r.does: r.keys for r in rows}
-        assert keys_of["Open the item's story"] == "⏎" and keys_of["Back to the list"] == "esc"
+        assert keys_of["Open the item's story"] == "⏎" and keys_of["Help"] == "? / f1"
         keys = {r.does: r.keys for r in rows}
         assert set(keys["Next row"].split(" / ")) == {"j", "↓"}
         assert set(keys["Previous row"].split(" / ")) == {"k", "↑"}

@@ -53,7 +53,8 @@ class TroubleshooterApp(App[None]):
     COMMANDS = App.COMMANDS | {TroubleshooterCommands}
     # Screens get the class of their width: the layout follows (app.tcss).
     HORIZONTAL_BREAKPOINTS = [(0, "-phone"), (60, "-narrow"), (120, "-wide")]
-    BINDINGS = [Binding("question_mark,f1", "help", "Help", key_display="?")]
+    # ? in the footer; f1 where ? is text (a text field has the focus).
+    BINDINGS = [Binding("question_mark,f1", "help", "Help")]
 
     def __init__(
         self,

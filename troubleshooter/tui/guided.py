@@ -24,7 +24,7 @@ from troubleshooter.model import Diagnosis, Question
 from troubleshooter.report.view import shower
 from troubleshooter.runs.check import NOT_IN_XERO, GuidedCheck
 from troubleshooter.tui.dialogs import ExportScreen, HelpScreen, lose_guided_answers
-from troubleshooter.tui.keys import key_rows
+from troubleshooter.tui.keys import KeyedScreen, key_rows
 from troubleshooter.tui.text import literal, plan_text, story_markdown
 from troubleshooter.tui.widgets import DetailPane, KeysFooter, answer_field, field_value, tell
 from troubleshooter.wording import plural, verdict
@@ -32,7 +32,7 @@ from troubleshooter.wording import plural, verdict
 NOT_ENOUGH = "Not enough was answered to say more: Esc starts again."
 
 
-class GuidedScreen(Screen[None]):
+class GuidedScreen(KeyedScreen):
     """One item, one question at a time."""
 
     BINDINGS = [

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from textual.binding import ActiveBinding
+from textual.keys import format_key, key_to_character
 from textual.screen import Screen
+from textual.widgets import Input, TextArea
 
 # Textual's own widgets describe their keys for programmers ("Cursor down", "Submit"), or not
 # at all; these are the ones worth a line in help, in plain words. Their editing keys (inside a
@@ -66,3 +69,24 @@ def key_rows(screen: Screen[object]) -> list[KeyRow]:
     return [
         KeyRow(" / ".join(dict.fromkeys(keys)), words[group], group[0]) for group, keys in ordered
     ]
+
+
+def typed(key: str) -> bool:
+    """Whether `key` types a character (a, /, ?, space): in a text field it is text."""
+    character = key_to_character(key)
+    if character is not None and character.isprintable():
+        return True
+    shown = format_key(key)
+    return len(shown) == 1 and shown.isprintable()
+
+
+class KeyedScreen(Screen[None]):
+    """A screen whose footer and help offer the keys that work at the moment: while a text
+    field has the focus, a letter is text, not a command, so its key is not offered."""
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        bindings = super().active_bindings
+        if not isinstance(self.focused, (Input, TextArea)):
+            return bindings
+        return {key: active for key, active in bindings.items() if not typed(key)}

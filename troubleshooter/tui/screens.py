@@ -10,7 +10,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widget import AwaitMount, Widget
 from textual.widgets import (
     Button,
@@ -32,6 +31,7 @@ from troubleshooter.model import Diagnosis, ItemTrace, Question
 from troubleshooter.report.view import shower
 from troubleshooter.tui.dialogs import leave_questions
 from troubleshooter.tui.host import Host
+from troubleshooter.tui.keys import KeyedScreen
 from troubleshooter.tui.text import (
     line,
     literal,
@@ -66,7 +66,7 @@ def answer_keys(namespace: str = "") -> list[Binding]:
     ]
 
 
-class SubScreen(Screen[None]):
+class SubScreen(KeyedScreen):
     BINDINGS = [Binding("escape,q", "back", "Back")]
 
     @property
@@ -308,8 +308,6 @@ class FindScreen(SubScreen):
 
     def check_action(self, action: str, _parameters: tuple[object, ...]) -> bool | None:
         if action in ("questions", "no_questions"):
-            if isinstance(self.focused, Input):
-                return False  # a letter typed in the field: not a key here
             asked = self.shown is not None and bool(self.shown[1].questions)
             return asked if action == "questions" else not asked
         return True
