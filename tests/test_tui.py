@@ -291,7 +291,11 @@ async def test_an_answer_redraws_the_story_on_the_item_and_find_screens(tmp_path
         assert "ApprovalMax: ✓ present" in text_of(app, "#story")
         await pilot.press("escape", "f", *"Sales", "enter")
         await settle(pilot)
-        assert "Dext: ✗ missing (assumed" in text_of(app, "#story")
+        story = text_of(app, "#story")
+        # One pair of brackets: the reason (which has its own) follows a semicolon.
+        assert "Dext: ✗ missing; assumed: Sales is not in Dext (that is why you asked)" in story
+        await pilot.press("y")
+        assert "; assumed: Sales is not in Dext (that is why you asked)\n" in app.clipboard
         app.apply_answers({"dext.has.200": "yes"})
         await settle(pilot)
         assert "Dext: ✓ present" in text_of(app, "#story")

@@ -136,9 +136,9 @@ def story(trace: ItemTrace, diagnosis: Diagnosis) -> Text:
         if detail is not None and detail.confidence is not None and detail.confidence < 1:
             out.append(f" (pasted, matched at {detail.confidence:.0%})")
         if reason := mark_reason(detail):
-            out.append(" (")
+            # After a semicolon, not in brackets: a reason may hold brackets of its own.
+            out.append("; ")
             out.append_text(literal(reason, "italic"))
-            out.append(")")
         system = systems.get(stage)
         if system is not None and stage is Stage.APPROVALMAX and system.last_sync:
             sync_type = SYNC_TYPE_OF_KIND[trace.kind]
@@ -370,7 +370,7 @@ def story_markdown(trace: ItemTrace, diagnosis: Diagnosis, shown: Shown) -> str:
         if stage in trace.blocked:
             text += f" (not expected here: {md(shown(trace.blocked[stage]))})"
         if reason := mark_reason(detail):
-            text += f" ({md(shown(reason))})"
+            text += f"; {md(shown(reason))}"
         out.append(f"- **{stage.label}:** {text}")
     findings: list[Finding] = [f for f in diagnosis.findings if f.key == trace.key]
     if findings:
