@@ -488,6 +488,17 @@ async def test_find_without_a_match_offers_the_closest_names_and_what_to_check()
         assert "Did you mean: “Staff Wellbeing”" in note
         assert "right organisation (Harbour Street Coffee Roasters Ltd)" in note
         assert "saved in Xero" in note
+        # Nothing to pick from: no empty list, no "Select an item to see its story."
+        screen = app.screen
+        assert not screen.query_one("#matches").display
+        assert not screen.query_one("#find-detail").display
+        # A story shown before goes when the text matches nothing.
+        await pilot.press(*("backspace",) * 15, *"staff", "enter")
+        await settle(pilot)
+        assert screen.query_one("#matches").display and screen.query_one("#find-detail").display
+        await pilot.press("shift+tab", *"zzz")
+        await settle(pilot)
+        assert not screen.query_one("#find-detail").display
 
 
 # -- the program's line breaks are line breaks; data's are escapes --

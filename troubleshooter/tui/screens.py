@@ -224,6 +224,10 @@ class FindScreen(SubScreen):
         yield DetailPane(id="find-detail")
         yield KeysFooter()
 
+    def on_mount(self) -> None:
+        self.query_one("#matches").display = False
+        self.query_one(DetailPane).display = False
+
     def _hits(self, text: str) -> list[ItemTrace]:
         diagnosis = self.host.diagnosis
         if diagnosis is None or not text.strip():
@@ -237,10 +241,12 @@ class FindScreen(SubScreen):
         options.clear_options()
         hits = self._hits(event.value)
         options.add_options(Option(_option(t), id=t.key) for t in hits)
+        options.display = bool(hits)  # no empty box to pick from
         if hits or not event.value.strip():
             note.update(Text(f"{plural(len(hits), 'match')}, best first" if hits else ""))
             return
         note.update(self._nothing(event.value))
+        self._show(None)  # no story of an earlier match under "nothing matches"
 
     def _nothing(self, text: str) -> Text:
         """No match: the nearest names as they are spelt, and what to check."""
@@ -297,8 +303,15 @@ class FindScreen(SubScreen):
         # A focused diagnosis explains even what a whole-organisation run only counts.
         focused = await asyncio.to_thread(session.diagnose, key)
         trace = next((t for t in focused.items if t.key == key), None)
-        self.shown = (trace, focused) if trace is not None else None
-        self.query_one(DetailPane).show(trace, focused, session.library.knowledge)
+        self._show((trace, focused) if trace is not None else None)
+
+    def _show(self, shown: tuple[ItemTrace, Diagnosis] | None) -> None:
+        """An item's story, or none: then no pane (not "Select an item" with none to pick)."""
+        self.shown = shown
+        pane = self.query_one(DetailPane)
+        pane.display = shown is not None
+        if shown is not None:
+            pane.show(*shown, self.host.session.library.knowledge)
         self.refresh_bindings()
 
     def refresh_item(self) -> None:
