@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import FAST
 from rich.text import Text
-from textual.widgets import Button, Checkbox, Input, OptionList, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static
 from textual.widgets._footer import FooterKey
 
 from troubleshooter.diagnosis.diagnose import Library
@@ -607,6 +607,21 @@ async def test_the_questions_screen_works_from_the_keyboard(tmp_path: Path) -> N
         await pilot.press(*"2 hours ago", "enter")
         await settle(pilot)
         assert "dext.last_pull" in app.session.answers
+
+
+async def test_a_question_wraps_whole_at_a_phones_width(tmp_path: Path) -> None:
+    app = make_app(blind(tmp_path))
+    async with app.run_test(size=(54, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        cards = list(app.screen.query(QuestionCard))
+        assert cards
+        for card in cards:
+            label = card.query_one(Label)
+            words = len(card.question.text)
+            assert label.size.width <= card.content_size.width
+            assert label.size.width * label.size.height >= words, card.question.text
 
 
 async def test_leaving_with_typed_answers_asks_and_keeps_them(tmp_path: Path) -> None:
