@@ -624,6 +624,18 @@ async def test_a_question_wraps_whole_at_a_phones_width(tmp_path: Path) -> None:
             assert label.size.width * label.size.height >= words, card.question.text
 
 
+async def test_at_a_phones_width_the_articles_list_is_over_the_article() -> None:
+    app = make_app()
+    async with app.run_test(size=(54, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        await pilot.pause()
+        listing = app.screen.query_one("#kb-list").region
+        article = app.screen.query_one("#kb-right").region
+        assert listing.width >= 50 and article.width >= 50
+        assert article.y >= listing.bottom
+
+
 async def test_leaving_with_typed_answers_asks_and_keeps_them(tmp_path: Path) -> None:
     app = make_app(blind(tmp_path))
     async with app.run_test(size=SIZE) as pilot:

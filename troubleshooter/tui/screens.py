@@ -558,7 +558,7 @@ class KnowledgeScreen(SubScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Horizontal():
+        with Horizontal(id="kb-body"):
             with Vertical(id="kb-left"):
                 yield Input(placeholder="Search the articles (/)", id="kb-search", compact=True)
                 yield Choices(id="kb-list")
