@@ -338,6 +338,36 @@ async def test_while_typing_the_footer_offers_no_letter(tmp_path: Path) -> None:
         assert "q" not in {k for k, a in guided.screen.active_bindings.items() if a.binding.show}
 
 
+async def test_a_screen_opened_without_the_focus_gets_its_field_when_focus_comes() -> None:
+    """In a browser the page gives the app the focus after its first screen is up (or a key
+    does); Textual focuses a screen's first field only with the focus: it must take it when
+    the focus comes, or typing goes nowhere."""
+    from textual import events
+
+    from troubleshooter.tui.guided import GuidedApp
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.app_focus = False
+        app.action_find()
+        await pilot.pause()
+        assert isinstance(app.screen, FindScreen) and app.screen.focused is None
+        app.app_focus = True  # as a key typed in the browser does
+        await pilot.pause()
+        assert app.screen.focused is app.screen.query_one("#find", Input)
+    guided = GuidedApp(Library.load())
+    async with guided.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        guided.post_message(events.AppBlur())
+        await pilot.pause()
+        guided._last_focused_on_app_blur = None  # as at the start: nothing was focused yet
+        guided.post_message(events.AppFocus())  # as the page gives the terminal the focus
+        await pilot.pause()
+        await pilot.press(*"Staff")
+        assert guided.screen.query_one("#guided-item", Input).value == "Staff"
+
+
 # -- keys: y, switch organisation, help --
 
 

@@ -28,7 +28,7 @@ from troubleshooter.tui.dialogs import (
     quit_with_drafts,
 )
 from troubleshooter.tui.host import Host
-from troubleshooter.tui.keys import key_rows
+from troubleshooter.tui.keys import key_rows, settle_focus
 from troubleshooter.tui.main import MainScreen
 from troubleshooter.tui.messages import CheckFailed, Diagnosing, DiagnosisReady, SystemProgress
 from troubleshooter.tui.screens import (
@@ -76,6 +76,11 @@ class TroubleshooterApp(App[None]):
 
     def on_mount(self) -> None:
         self.sub_title = visible(self.session.source.label)
+        self.watch(self, "app_focus", self._focus_came, init=False)
+
+    def _focus_came(self, focus: bool) -> None:
+        if focus:
+            settle_focus(self.screen)  # the screen's first field, once a browser gives focus
 
     # -- checking (all I/O in workers) --
 

@@ -24,7 +24,7 @@ from troubleshooter.model import Diagnosis, Question
 from troubleshooter.report.view import shower
 from troubleshooter.runs.check import NOT_IN_XERO, GuidedCheck
 from troubleshooter.tui.dialogs import ExportScreen, HelpScreen, lose_guided_answers
-from troubleshooter.tui.keys import KeyedScreen, key_rows
+from troubleshooter.tui.keys import KeyedScreen, key_rows, settle_focus
 from troubleshooter.tui.text import literal, plan_text, story_markdown
 from troubleshooter.tui.widgets import DetailPane, KeysFooter, answer_field, field_value, tell
 from troubleshooter.wording import plural, verdict
@@ -254,6 +254,13 @@ class GuidedApp(App[None]):
 
     def get_default_screen(self) -> Screen[None]:
         return GuidedScreen(self.library)
+
+    def on_mount(self) -> None:
+        self.watch(self, "app_focus", self._focus_came, init=False)
+
+    def _focus_came(self, focus: bool) -> None:
+        if focus:
+            settle_focus(self.screen)  # the screen's first field, once a browser gives focus
 
     async def action_quit(self) -> None:
         """q (outside a text field) and ctrl+q quit, after asking if answers would be lost."""

@@ -90,3 +90,16 @@ class KeyedScreen(Screen[None]):
         if not isinstance(self.focused, (Input, TextArea)):
             return bindings
         return {key: active for key, active in bindings.items() if not typed(key)}
+
+
+def settle_focus(screen: Screen[object]) -> None:
+    """Gives the focus to the screen's first field (its AUTO_FOCUS) if nothing has it. Textual
+    does so only while the app has the focus; in a browser the page gives the app the focus a
+    moment after its first screen is up, and the field would be left without it (typing went
+    nowhere until a click)."""
+    if screen.focused is not None or not screen.AUTO_FOCUS:
+        return
+    for widget in screen.query(screen.AUTO_FOCUS):
+        if widget.focusable:
+            screen.set_focus(widget)
+            return
