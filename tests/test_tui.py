@@ -442,6 +442,19 @@ async def test_help_lists_every_key_of_the_screen_it_came_from() -> None:
         assert "Search" not in shown and "Export" not in shown
 
 
+@pytest.mark.parametrize("key", ["question_mark", "enter"])  # the list's help, a story's
+async def test_help_reads_whole_at_a_phones_width(key: str) -> None:
+    app = make_app()
+    async with app.run_test(size=(54, 40)) as pilot:
+        await settle(pilot)
+        if key == "enter":
+            await pilot.press("enter")
+        await pilot.press("f1")
+        await pilot.pause()
+        table = app.screen.query_one("#help-keys")
+        assert table.virtual_size.width <= table.size.width  # nothing off to the side
+
+
 # -- find --
 
 

@@ -27,7 +27,7 @@ STOCK_WORDS = {
     "select": "Open the highlighted one",
     "app.focus_next": "Next field",
     "app.focus_previous": "Previous field",
-    "command_palette": "Command palette: every command, searchable",
+    "command_palette": "Every command, searchable",
     "quit": "Quit",
 }
 # Actions Textual binds that would only confuse in help (or are said otherwise).
