@@ -162,7 +162,9 @@ class Browser:
     def __init__(self, playwright: Any, width: int) -> None:
         self.browser = playwright.chromium.launch(executable_path=CHROMIUM, args=QUIET[1:])
         self.context = self.browser.new_context(
-            viewport={"width": width, "height": 800}, accept_downloads=True
+            viewport={"width": width, "height": 800},
+            accept_downloads=True,
+            permissions=["clipboard-read", "clipboard-write"],  # y copies (OSC 52)
         )
         self.requests: list[str] = []
         self.stopped: list[str] = []
@@ -238,6 +240,12 @@ def test_serve_in_a_browser(served_page: str, tmp_path: Path, width: int) -> Non
             browser.wait_for("Quit")  # the footer, with no click: the page gave the keys focus
             browser.page.keyboard.press("p")  # a key works, typed at once: problems only
             browser.wait_for("5 of 79 items")
+            browser.keys("y")  # the selected item's story, onto the browser's clipboard
+            deadline = time.monotonic() + 30
+            while not (copied := browser.page.evaluate("navigator.clipboard.readText()")):
+                assert time.monotonic() < deadline, "nothing was copied"
+                browser.page.wait_for_timeout(100)
+            assert copied.startswith("### Client Entertainment: account (code 420)\n")
             browser.keys("e")  # export: the dialog, then Download
             browser.wait_for("Download")
             browser.keys("Enter")
