@@ -118,6 +118,16 @@ async def test_filters_and_search() -> None:
         )
 
 
+def test_the_count_line_reads_large_numbers_and_one_item() -> None:
+    from troubleshooter.tui.text import count_line
+
+    assert count_line(1, 1, 1, []) == "1 of 1 item"
+    assert count_line(5, 79, 5, ["problems only"]) == "5 of 79 items · problems only"
+    assert count_line(1200, 20000, 300, []) == (
+        "1,200 of 20,000 items · the first 300 shown: narrow with / or the filters"
+    )
+
+
 async def test_the_kind_filter_names_every_kind_once() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

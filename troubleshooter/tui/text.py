@@ -408,10 +408,10 @@ def plan_markdown(diagnosis: Diagnosis, verdict_line: str, shown: Shown) -> str:
 
 def count_line(matching: int, total: int, shown: int, filters: Iterable[str]) -> str:
     """ "5 of 79 items · problems only" (and how many are beyond the first rows)."""
-    text = f"{matching} of {plural(total, 'item')}"
+    text = f"{matching:,} of {total:,} {'item' if total == 1 else 'items'}"  # 20,000
     extra = [f for f in filters if f]
     if extra:
         text += " · " + " · ".join(extra)
     if shown < matching:
-        text += f" · the first {shown} shown: narrow with / or the filters"
+        text += f" · the first {shown:,} shown: narrow with / or the filters"
     return text
