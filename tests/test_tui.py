@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import pytest
 from conftest import FAST
+from rich.console import Console
 from rich.text import Text
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static
 from textual.widgets._footer import FooterKey
@@ -73,7 +75,14 @@ async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
 
 
 def text_of(app: TroubleshooterApp, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
+    """A Static's text as a wide terminal shows it (its lines; a hanging indent as spaces)."""
+    content = app.screen.query_one(selector, Static).content
+    if isinstance(content, (str, Text)):
+        return str(content)
+    console = Console(width=400, file=io.StringIO(), color_system=None)
+    with console.capture() as captured:
+        console.print(content)
+    return "\n".join(line.rstrip() for line in captured.get().splitlines())
 
 
 # -- the main screen --
@@ -583,6 +592,40 @@ async def test_the_plan_screen_breaks_lines_and_escapes_only_data(tmp_path: Path
             else:
                 assert "\\x0a" not in plan
                 assert "   for: Staff Wellbeing, Wise NZD Wallet" in lines
+
+
+def test_steps_wrap_under_their_text_in_a_story_and_the_plan() -> None:
+    """A long instruction wraps under its first word ("   - In Dext, go to …" / "     Lists
+    and press …"), not at the margin, in an item's story and on the plan screen."""
+    from conftest import run
+
+    from troubleshooter.sandbox.app import Sandbox
+    from troubleshooter.sandbox.scenario import load_scenario
+    from troubleshooter.tui.screens import _whole_plan
+    from troubleshooter.tui.text import advice
+
+    diagnosis = run(Sandbox(load_scenario(demo_scenario())), Library.load())
+    trace = next(t for t in diagnosis.items if t.name == "Client Entertainment")
+    for shown in (advice(trace, diagnosis), _whole_plan(diagnosis)):
+        console = Console(width=50, file=io.StringIO(), color_system=None)
+        with console.capture() as captured:
+            console.print(shown)
+        lines = [line.rstrip() for line in captured.get().splitlines()]
+        within = None  # the indent an instruction's text starts at
+        wrapped = 0
+        for line in lines:
+            if line.startswith("   - "):
+                within = 5
+            elif line.startswith("   for: "):
+                within = 8
+            elif line.startswith("   Without action"):
+                within = 3
+            elif not line.strip() or line[:1].isdigit():
+                within = None
+            elif within is not None:
+                assert line.startswith(" " * within), (line, lines)
+                wrapped += 1
+        assert wrapped > 3  # the check saw wrapped lines
 
 
 # -- questions and answers --

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+from rich.console import Group, RenderableType
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -33,6 +34,7 @@ from troubleshooter.tui.dialogs import leave_questions
 from troubleshooter.tui.host import Host
 from troubleshooter.tui.keys import KeyedScreen
 from troubleshooter.tui.text import (
+    hanging,
     line,
     literal,
     plan_markdown,
@@ -170,35 +172,34 @@ class PlanScreen(SubScreen):
         self.host.copy_markdown(plan_markdown(diagnosis, verdict(diagnosis), shown), "the plan")
 
 
-def _whole_plan(diagnosis: Diagnosis) -> Text | None:
+def _whole_plan(diagnosis: Diagnosis) -> RenderableType | None:
+    """The whole plan: each step's heading, what it is for and its instructions, on lines of
+    their own, wrapped lines hanging under their text. Data is literal (a name holding a new
+    line shows it as \\x0a)."""
     steps, wait = plan_parts(diagnosis)
     if not steps and wait is None:
         return None
     names = {t.key: t.label for t in diagnosis.items}
-    out = Text("What to do, in this order\n" if steps else "What to do\n", style="bold")
+    parts: list[RenderableType] = [
+        Text("What to do, in this order" if steps else "What to do", style="bold")
+    ]
     if steps and (assumed := assumptions_line(diagnosis)):
-        out.append_text(literal(assumed, "italic"))
-        out.append("\n")
+        parts.append(literal(assumed, "italic"))
     for number, step in steps:
-        out.append("\n")
-        out.append_text(line((f"{number}. {step_heading(step)}", "bold")))
-        # The program's own line breaks are appended as such; only the data in between is
-        # escaped (a name holding a new line shows it as \x0a).
+        parts += [
+            Text(""),
+            hanging(Text(f"{number}. ", "bold"), literal(step_heading(step), "bold")),
+        ]
         if step.items:
-            out.append("\n   for: ")
-            out.append_text(literal(", ".join(names.get(k, k) for k in step.items)))
-        for instruction in step.instructions:
-            out.append("\n   - ")
-            out.append_text(literal(instruction))
+            parts.append(
+                hanging("   for: ", literal(", ".join(names.get(k, k) for k in step.items)))
+            )
+        parts += [hanging("   - ", literal(instruction)) for instruction in step.instructions]
         if step.expected_note:
-            out.append("\n   ")
-            out.append_text(literal("Without action: " + step.expected_note, "italic"))
-        out.append("\n")
+            parts.append(hanging("   ", literal("Without action: " + step.expected_note, "italic")))
     if wait is not None:
-        out.append("\n")
-        out.append_text(literal(wait_line(wait, alone=not steps), "italic"))
-        out.append("\n")
-    return out
+        parts += [Text(""), literal(wait_line(wait, alone=not steps), "italic")]
+    return Group(*parts)
 
 
 class FindScreen(SubScreen):

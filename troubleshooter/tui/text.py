@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rich.console import Group, RenderableType
+from rich.table import Table
 from rich.text import Text
 
 from troubleshooter.infra.safetext import visible, visible_lines
@@ -54,6 +56,17 @@ MARK_STYLES = {
 }
 RENAMED_STYLE = "cyan"
 RENAMED_WORDS = "old name"  # in a narrow cell; the names are in the story
+
+
+def hanging(prefix: str | Text, body: Text) -> Table:
+    """`prefix`, then `body`, whose wrapped lines start under its first word, not at the
+    margin ("   - In Dext, go to …" wraps under "In")."""
+    lead = prefix if isinstance(prefix, Text) else Text(prefix)
+    grid = Table.grid()
+    grid.add_column(width=lead.cell_len, no_wrap=True)
+    grid.add_column()
+    grid.add_row(lead, body)
+    return grid
 
 
 def literal(text: str, style: str = "", *, lines: bool = False) -> Text:
@@ -180,13 +193,14 @@ def item_steps(trace: ItemTrace, diagnosis: Diagnosis) -> list[tuple[int, PlanSt
     return list(enumerate((s for _, s in steps if trace.key in s.items), start=1))
 
 
-def advice(trace: ItemTrace, diagnosis: Diagnosis) -> Text:
+def advice(trace: ItemTrace, diagnosis: Diagnosis) -> RenderableType:
     """The item's findings and the steps that fix it, in order. An item without findings says
-    so only where nothing about it is unknown: unknown is not all right."""
+    so only where nothing about it is unknown: unknown is not all right. Wrapped lines hang
+    under their text."""
     findings = [f for f in diagnosis.findings if f.key == trace.key]
-    out = Text()
     steps = item_steps(trace, diagnosis)
     if not findings and not steps:
+        out = Text()
         unknown = [s.label for s in STAGES if trace.stages[s] is Mark.UNKNOWN]
         if unknown:
             out.append(
@@ -198,26 +212,20 @@ def advice(trace: ItemTrace, diagnosis: Diagnosis) -> Text:
         else:
             out.append("Nothing to fix for this item.", style="green")
         return out
-    for finding in findings:
-        out.append("● ", style="bold yellow")
-        out.append_text(literal(finding.message))
-        out.append("\n")
+    parts: list[RenderableType] = [
+        hanging(Text("● ", style="bold yellow"), literal(finding.message)) for finding in findings
+    ]
     if steps and (assumed := assumptions_line(diagnosis)):
-        out.append("\n")
-        out.append_text(literal(assumed, "italic"))
-        out.append("\n")
+        parts += [Text(""), literal(assumed, "italic")]
     if steps:
-        out.append("\nWhat to do, in this order\n", style="bold")
+        parts += [Text(""), Text("What to do, in this order", style="bold")]
         for number, step in steps:
-            out.append_text(line((f"{number}. ", "bold"), (step_heading(step), "bold")))
-            out.append("\n")
-            for instruction in step.instructions:
-                out.append_text(line("   - ", instruction))
-                out.append("\n")
+            parts.append(hanging(Text(f"{number}. ", "bold"), literal(step_heading(step), "bold")))
+            parts += [hanging("   - ", literal(i)) for i in step.instructions]
             if step.expected_note:
-                out.append_text(line(("   Without action: " + step.expected_note, "italic")))
-                out.append("\n")
-    return out
+                note = literal("Without action: " + step.expected_note, "italic")
+                parts.append(hanging("   ", note))
+    return Group(*parts)
 
 
 def plan_text(diagnosis: Diagnosis, *, limit: int | None = None) -> Text:
