@@ -161,6 +161,7 @@ async def test_j_k_and_the_arrows_move() -> None:
         story = text_of(app, "#story")
         assert story.startswith("Staff Wellbeing  (account, code 429)")
         assert "ApprovalMax: ✗ missing" in story and "last synced from Xero" in story
+        assert not story.endswith("\n")  # one blank line (the margin) before the findings
         advice = text_of(app, "#advice")
         assert "not yet in ApprovalMax" in advice and "1. Sync to ApprovalMax first" in advice
         assert "Sync the item to ApprovalMax first" in app.screen.query_one("#article").source

@@ -163,6 +163,7 @@ def story(trace: ItemTrace, diagnosis: Diagnosis) -> Text:
             out.append("\n  not expected here: ", style="italic")
             out.append_text(literal(trace.blocked[stage], "italic"))
         out.append("\n")
+    out.rstrip()  # the pane's margin parts it from the findings: one blank line, not two
     return out
 
 
