@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -410,6 +411,45 @@ async def test_y_copies_the_story_and_steps_as_markdown() -> None:
         assert plan.startswith("**Harbour Street Coffee Roasters Ltd: 5 items stopped")
         assert "4. **Reconnect ApprovalMax to Dext (or reload Dext\\'s lists)**" not in plan
         assert "4. **Reconnect ApprovalMax to Dext" in plan
+
+
+async def test_y_in_a_browser_from_another_computer_says_the_clipboard_may_be_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`serve --host` beyond this computer marks the TUIs it starts; over plain http a browser
+    refuses the clipboard, so copying there says to export instead."""
+    from click.testing import CliRunner
+
+    from troubleshooter.cli import main
+    from troubleshooter.tui.access import REMOTE_ENV
+    from troubleshooter.tui.serve import GuardedServer
+
+    monkeypatch.delenv(REMOTE_ENV, raising=False)  # restored after the test
+    marked: list[str | None] = []
+    monkeypatch.setattr(
+        GuardedServer, "serve", lambda self, debug=False: marked.append(os.environ.get(REMOTE_ENV))
+    )
+    monkeypatch.setattr(
+        "troubleshooter.cli.ui.listen", lambda host, port: None
+    )  # no socket beyond loopback in a test
+    monkeypatch.setenv("TROUBLESHOOTER_SERVE_TOKEN", "a-long-enough-token-1234")
+    for host in ("0.0.0.0", "127.0.0.1"):
+        result = CliRunner().invoke(main, ["serve", "--demo", "--host", host, "--port", "1"])
+        assert result.exit_code == 0, result.stderr
+    assert marked == ["1", None]
+
+    monkeypatch.setattr(TroubleshooterApp, "is_web", property(lambda self: True))
+    for remote, said in ((None, False), ("1", True)):
+        if remote:
+            monkeypatch.setenv(REMOTE_ENV, remote)
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("y")
+            await pilot.pause()
+            [note] = notes(app)
+            assert note.startswith("Copied the story as Markdown")
+            assert ("export (e) instead" in note) is said
 
 
 async def test_o_switches_organisation(tmp_path: Path) -> None:

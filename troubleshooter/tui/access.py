@@ -9,6 +9,9 @@ import ipaddress
 import secrets
 
 TOKEN_ENV = "TROUBLESHOOTER_SERVE_TOKEN"
+# Set by `serve` for the TUI processes it starts when it serves beyond this computer: their
+# page comes over plain http from another machine, where browsers refuse the clipboard.
+REMOTE_ENV = "TROUBLESHOOTER_SERVE_REMOTE"
 MIN_TOKEN = 16  # characters: a token someone could guess is no token
 _LOOPBACK_NAMES = {"localhost", "localhost.", "ip6-localhost"}
 

@@ -40,7 +40,7 @@ from troubleshooter.tui.screens import (
     QuestionsScreen,
 )
 from troubleshooter.tui.text import story_markdown
-from troubleshooter.tui.widgets import tell
+from troubleshooter.tui.widgets import copied, tell
 from troubleshooter.wording import plural
 
 # Actions that need a diagnosis: shown dimmed until there is one.
@@ -266,8 +266,7 @@ class TroubleshooterApp(App[None]):
     def copy_markdown(self, text: str, what: str) -> None:
         """Onto the clipboard (OSC 52: over SSH too, and in the browser)."""
         self.copy_to_clipboard(text)
-        lines = text.count("\n")
-        tell(self, f"Copied {what} as Markdown ({plural(lines, 'line')}): paste it into a ticket.")
+        copied(self, what, text.count("\n"))
 
     def copy_item(self, key: str) -> None:
         trace = self._trace(key)

@@ -26,7 +26,13 @@ from troubleshooter.runs.check import NOT_IN_XERO, GuidedCheck
 from troubleshooter.tui.dialogs import ExportScreen, HelpScreen, lose_guided_answers
 from troubleshooter.tui.keys import KeyedScreen, key_rows, settle_focus
 from troubleshooter.tui.text import literal, plan_text, story_markdown
-from troubleshooter.tui.widgets import DetailPane, KeysFooter, answer_field, field_value, tell
+from troubleshooter.tui.widgets import (
+    DetailPane,
+    KeysFooter,
+    answer_field,
+    copied,
+    field_value,
+)
 from troubleshooter.wording import plural, verdict
 
 NOT_ENOUGH = "Not enough was answered to say more: Esc starts again."
@@ -233,7 +239,7 @@ class GuidedScreen(KeyedScreen):
         if hits:
             markdown = story_markdown(hits[0], self.result, shower())
             self.app.copy_to_clipboard(markdown)
-            tell(self, "Copied the story as Markdown: paste it into a ticket.")
+            copied(self, "the story", markdown.count("\n"))
 
     def action_export(self) -> None:
         if self.result is not None:

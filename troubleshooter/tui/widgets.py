@@ -6,6 +6,7 @@ widget would read as markup.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -31,8 +32,9 @@ from troubleshooter.diagnosis.search import matcher
 from troubleshooter.infra.safetext import visible, visible_lines
 from troubleshooter.model import STAGES, Diagnosis, ItemTrace, Question, Stage, SystemStatus
 from troubleshooter.report.markdown import safe_url
+from troubleshooter.tui.access import REMOTE_ENV
 from troubleshooter.tui.text import advice, card_lines, literal, mark_cell, one_line, story
-from troubleshooter.wording import KINDS
+from troubleshooter.wording import KINDS, plural
 
 MAX_ROWS = 300  # rows shown at once; the rest are counted (narrow with the search)
 PLACEHOLDER = "Select an item to see its story."
@@ -306,6 +308,18 @@ class KeysFooter(Footer):
         if (compact, palette) != (self.compact, self.show_command_palette):
             self.compact, self.show_command_palette = compact, palette
             self.call_after_refresh(self.recompose)
+
+
+def copied(node: DOMNode, what: str, lines: int) -> None:
+    """Says what was copied; in a browser reached over plain http from another computer,
+    that the browser may have refused it (it allows the clipboard to secure pages only)."""
+    note = f"Copied {what} as Markdown ({plural(lines, 'line')}): paste it into a ticket."
+    if node.app.is_web and os.environ.get(REMOTE_ENV) == "1":
+        note += (
+            " Over plain http from another computer the browser refuses the clipboard: "
+            "export (e) instead."
+        )
+    tell(node, note)
 
 
 def tell(
