@@ -162,12 +162,15 @@ class Browser:
     def __init__(self, playwright: Any, width: int) -> None:
         self.browser = playwright.chromium.launch(executable_path=CHROMIUM, args=QUIET[1:])
         self.context = self.browser.new_context(
-            viewport={"width": width, "height": 800}, accept_downloads=True
+            viewport={"width": width, "height": 800},
+            accept_downloads=True,
+            permissions=["clipboard-read", "clipboard-write"],  # y copies (OSC 52)
         )
         self.requests: list[str] = []
         self.stopped: list[str] = []
         self.console: list[str] = []
         self.received = b""
+        self.sent: list[str] = []
         self.downloads: list[Any] = []
         self.context.route("**/*", self._route)
         self.context.on(
@@ -195,13 +198,26 @@ class Browser:
         def received(frame: bytes | str) -> None:
             self.received += frame if isinstance(frame, bytes) else frame.encode()
 
-        socket.on("framereceived", received)
+        def sent(frame: bytes | str) -> None:
+            self.sent.append(frame if isinstance(frame, str) else frame.decode())
 
-    def wait_for(self, text: str, timeout: float = 30) -> None:
+        socket.on("framereceived", received)
+        socket.on("framesent", sent)
+
+    def wait_for(self, text: str, timeout: float = 30, *, after: int = 0) -> None:
         deadline = time.monotonic() + timeout
-        while text.encode() not in self.received:
+        while text.encode() not in self.received[after:]:
             assert time.monotonic() < deadline, f"{text!r} never reached the page"
             self.page.wait_for_timeout(100)
+
+    def focused(self, timeout: float = 30) -> int:
+        """Waits until the page has given the terminal the focus, unasked; returns how much
+        the page had received by then."""
+        deadline = time.monotonic() + timeout
+        while '["focus"]' not in self.sent:
+            assert time.monotonic() < deadline, "the page never gave the terminal the focus"
+            self.page.wait_for_timeout(100)
+        return len(self.received)
 
     def keys(self, *keys: str) -> None:
         self.page.locator(".xterm-helper-textarea").focus()
@@ -221,8 +237,15 @@ def test_serve_in_a_browser(served_page: str, tmp_path: Path, width: int) -> Non
             browser.page.goto(served_page)
             browser.wait_for("Harbour Street Coffee Roasters Ltd")  # the organisation's name
             browser.wait_for("79 of 79 items")
-            browser.keys("p")  # a key works: problems only
+            browser.wait_for("Quit")  # the footer, with no click: the page gave the keys focus
+            browser.page.keyboard.press("p")  # a key works, typed at once: problems only
             browser.wait_for("5 of 79 items")
+            browser.keys("y")  # the selected item's story, onto the browser's clipboard
+            deadline = time.monotonic() + 30
+            while not (copied := browser.page.evaluate("navigator.clipboard.readText()")):
+                assert time.monotonic() < deadline, "nothing was copied"
+                browser.page.wait_for_timeout(100)
+            assert copied.startswith("### Client Entertainment: account (code 420)\n")
             browser.keys("e")  # export: the dialog, then Download
             browser.wait_for("Download")
             browser.keys("Enter")
@@ -244,6 +267,44 @@ def test_serve_in_a_browser(served_page: str, tmp_path: Path, width: int) -> Non
     assert [line for line in browser.console if line.startswith("error")] == []
     if width == 390:  # the phone: the stage columns are there, and the search box
         assert b"ApprovalMax" in browser.received and b"search items" in browser.received
+
+
+def test_serve_with_nothing_connected_takes_typing_at_once(tmp_path: Path) -> None:
+    """The guided check in a browser: its field has the keys as soon as the page is up, with
+    no click (Textual gives a screen's first field the focus only once the app has it)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    port = free_port()
+    proc = subprocess.Popen(  # nothing is connected in a test's data folder
+        [sys.executable, "-m", "troubleshooter", "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        address = None
+        for _ in range(5):
+            found = re.search(r"(http://127\.0\.0\.1:\d+/\?token=\S+)", proc.stderr.readline())
+            if found:
+                address = found.group(1)
+                break
+        assert address is not None
+        with sync_api.sync_playwright() as playwright:
+            browser = Browser(playwright, 390)
+            try:
+                browser.page.goto(address)
+                browser.wait_for("What can't you find in Dext?")
+                # The footer drawn again once the app has the focus: its field has it then.
+                browser.wait_for("Start again", after=browser.focused())
+                browser.page.keyboard.type("Staff Wellbeing")
+                browser.page.keyboard.press("Enter")
+                browser.wait_for("What kind of thing is")
+            finally:
+                browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert {urlsplit(url).hostname for url in browser.requests} == {"127.0.0.1"}
 
 
 def test_the_browser_check_catches_a_page_that_asks_elsewhere(tmp_path: Path) -> None:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
 from pathlib import Path
 
 import pytest
 from conftest import FAST
+from rich.console import Console
 from rich.text import Text
-from textual.widgets import Button, Checkbox, Input, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static
+from textual.widgets._footer import FooterKey
 
 from troubleshooter.diagnosis.diagnose import Library
 from troubleshooter.infra.resources import demo_scenario
@@ -30,7 +34,7 @@ from troubleshooter.tui.screens import (
     QuestionsScreen,
 )
 from troubleshooter.tui.text import MARK_STYLES
-from troubleshooter.tui.widgets import ItemsTable, SystemCard
+from troubleshooter.tui.widgets import DetailPane, ItemsTable, SystemCard
 
 SIZE = (160, 45)
 SIZES = {"80x24": (80, 24), "120x40": (120, 40), "200x60": (200, 60)}
@@ -72,7 +76,14 @@ async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
 
 
 def text_of(app: TroubleshooterApp, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
+    """A Static's text as a wide terminal shows it (its lines; a hanging indent as spaces)."""
+    content = app.screen.query_one(selector, Static).content
+    if isinstance(content, (str, Text)):
+        return str(content)
+    console = Console(width=400, file=io.StringIO(), color_system=None)
+    with console.capture() as captured:
+        console.print(content)
+    return "\n".join(line.rstrip() for line in captured.get().splitlines())
 
 
 # -- the main screen --
@@ -117,6 +128,16 @@ async def test_filters_and_search() -> None:
         )
 
 
+def test_the_count_line_reads_large_numbers_and_one_item() -> None:
+    from troubleshooter.tui.text import count_line
+
+    assert count_line(1, 1, 1, []) == "1 of 1 item"
+    assert count_line(5, 79, 5, ["problems only"]) == "5 of 79 items · problems only"
+    assert count_line(1200, 20000, 300, []) == (
+        "1,200 of 20,000 items · the first 300 shown: narrow with / or the filters"
+    )
+
+
 async def test_the_kind_filter_names_every_kind_once() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -141,6 +162,7 @@ async def test_j_k_and_the_arrows_move() -> None:
         story = text_of(app, "#story")
         assert story.startswith("Staff Wellbeing  (account, code 429)")
         assert "ApprovalMax: ✗ missing" in story and "last synced from Xero" in story
+        assert not story.endswith("\n")  # one blank line (the margin) before the findings
         advice = text_of(app, "#advice")
         assert "not yet in ApprovalMax" in advice and "1. Sync to ApprovalMax first" in advice
         assert "Sync the item to ApprovalMax first" in app.screen.query_one("#article").source
@@ -201,15 +223,170 @@ async def test_footers_show_only_what_works_there() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         main = app.screen.active_bindings
-        assert {"slash", "f", "w", "e", "q"} <= set(main)
-        assert "a" not in main  # no questions to answer in the demo
+        assert {"slash", "f", "w", "e", "q"} <= footer_keys(app)
+        assert "a" not in footer_keys(app)  # no questions to answer in the demo
         assert "o" not in main  # one organisation
         await pilot.press("enter")
         await pilot.pause()
         item = app.screen.active_bindings
-        assert not {"slash", "p", "f", "w", "a", "e"} & set(item)
+        assert not {"slash", "p", "f", "w", "e"} & set(item)
+        assert "a" not in footer_keys(app)
         assert item["y"].binding.description == "Copy as Markdown"
         assert item["q"].binding.action == "back"
+
+
+def footer_keys(app: TroubleshooterApp) -> set[str]:
+    """The keys the footer shows: active, and meant to be shown."""
+    return {k for k, active in app.screen.active_bindings.items() if active.binding.show}
+
+
+def notes(app: TroubleshooterApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def test_a_answers_from_the_item_plan_and_find_screens(tmp_path: Path) -> None:
+    """Wherever a story says "(a)", a opens the questions: the organisation's from an item and
+    the plan, the item's own (as find diagnoses it) from find."""
+    app = make_app(blind(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ItemScreen)
+        assert "Answer the questions (a)" in text_of(app, "#advice")
+        assert "a" in footer_keys(app)
+        for opened_from in ("enter", "w"):
+            if opened_from == "w":
+                await pilot.press("escape", "w")
+                await pilot.pause()
+                assert isinstance(app.screen, PlanScreen) and "a" in footer_keys(app)
+            await pilot.press("a")
+            await pilot.pause()
+            assert isinstance(app.screen, QuestionsScreen) and app.screen.item is None
+            await pilot.press("escape")
+            await pilot.pause()
+        await pilot.press("escape", "f")
+        await pilot.pause()
+        assert "a" not in footer_keys(app)  # typing in the field: a is a letter
+        await pilot.press(*"Sales", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, FindScreen) and "a" in footer_keys(app)
+        await pilot.press("a")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, QuestionsScreen) and screen.item is not None
+        intro = str(screen.query_one("#questions-intro", Static).render())
+        assert "about “Sales”" in intro
+        assert "approvalmax.has.200" in {c.question.id for c in screen.query(QuestionCard)}
+
+
+async def test_a_without_questions_says_so_and_is_not_in_the_footer() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for screen in (MainScreen, ItemScreen, PlanScreen):
+            if screen is ItemScreen:
+                await pilot.press("enter")
+            elif screen is PlanScreen:
+                await pilot.press("escape", "w")
+            await pilot.pause()
+            assert isinstance(app.screen, screen)
+            assert "a" not in footer_keys(app)
+            app.clear_notifications()
+            await pilot.press("a")
+            await pilot.pause()
+            assert isinstance(app.screen, screen), "a opened something"
+            assert notes(app) == ["No open questions: the tool could see everything it needs."]
+
+
+async def test_an_answer_redraws_the_story_on_the_item_and_find_screens(tmp_path: Path) -> None:
+    app = make_app(blind(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ItemScreen) and app.screen.trace.name == "Sales"
+        assert "ApprovalMax: ? unknown" in text_of(app, "#story")
+        app.apply_answers({"approvalmax.has.200": "yes"})
+        await settle(pilot)
+        assert "ApprovalMax: ✓ present" in text_of(app, "#story")
+        await pilot.press("escape", "f", *"Sales", "enter")
+        await settle(pilot)
+        story = text_of(app, "#story")
+        # One pair of brackets: the reason (which has its own) follows a semicolon.
+        assert "Dext: ✗ missing; assumed: Sales is not in Dext (that is why you asked)" in story
+        await pilot.press("y")
+        assert "; assumed: Sales is not in Dext (that is why you asked)\n" in app.clipboard
+        app.apply_answers({"dext.has.200": "yes"})
+        await settle(pilot)
+        assert "Dext: ✓ present" in text_of(app, "#story")
+
+
+@pytest.mark.parametrize("size", [(54, 30), (80, 24), (120, 40)])  # 54: a phone's browser
+async def test_every_key_in_the_footer_can_be_read(tmp_path: Path, size: tuple[int, int]) -> None:
+    app = make_app(blind(tmp_path))  # questions: a Answer too
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        keys = list(app.screen.query(FooterKey))
+        assert {k.action for k in keys} >= {"app.questions", "help", "app.quit"}
+        for key in keys:
+            assert key.region.right <= size[0], (key.action, key.region)
+
+
+async def test_while_typing_the_footer_offers_no_letter(tmp_path: Path) -> None:
+    """In a text field a letter is text: the footer offers esc and f1, not / f w q ?."""
+    from troubleshooter.tui.guided import GuidedApp
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        listed = footer_keys(app)
+        assert {"slash", "f", "q", "question_mark"} <= listed and "escape" not in listed
+        await pilot.press("slash")
+        await pilot.pause()
+        assert footer_keys(app) == {"escape", "f1"}
+        assert app.screen.active_bindings["escape"].binding.description == "Back to the list"
+        await pilot.press("escape", "f")
+        await pilot.pause()
+        assert isinstance(app.screen, FindScreen) and footer_keys(app) == {"escape", "f1"}
+        await pilot.press("f1")
+        await pilot.pause()
+        keys = {r.does: r.keys for r in app.screen.rows}  # type: ignore[attr-defined]
+        assert keys["Help"] == "f1" and keys["Back"] == "esc"
+    guided = GuidedApp(Library.load())
+    async with guided.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "q" not in {k for k, a in guided.screen.active_bindings.items() if a.binding.show}
+
+
+async def test_a_screen_opened_without_the_focus_gets_its_field_when_focus_comes() -> None:
+    """In a browser the page gives the app the focus after its first screen is up (or a key
+    does); Textual focuses a screen's first field only with the focus: it must take it when
+    the focus comes, or typing goes nowhere."""
+    from textual import events
+
+    from troubleshooter.tui.guided import GuidedApp
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.app_focus = False
+        app.action_find()
+        await pilot.pause()
+        assert isinstance(app.screen, FindScreen) and app.screen.focused is None
+        app.app_focus = True  # as a key typed in the browser does
+        await pilot.pause()
+        assert app.screen.focused is app.screen.query_one("#find", Input)
+    guided = GuidedApp(Library.load())
+    async with guided.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        guided.post_message(events.AppBlur())
+        await pilot.pause()
+        guided._last_focused_on_app_blur = None  # as at the start: nothing was focused yet
+        guided.post_message(events.AppFocus())  # as the page gives the terminal the focus
+        await pilot.pause()
+        await pilot.press(*"Staff")
+        assert guided.screen.query_one("#guided-item", Input).value == "Staff"
 
 
 # -- keys: y, switch organisation, help --
@@ -234,6 +411,45 @@ async def test_y_copies_the_story_and_steps_as_markdown() -> None:
         assert plan.startswith("**Harbour Street Coffee Roasters Ltd: 5 items stopped")
         assert "4. **Reconnect ApprovalMax to Dext (or reload Dext\\'s lists)**" not in plan
         assert "4. **Reconnect ApprovalMax to Dext" in plan
+
+
+async def test_y_in_a_browser_from_another_computer_says_the_clipboard_may_be_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`serve --host` beyond this computer marks the TUIs it starts; over plain http a browser
+    refuses the clipboard, so copying there says to export instead."""
+    from click.testing import CliRunner
+
+    from troubleshooter.cli import main
+    from troubleshooter.tui.access import REMOTE_ENV
+    from troubleshooter.tui.serve import GuardedServer
+
+    monkeypatch.delenv(REMOTE_ENV, raising=False)  # restored after the test
+    marked: list[str | None] = []
+    monkeypatch.setattr(
+        GuardedServer, "serve", lambda self, debug=False: marked.append(os.environ.get(REMOTE_ENV))
+    )
+    monkeypatch.setattr(
+        "troubleshooter.cli.ui.listen", lambda host, port: None
+    )  # no socket beyond loopback in a test
+    monkeypatch.setenv("TROUBLESHOOTER_SERVE_TOKEN", "a-long-enough-token-1234")
+    for host in ("0.0.0.0", "127.0.0.1"):
+        result = CliRunner().invoke(main, ["serve", "--demo", "--host", host, "--port", "1"])
+        assert result.exit_code == 0, result.stderr
+    assert marked == ["1", None]
+
+    monkeypatch.setattr(TroubleshooterApp, "is_web", property(lambda self: True))
+    for remote, said in ((None, False), ("1", True)):
+        if remote:
+            monkeypatch.setenv(REMOTE_ENV, remote)
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("y")
+            await pilot.pause()
+            [note] = notes(app)
+            assert note.startswith("Copied the story as Markdown")
+            assert ("export (e) instead" in note) is said
 
 
 async def test_o_switches_organisation(tmp_path: Path) -> None:
@@ -262,12 +478,12 @@ async def test_help_lists_every_key_of_the_screen_it_came_from() -> None:
         rows = key_rows(main)
         does = {r.does for r in rows}
         for binding in MainScreen.BINDINGS:
-            if binding.key in ("a", "o"):  # no questions, one organisation: not working here
+            if binding.key in ("a", "o", "escape"):  # no questions, one organisation, no search
                 continue
             assert binding.description in does, binding
         assert {"Next row", "Previous row", "Next field", "Help"} <= does
         keys_of = {r.does: r.keys for r in rows}
-        assert keys_of["Open the item's story"] == "⏎" and keys_of["Back to the list"] == "esc"
+        assert keys_of["Open the item's story"] == "⏎" and keys_of["Help"] == "? / f1"
         keys = {r.does: r.keys for r in rows}
         assert set(keys["Next row"].split(" / ")) == {"j", "↓"}
         assert set(keys["Previous row"].split(" / ")) == {"k", "↑"}
@@ -284,6 +500,19 @@ async def test_help_lists_every_key_of_the_screen_it_came_from() -> None:
         shown = {str(table.get_row_at(r)[1]) for r in range(table.row_count)}
         assert {"Back", "Copy as Markdown", "Help"} <= shown
         assert "Search" not in shown and "Export" not in shown
+
+
+@pytest.mark.parametrize("key", ["question_mark", "enter"])  # the list's help, a story's
+async def test_help_reads_whole_at_a_phones_width(key: str) -> None:
+    app = make_app()
+    async with app.run_test(size=(54, 40)) as pilot:
+        await settle(pilot)
+        if key == "enter":
+            await pilot.press("enter")
+        await pilot.press("f1")
+        await pilot.pause()
+        table = app.screen.query_one("#help-keys")
+        assert table.virtual_size.width <= table.size.width  # nothing off to the side
 
 
 # -- find --
@@ -307,6 +536,50 @@ async def test_find_enter_picks_the_best_match() -> None:
         assert isinstance(app.screen, MainScreen)
 
 
+async def test_find_enter_on_a_match_opens_its_story_and_j_k_move() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f", *"sales", "enter")
+        await settle(pilot)
+        matches = app.screen.query_one("#matches", OptionList)
+        assert matches.has_focus and matches.highlighted == 0 and matches.option_count > 2
+        await pilot.press("j", "j", "k")
+        assert matches.highlighted == 1
+        second = matches.get_option_at_index(1).id
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ItemScreen) and screen.focused_on_item
+        assert screen.trace.key == second
+        await pilot.press("escape")
+        assert isinstance(app.screen, FindScreen)
+
+
+async def test_j_k_move_in_the_articles_and_scroll_a_story() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        await pilot.pause()
+        articles = app.screen.query_one("#kb-list", OptionList)
+        assert articles.highlighted == 0
+        await pilot.press("j")
+        assert articles.highlighted == 1
+        await pilot.press("escape", "enter")  # the first item's story, longer than the screen
+        await pilot.pause(0.3)
+        pane = app.screen.query_one(DetailPane)
+        assert isinstance(app.screen, ItemScreen) and pane.scroll_y == 0
+        await pilot.press("j", "j")
+        await pilot.wait_for_scheduled_animations()
+        assert pane.scroll_y > 0
+        await pilot.press("k", "k")
+        await pilot.wait_for_scheduled_animations()
+        assert pane.scroll_y == 0
+        rows = {r.does: r.keys for r in key_rows(app.screen)}
+        assert set(rows["Scroll down"].split(" / ")) == {"j", "↓"}
+
+
 async def test_find_without_a_match_offers_the_closest_names_and_what_to_check() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -318,6 +591,17 @@ async def test_find_without_a_match_offers_the_closest_names_and_what_to_check()
         assert "Did you mean: “Staff Wellbeing”" in note
         assert "right organisation (Harbour Street Coffee Roasters Ltd)" in note
         assert "saved in Xero" in note
+        # Nothing to pick from: no empty list, no "Select an item to see its story."
+        screen = app.screen
+        assert not screen.query_one("#matches").display
+        assert not screen.query_one("#find-detail").display
+        # A story shown before goes when the text matches nothing.
+        await pilot.press(*("backspace",) * 15, *"staff", "enter")
+        await settle(pilot)
+        assert screen.query_one("#matches").display and screen.query_one("#find-detail").display
+        await pilot.press("shift+tab", *"zzz")
+        await settle(pilot)
+        assert not screen.query_one("#find-detail").display
 
 
 # -- the program's line breaks are line breaks; data's are escapes --
@@ -349,6 +633,40 @@ async def test_the_plan_screen_breaks_lines_and_escapes_only_data(tmp_path: Path
             else:
                 assert "\\x0a" not in plan
                 assert "   for: Staff Wellbeing, Wise NZD Wallet" in lines
+
+
+def test_steps_wrap_under_their_text_in_a_story_and_the_plan() -> None:
+    """A long instruction wraps under its first word ("   - In Dext, go to …" / "     Lists
+    and press …"), not at the margin, in an item's story and on the plan screen."""
+    from conftest import run
+
+    from troubleshooter.sandbox.app import Sandbox
+    from troubleshooter.sandbox.scenario import load_scenario
+    from troubleshooter.tui.screens import _whole_plan
+    from troubleshooter.tui.text import advice
+
+    diagnosis = run(Sandbox(load_scenario(demo_scenario())), Library.load())
+    trace = next(t for t in diagnosis.items if t.name == "Client Entertainment")
+    for shown in (advice(trace, diagnosis), _whole_plan(diagnosis)):
+        console = Console(width=50, file=io.StringIO(), color_system=None)
+        with console.capture() as captured:
+            console.print(shown)
+        lines = [line.rstrip() for line in captured.get().splitlines()]
+        within = None  # the indent an instruction's text starts at
+        wrapped = 0
+        for line in lines:
+            if line.startswith("   - "):
+                within = 5
+            elif line.startswith("   for: "):
+                within = 8
+            elif line.startswith("   Without action"):
+                within = 3
+            elif not line.strip() or line[:1].isdigit():
+                within = None
+            elif within is not None:
+                assert line.startswith(" " * within), (line, lines)
+                wrapped += 1
+        assert wrapped > 3  # the check saw wrapped lines
 
 
 # -- questions and answers --
@@ -426,6 +744,33 @@ async def test_the_questions_screen_works_from_the_keyboard(tmp_path: Path) -> N
         await pilot.press(*"2 hours ago", "enter")
         await settle(pilot)
         assert "dext.last_pull" in app.session.answers
+
+
+async def test_a_question_wraps_whole_at_a_phones_width(tmp_path: Path) -> None:
+    app = make_app(blind(tmp_path))
+    async with app.run_test(size=(54, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        cards = list(app.screen.query(QuestionCard))
+        assert cards
+        for card in cards:
+            label = card.query_one(Label)
+            words = len(card.question.text)
+            assert label.size.width <= card.content_size.width
+            assert label.size.width * label.size.height >= words, card.question.text
+
+
+async def test_at_a_phones_width_the_articles_list_is_over_the_article() -> None:
+    app = make_app()
+    async with app.run_test(size=(54, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        await pilot.pause()
+        listing = app.screen.query_one("#kb-list").region
+        article = app.screen.query_one("#kb-right").region
+        assert listing.width >= 50 and article.width >= 50
+        assert article.y >= listing.bottom
 
 
 async def test_leaving_with_typed_answers_asks_and_keeps_them(tmp_path: Path) -> None:

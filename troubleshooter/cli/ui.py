@@ -23,7 +23,14 @@ from troubleshooter.errors import ConfigError
 from troubleshooter.runs.answerstore import default_store
 from troubleshooter.runs.session import Session
 from troubleshooter.runs.source import Source, demo_source
-from troubleshooter.tui.access import MIN_TOKEN, TOKEN_ENV, is_loopback, new_token, token_problem
+from troubleshooter.tui.access import (
+    MIN_TOKEN,
+    REMOTE_ENV,
+    TOKEN_ENV,
+    is_loopback,
+    new_token,
+    token_problem,
+)
 
 _SCENARIOS = (
     "A sandbox scenario file (`troubleshooter help scenarios`), or a folder of them. "
@@ -154,6 +161,10 @@ def serve(
             "see it"
         )
     os.environ.pop(TOKEN_ENV, None)  # the TUI processes it starts have no use for it
+    if is_loopback(host):
+        os.environ.pop(REMOTE_ENV, None)
+    else:
+        os.environ[REMOTE_ENV] = "1"  # they say that copying may be refused there
     if not tui_args and _prepare(sources, answers, library) is None:  # errors said now
         say("Nothing is connected: the browser opens on the guided check (it asks about Xero too).")
     sock = listen(host, port)  # a busy port: said now, before any banner

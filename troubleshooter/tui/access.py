@@ -10,6 +10,9 @@ import secrets
 from troubleshooter.infra.hosts import is_loopback
 
 TOKEN_ENV = "TROUBLESHOOTER_SERVE_TOKEN"
+# Set by `serve` for the TUI processes it starts when it serves beyond this computer: their
+# page comes over plain http from another machine, where browsers refuse the clipboard.
+REMOTE_ENV = "TROUBLESHOOTER_SERVE_REMOTE"
 MIN_TOKEN = 16  # characters: a token someone could guess is no token
 __all__ = ["MIN_TOKEN", "TOKEN_ENV", "is_loopback", "new_token", "same_token", "token_problem"]
 

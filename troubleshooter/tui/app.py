@@ -28,10 +28,11 @@ from troubleshooter.tui.dialogs import (
     quit_with_drafts,
 )
 from troubleshooter.tui.host import Host
-from troubleshooter.tui.keys import key_rows
+from troubleshooter.tui.keys import key_rows, settle_focus
 from troubleshooter.tui.main import MainScreen
 from troubleshooter.tui.messages import CheckFailed, Diagnosing, DiagnosisReady, SystemProgress
 from troubleshooter.tui.screens import (
+    NO_QUESTIONS,
     FindScreen,
     ItemScreen,
     KnowledgeScreen,
@@ -39,7 +40,7 @@ from troubleshooter.tui.screens import (
     QuestionsScreen,
 )
 from troubleshooter.tui.text import story_markdown
-from troubleshooter.tui.widgets import tell
+from troubleshooter.tui.widgets import copied, tell
 from troubleshooter.wording import plural
 
 # Actions that need a diagnosis: shown dimmed until there is one.
@@ -52,7 +53,8 @@ class TroubleshooterApp(App[None]):
     COMMANDS = App.COMMANDS | {TroubleshooterCommands}
     # Screens get the class of their width: the layout follows (app.tcss).
     HORIZONTAL_BREAKPOINTS = [(0, "-phone"), (60, "-narrow"), (120, "-wide")]
-    BINDINGS = [Binding("question_mark,f1", "help", "Help", key_display="?")]
+    # ? in the footer; f1 where ? is text (a text field has the focus).
+    BINDINGS = [Binding("question_mark,f1", "help", "Help")]
 
     def __init__(
         self,
@@ -74,6 +76,11 @@ class TroubleshooterApp(App[None]):
 
     def on_mount(self) -> None:
         self.sub_title = visible(self.session.source.label)
+        self.watch(self, "app_focus", self._focus_came, init=False)
+
+    def _focus_came(self, focus: bool) -> None:
+        if focus:
+            settle_focus(self.screen)  # the screen's first field, once a browser gives focus
 
     # -- checking (all I/O in workers) --
 
@@ -151,6 +158,8 @@ class TroubleshooterApp(App[None]):
                 screen.refresh_questions()  # answered ones go, new ones come
             elif isinstance(screen, PlanScreen):
                 screen.refresh_plan()
+            elif isinstance(screen, (ItemScreen, FindScreen)):
+                screen.refresh_item()  # the story as the answers now tell it
         self.refresh_bindings()
         self._offer_kept(diagnosis)
 
@@ -245,6 +254,8 @@ class TroubleshooterApp(App[None]):
             return None  # shown, dimmed: it works once the check is done
         if action == "questions":
             return bool(self.diagnosis and self.diagnosis.questions)  # hidden without any
+        if action == "no_questions":  # a, when there is none: says so, not in the footer
+            return self.diagnosis is not None and not self.diagnosis.questions
         if action == "organisation":
             return len(self.session.sources) > 1
         return True
@@ -255,8 +266,7 @@ class TroubleshooterApp(App[None]):
     def copy_markdown(self, text: str, what: str) -> None:
         """Onto the clipboard (OSC 52: over SSH too, and in the browser)."""
         self.copy_to_clipboard(text)
-        lines = text.count("\n")
-        tell(self, f"Copied {what} as Markdown ({plural(lines, 'line')}): paste it into a ticket.")
+        copied(self, what, text.count("\n"))
 
     def copy_item(self, key: str) -> None:
         trace = self._trace(key)
@@ -283,9 +293,14 @@ class TroubleshooterApp(App[None]):
         if self.diagnosis is not None and not isinstance(self.screen, PlanScreen):
             self.push_screen(PlanScreen())
 
-    def action_questions(self) -> None:
+    def action_questions(self, focus: str | None = None) -> None:
+        """The questions screen: the organisation's questions, or (`focus`, an item's key)
+        those of that item's own diagnosis, as the find screen shows it."""
         if self.diagnosis is not None and not isinstance(self.screen, QuestionsScreen):
-            self.push_screen(QuestionsScreen())
+            self.push_screen(QuestionsScreen(focus))
+
+    def action_no_questions(self) -> None:
+        tell(self, NO_QUESTIONS)
 
     def action_knowledge(self, article_id: str | None = None) -> None:
         if isinstance(self.screen, KnowledgeScreen):

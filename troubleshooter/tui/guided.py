@@ -14,7 +14,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, Select, Static, TextArea
+from textual.widgets import Button, Header, Input, Label, Select, Static, TextArea
 
 from troubleshooter.diagnosis.answers import AnswerError
 from troubleshooter.diagnosis.diagnose import Library
@@ -24,15 +24,21 @@ from troubleshooter.model import Diagnosis, Question
 from troubleshooter.report.view import shower
 from troubleshooter.runs.check import NOT_IN_XERO, GuidedCheck
 from troubleshooter.tui.dialogs import ExportScreen, HelpScreen, lose_guided_answers
-from troubleshooter.tui.keys import key_rows
+from troubleshooter.tui.keys import KeyedScreen, key_rows, settle_focus
 from troubleshooter.tui.text import literal, plan_text, story_markdown
-from troubleshooter.tui.widgets import DetailPane, answer_field, field_value, tell
+from troubleshooter.tui.widgets import (
+    DetailPane,
+    KeysFooter,
+    answer_field,
+    copied,
+    field_value,
+)
 from troubleshooter.wording import plural, verdict
 
 NOT_ENOUGH = "Not enough was answered to say more: Esc starts again."
 
 
-class GuidedScreen(Screen[None]):
+class GuidedScreen(KeyedScreen):
     """One item, one question at a time."""
 
     BINDINGS = [
@@ -68,7 +74,7 @@ class GuidedScreen(Screen[None]):
             yield Static(Text(""), id="guided-verdict")
             yield Static(Text(""), id="guided-plan")
             yield DetailPane(id="guided-detail")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#guided-question").display = False
@@ -233,7 +239,7 @@ class GuidedScreen(Screen[None]):
         if hits:
             markdown = story_markdown(hits[0], self.result, shower())
             self.app.copy_to_clipboard(markdown)
-            tell(self, "Copied the story as Markdown: paste it into a ticket.")
+            copied(self, "the story", markdown.count("\n"))
 
     def action_export(self) -> None:
         if self.result is not None:
@@ -254,6 +260,13 @@ class GuidedApp(App[None]):
 
     def get_default_screen(self) -> Screen[None]:
         return GuidedScreen(self.library)
+
+    def on_mount(self) -> None:
+        self.watch(self, "app_focus", self._focus_came, init=False)
+
+    def _focus_came(self, focus: bool) -> None:
+        if focus:
+            settle_focus(self.screen)  # the screen's first field, once a browser gives focus
 
     async def action_quit(self) -> None:
         """q (outside a text field) and ctrl+q quit, after asking if answers would be lost."""

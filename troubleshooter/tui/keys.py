@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from textual.binding import ActiveBinding
+from textual.keys import format_key, key_to_character
 from textual.screen import Screen
+from textual.widgets import Input, TextArea
 
 # Textual's own widgets describe their keys for programmers ("Cursor down", "Submit"), or not
 # at all; these are the ones worth a line in help, in plain words. Their editing keys (inside a
@@ -13,6 +16,8 @@ from textual.screen import Screen
 STOCK_WORDS = {
     "cursor_down": "Next row",
     "cursor_up": "Previous row",
+    "scroll_down": "Scroll down",
+    "scroll_up": "Scroll up",
     "page_down": "Page down",
     "page_up": "Page up",
     "scroll_top": "First row",
@@ -22,7 +27,7 @@ STOCK_WORDS = {
     "select": "Open the highlighted one",
     "app.focus_next": "Next field",
     "app.focus_previous": "Previous field",
-    "command_palette": "Command palette: every command, searchable",
+    "command_palette": "Every command, searchable",
     "quit": "Quit",
 }
 # Actions Textual binds that would only confuse in help (or are said otherwise).
@@ -64,3 +69,37 @@ def key_rows(screen: Screen[object]) -> list[KeyRow]:
     return [
         KeyRow(" / ".join(dict.fromkeys(keys)), words[group], group[0]) for group, keys in ordered
     ]
+
+
+def typed(key: str) -> bool:
+    """Whether `key` types a character (a, /, ?, space): in a text field it is text."""
+    character = key_to_character(key)
+    if character is not None and character.isprintable():
+        return True
+    shown = format_key(key)
+    return len(shown) == 1 and shown.isprintable()
+
+
+class KeyedScreen(Screen[None]):
+    """A screen whose footer and help offer the keys that work at the moment: while a text
+    field has the focus, a letter is text, not a command, so its key is not offered."""
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        bindings = super().active_bindings
+        if not isinstance(self.focused, (Input, TextArea)):
+            return bindings
+        return {key: active for key, active in bindings.items() if not typed(key)}
+
+
+def settle_focus(screen: Screen[object]) -> None:
+    """Gives the focus to the screen's first field (its AUTO_FOCUS) if nothing has it. Textual
+    does so only while the app has the focus; in a browser the page gives the app the focus a
+    moment after its first screen is up, and the field would be left without it (typing went
+    nowhere until a click)."""
+    if screen.focused is not None or not screen.AUTO_FOCUS:
+        return
+    for widget in screen.query(screen.AUTO_FOCUS):
+        if widget.focusable:
+            screen.set_focus(widget)
+            return

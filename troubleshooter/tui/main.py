@@ -11,12 +11,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Select, Static
+from textual.widgets import Checkbox, DataTable, Header, Input, Select, Static
 
 from troubleshooter.model import STAGES, Diagnosis, ItemKind, Stage
 from troubleshooter.tui.host import Host
+from troubleshooter.tui.keys import KeyedScreen
+from troubleshooter.tui.screens import answer_keys
 from troubleshooter.tui.text import (
     count_line,
     literal,
@@ -25,7 +26,14 @@ from troubleshooter.tui.text import (
     step_heading,
     wait_line,
 )
-from troubleshooter.tui.widgets import DetailPane, Filters, ItemsTable, SystemCard, select
+from troubleshooter.tui.widgets import (
+    DetailPane,
+    Filters,
+    ItemsTable,
+    KeysFooter,
+    SystemCard,
+    select,
+)
 from troubleshooter.wording import KINDS, plural, snapshot_banner, verdict, zone_of
 
 DETAIL_DELAY = 0.12  # seconds the detail pane waits for the cursor or the filter to settle
@@ -33,7 +41,7 @@ KIND_CHOICES = [("Every kind", "all"), *((KINDS[k].filter, k.value) for k in Ite
 PLAN_STEPS_SHOWN = 6  # beside the table; the whole plan is one key away (w)
 
 
-class MainScreen(Screen[None]):
+class MainScreen(KeyedScreen):
     """Keys as in k9s or lazygit: j/k and the arrows move, Enter opens, / searches, q quits.
     The footer shows the common ones that work now; help (?) lists every one."""
 
@@ -43,14 +51,14 @@ class MainScreen(Screen[None]):
         Binding("t", "next_kind", "Next kind", show=False),
         Binding("f", "app.find", "Find"),
         Binding("w", "app.plan", "Plan"),
-        Binding("a", "app.questions", "Answer"),
+        *answer_keys("app."),
         Binding("y", "copy", "Copy the item as Markdown", show=False),
         Binding("o", "app.organisation", "Switch organisation", show=False),
         Binding("i", "app.knowledge", "Articles", show=False),
         Binding("e", "app.export", "Export"),
         Binding("r", "app.recheck", "Check again", show=False),
         Binding("q", "app.quit", "Quit"),
-        Binding("escape", "leave_search", "Back to the list", show=False),
+        Binding("escape", "leave_search", "Back to the list"),  # in the footer when typing
     ]
 
     def __init__(self) -> None:
@@ -85,7 +93,7 @@ class MainScreen(Screen[None]):
                 yield Static(Text(""), id="count")
                 yield ItemsTable(id="items")
             yield DetailPane(id="detail")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one(ItemsTable).focus()  # letters are commands at once; / goes to the search
@@ -233,6 +241,11 @@ class MainScreen(Screen[None]):
 
     def action_search(self) -> None:
         self.query_one("#search", Input).focus()
+
+    def check_action(self, action: str, _parameters: tuple[object, ...]) -> bool | None:
+        if action == "leave_search":  # esc: only from the search field
+            return isinstance(self.focused, Input)
+        return True
 
     def action_leave_search(self) -> None:
         self.query_one(ItemsTable).focus()

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import asyncio
 
+from rich.console import Group, RenderableType
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widget import AwaitMount, Widget
 from textual.widgets import (
     Button,
-    Footer,
     Header,
     Input,
     Label,
@@ -33,7 +32,9 @@ from troubleshooter.model import Diagnosis, ItemTrace, Question
 from troubleshooter.report.view import shower
 from troubleshooter.tui.dialogs import leave_questions
 from troubleshooter.tui.host import Host
+from troubleshooter.tui.keys import KeyedScreen
 from troubleshooter.tui.text import (
+    hanging,
     line,
     literal,
     plan_markdown,
@@ -43,11 +44,31 @@ from troubleshooter.tui.text import (
     story_markdown,
     wait_line,
 )
-from troubleshooter.tui.widgets import ArticleView, DetailPane, answer_field, field_value
+from troubleshooter.tui.widgets import (
+    ArticleView,
+    Choices,
+    DetailPane,
+    KeysFooter,
+    Page,
+    answer_field,
+    field_value,
+    tell,
+)
 from troubleshooter.wording import KINDS, assumptions_line, plural, verdict
 
+NO_QUESTIONS = "No open questions: the tool could see everything it needs."
 
-class SubScreen(Screen[None]):
+
+def answer_keys(namespace: str = "") -> list[Binding]:
+    """`a`: the questions screen where there are questions (in the footer); where there are
+    none, a says so (not in the footer: it has nothing to offer)."""
+    return [
+        Binding("a", f"{namespace}questions", "Answer"),
+        Binding("a", f"{namespace}no_questions", "Answer the questions (none open)", show=False),
+    ]
+
+
+class SubScreen(KeyedScreen):
     BINDINGS = [Binding("escape,q", "back", "Back")]
 
     @property
@@ -60,19 +81,21 @@ class SubScreen(Screen[None]):
 
 
 class ItemScreen(SubScreen):
-    """One item, the whole screen: its story, findings, steps and article (Enter on a row)."""
+    """One item, the whole screen: its story, findings, steps and article (Enter on a row,
+    or on a match of the find screen: then as the item's own diagnosis tells it)."""
 
-    BINDINGS = [Binding("y", "copy", "Copy as Markdown")]
+    BINDINGS = [Binding("y", "copy", "Copy as Markdown"), *answer_keys()]
 
-    def __init__(self, trace: ItemTrace, diagnosis: Diagnosis) -> None:
+    def __init__(self, trace: ItemTrace, diagnosis: Diagnosis, *, focused: bool = False) -> None:
         super().__init__()
         self.trace = trace
         self.diagnosis = diagnosis
+        self.focused_on_item = focused  # the item's own diagnosis, not the organisation's
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield DetailPane(id="item-detail")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = visible(self.trace.label)
@@ -84,19 +107,47 @@ class ItemScreen(SubScreen):
         shown = shower(secrets=self.host.secrets_shown())
         self.host.copy_markdown(story_markdown(self.trace, self.diagnosis, shown), "the story")
 
+    def check_action(self, action: str, _parameters: tuple[object, ...]) -> bool | None:
+        if action == "questions":
+            return bool(self.diagnosis.questions)
+        if action == "no_questions":
+            return not self.diagnosis.questions
+        return True
+
+    def action_questions(self) -> None:
+        self.host.action_questions(self.trace.key if self.focused_on_item else None)
+
+    def action_no_questions(self) -> None:
+        tell(self, NO_QUESTIONS)
+
+    @work(exclusive=True, group="item")
+    async def refresh_item(self) -> None:
+        """The story again, as the diagnosis now tells it (after answers)."""
+        key = self.trace.key
+        if self.focused_on_item:
+            diagnosis: Diagnosis | None = await asyncio.to_thread(self.host.session.diagnose, key)
+        else:
+            diagnosis = self.host.diagnosis
+        trace = next((t for t in diagnosis.items if t.key == key), None) if diagnosis else None
+        if diagnosis is None or trace is None:
+            return
+        self.trace, self.diagnosis = trace, diagnosis
+        self.query_one(DetailPane).show(trace, diagnosis, self.host.session.library.knowledge)
+        self.refresh_bindings()
+
 
 class PlanScreen(SubScreen):
     """The verdict and the whole plan, in order (w): at 80 columns the main screen has no room
     for it."""
 
-    BINDINGS = [Binding("y", "copy", "Copy as Markdown")]
+    BINDINGS = [Binding("y", "copy", "Copy as Markdown"), *answer_keys("app.")]
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with VerticalScroll(id="plan-page"):
+        with Page(id="plan-page"):
             yield Static(Text(""), id="plan-verdict")
             yield Static(Text(""), id="plan-steps")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.refresh_plan()
@@ -121,41 +172,40 @@ class PlanScreen(SubScreen):
         self.host.copy_markdown(plan_markdown(diagnosis, verdict(diagnosis), shown), "the plan")
 
 
-def _whole_plan(diagnosis: Diagnosis) -> Text | None:
+def _whole_plan(diagnosis: Diagnosis) -> RenderableType | None:
+    """The whole plan: each step's heading, what it is for and its instructions, on lines of
+    their own, wrapped lines hanging under their text. Data is literal (a name holding a new
+    line shows it as \\x0a)."""
     steps, wait = plan_parts(diagnosis)
     if not steps and wait is None:
         return None
     names = {t.key: t.label for t in diagnosis.items}
-    out = Text("What to do, in this order\n" if steps else "What to do\n", style="bold")
+    parts: list[RenderableType] = [
+        Text("What to do, in this order" if steps else "What to do", style="bold")
+    ]
     if steps and (assumed := assumptions_line(diagnosis)):
-        out.append_text(literal(assumed, "italic"))
-        out.append("\n")
+        parts.append(literal(assumed, "italic"))
     for number, step in steps:
-        out.append("\n")
-        out.append_text(line((f"{number}. {step_heading(step)}", "bold")))
-        # The program's own line breaks are appended as such; only the data in between is
-        # escaped (a name holding a new line shows it as \x0a).
+        parts += [
+            Text(""),
+            hanging(Text(f"{number}. ", "bold"), literal(step_heading(step), "bold")),
+        ]
         if step.items:
-            out.append("\n   for: ")
-            out.append_text(literal(", ".join(names.get(k, k) for k in step.items)))
-        for instruction in step.instructions:
-            out.append("\n   - ")
-            out.append_text(literal(instruction))
+            parts.append(
+                hanging("   for: ", literal(", ".join(names.get(k, k) for k in step.items)))
+            )
+        parts += [hanging("   - ", literal(instruction)) for instruction in step.instructions]
         if step.expected_note:
-            out.append("\n   ")
-            out.append_text(literal("Without action: " + step.expected_note, "italic"))
-        out.append("\n")
+            parts.append(hanging("   ", literal("Without action: " + step.expected_note, "italic")))
     if wait is not None:
-        out.append("\n")
-        out.append_text(literal(wait_line(wait, alone=not steps), "italic"))
-        out.append("\n")
-    return out
+        parts += [Text(""), literal(wait_line(wait, alone=not steps), "italic")]
+    return Group(*parts)
 
 
 class FindScreen(SubScreen):
     """For a customer: what can't you find in Dext? Type, press Enter, read what to do."""
 
-    BINDINGS = [Binding("y", "copy", "Copy as Markdown", show=False)]
+    BINDINGS = [Binding("y", "copy", "Copy as Markdown", show=False), *answer_keys()]
     AUTO_FOCUS = "#find"
 
     def __init__(self) -> None:
@@ -171,9 +221,13 @@ class FindScreen(SubScreen):
                 id="find",
             )
             yield Static(Text(""), id="find-note")
-            yield OptionList(id="matches")
+            yield Choices(id="matches")
         yield DetailPane(id="find-detail")
-        yield Footer()
+        yield KeysFooter()
+
+    def on_mount(self) -> None:
+        self.query_one("#matches").display = False
+        self.query_one(DetailPane).display = False
 
     def _hits(self, text: str) -> list[ItemTrace]:
         diagnosis = self.host.diagnosis
@@ -188,10 +242,12 @@ class FindScreen(SubScreen):
         options.clear_options()
         hits = self._hits(event.value)
         options.add_options(Option(_option(t), id=t.key) for t in hits)
+        options.display = bool(hits)  # no empty box to pick from
         if hits or not event.value.strip():
             note.update(Text(f"{plural(len(hits), 'match')}, best first" if hits else ""))
             return
         note.update(self._nothing(event.value))
+        self._show(None)  # no story of an earlier match under "nothing matches"
 
     def _nothing(self, text: str) -> Text:
         """No match: the nearest names as they are spelt, and what to check."""
@@ -229,14 +285,56 @@ class FindScreen(SubScreen):
         if event.option.id is not None:
             self.show_item(event.option.id)
 
+    @on(OptionList.OptionSelected, "#matches")
+    def open_story(self, event: OptionList.OptionSelected) -> None:
+        """Enter on a match: its story, the whole screen (as Enter on a row of the list)."""
+        if event.option.id is not None:
+            self._open(event.option.id)
+
+    @work(exclusive=True, group="find")
+    async def _open(self, key: str) -> None:
+        focused = await asyncio.to_thread(self.host.session.diagnose, key)
+        trace = next((t for t in focused.items if t.key == key), None)
+        if trace is not None:
+            self.app.push_screen(ItemScreen(trace, focused, focused=True))
+
     @work(exclusive=True, group="find")
     async def show_item(self, key: str) -> None:
         session = self.host.session
         # A focused diagnosis explains even what a whole-organisation run only counts.
         focused = await asyncio.to_thread(session.diagnose, key)
         trace = next((t for t in focused.items if t.key == key), None)
-        self.shown = (trace, focused) if trace is not None else None
-        self.query_one(DetailPane).show(trace, focused, session.library.knowledge)
+        self._show((trace, focused) if trace is not None else None)
+
+    def _show(self, shown: tuple[ItemTrace, Diagnosis] | None) -> None:
+        """An item's story, or none: then no pane (not "Select an item" with none to pick)."""
+        self.shown = shown
+        pane = self.query_one(DetailPane)
+        pane.display = shown is not None
+        if shown is not None:
+            pane.show(*shown, self.host.session.library.knowledge)
+        self.refresh_bindings()
+
+    def refresh_item(self) -> None:
+        """The story shown again, as the diagnosis now tells it (after answers)."""
+        if self.shown is not None:
+            self.show_item(self.shown[0].key)
+
+    def check_action(self, action: str, _parameters: tuple[object, ...]) -> bool | None:
+        if action in ("questions", "no_questions"):
+            asked = self.shown is not None and bool(self.shown[1].questions)
+            return asked if action == "questions" else not asked
+        return True
+
+    def action_questions(self) -> None:
+        if self.shown is not None:
+            self.host.action_questions(self.shown[0].key)
+
+    def action_no_questions(self) -> None:
+        if self.shown is None:
+            tell(self, "Find an item first: its questions come with its story.")
+        else:
+            tell(self, NO_QUESTIONS)
 
     def action_copy(self) -> None:
         if self.shown is None:
@@ -297,11 +395,15 @@ class QuestionsScreen(SubScreen):
 
     BINDINGS = [Binding("ctrl+s", "send_all", "Send typed answers")]
 
+    def __init__(self, item: str | None = None) -> None:
+        super().__init__()
+        self.item = item  # an item's key: the questions of its own diagnosis (find, `a`)
+
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(Text(""), id="questions-intro")
         yield VerticalScroll(id="questions")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.refresh_questions()
@@ -319,20 +421,33 @@ class QuestionsScreen(SubScreen):
         return typed
 
     def refresh_questions(self) -> None:
+        if self.item is None:
+            diagnosis = self.host.diagnosis
+            self._put(diagnosis.questions if diagnosis else [], None)
+        else:
+            self._item_questions(self.item)
+
+    @work(exclusive=True, group="questions")
+    async def _item_questions(self, key: str) -> None:
+        focused = await asyncio.to_thread(self.host.session.diagnose, key)
+        trace = next((t for t in focused.items if t.key == key), None)
+        self._put(focused.questions, trace.label if trace else None)
+
+    def _put(self, questions: list[Question], about: str | None) -> None:
         self.host.drafts.update(self.typed())  # what is typed survives the new questions
-        diagnosis = self.host.diagnosis
-        questions = diagnosis.questions if diagnosis else []
         intro = self.query_one("#questions-intro", Static)
         if questions:
-            intro.update(
-                Text(
-                    f"{plural(len(questions), 'question')} would settle what the tool cannot "
-                    "see. Answer any of them; the diagnosis updates after each. Ctrl+S sends "
-                    "every typed answer at once."
-                )
+            count = plural(len(questions), "question")
+            text = Text(f"{count} would settle what the tool cannot see")
+            if about is not None:  # a name is data: literal
+                text.append_text(line(" about “", (about, "bold"), "”"))
+            text.append(
+                ". Answer any of them; the diagnosis updates after each. Ctrl+S sends every "
+                "typed answer at once."
             )
+            intro.update(text)
         else:
-            intro.update(Text("No open questions: the tool could see everything it needs."))
+            intro.update(Text(NO_QUESTIONS))
         # The field that had focus keeps it if its question is still open; else the first.
         focused = self.focused
         was = self._card_of(focused).question.id if focused and self._in_card(focused) else None
@@ -444,13 +559,13 @@ class KnowledgeScreen(SubScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Horizontal():
+        with Horizontal(id="kb-body"):
             with Vertical(id="kb-left"):
                 yield Input(placeholder="Search the articles (/)", id="kb-search", compact=True)
-                yield OptionList(id="kb-list")
-            with VerticalScroll(id="kb-right"):
+                yield Choices(id="kb-list")
+            with Page(id="kb-right"):
                 yield ArticleView(id="kb-article")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.fill("")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rich.console import Group, RenderableType
+from rich.table import Table
 from rich.text import Text
 
 from troubleshooter.infra.safetext import visible, visible_lines
@@ -54,6 +56,17 @@ MARK_STYLES = {
 }
 RENAMED_STYLE = "cyan"
 RENAMED_WORDS = "old name"  # in a narrow cell; the names are in the story
+
+
+def hanging(prefix: str | Text, body: Text) -> Table:
+    """`prefix`, then `body`, whose wrapped lines start under its first word, not at the
+    margin ("   - In Dext, go to …" wraps under "In")."""
+    lead = prefix if isinstance(prefix, Text) else Text(prefix)
+    grid = Table.grid()
+    grid.add_column(width=lead.cell_len, no_wrap=True)
+    grid.add_column()
+    grid.add_row(lead, body)
+    return grid
 
 
 def literal(text: str, style: str = "", *, lines: bool = False) -> Text:
@@ -136,9 +149,9 @@ def story(trace: ItemTrace, diagnosis: Diagnosis) -> Text:
         if detail is not None and detail.confidence is not None and detail.confidence < 1:
             out.append(f" (pasted, matched at {detail.confidence:.0%})")
         if reason := mark_reason(detail):
-            out.append(" (")
+            # After a semicolon, not in brackets: a reason may hold brackets of its own.
+            out.append("; ")
             out.append_text(literal(reason, "italic"))
-            out.append(")")
         system = systems.get(stage)
         if system is not None and stage is Stage.APPROVALMAX and system.last_sync:
             sync_type = SYNC_TYPE_OF_KIND[trace.kind]
@@ -150,6 +163,7 @@ def story(trace: ItemTrace, diagnosis: Diagnosis) -> Text:
             out.append("\n  not expected here: ", style="italic")
             out.append_text(literal(trace.blocked[stage], "italic"))
         out.append("\n")
+    out.rstrip()  # the pane's margin parts it from the findings: one blank line, not two
     return out
 
 
@@ -180,13 +194,14 @@ def item_steps(trace: ItemTrace, diagnosis: Diagnosis) -> list[tuple[int, PlanSt
     return list(enumerate((s for _, s in steps if trace.key in s.items), start=1))
 
 
-def advice(trace: ItemTrace, diagnosis: Diagnosis) -> Text:
+def advice(trace: ItemTrace, diagnosis: Diagnosis) -> RenderableType:
     """The item's findings and the steps that fix it, in order. An item without findings says
-    so only where nothing about it is unknown: unknown is not all right."""
+    so only where nothing about it is unknown: unknown is not all right. Wrapped lines hang
+    under their text."""
     findings = [f for f in diagnosis.findings if f.key == trace.key]
-    out = Text()
     steps = item_steps(trace, diagnosis)
     if not findings and not steps:
+        out = Text()
         unknown = [s.label for s in STAGES if trace.stages[s] is Mark.UNKNOWN]
         if unknown:
             out.append(
@@ -198,26 +213,20 @@ def advice(trace: ItemTrace, diagnosis: Diagnosis) -> Text:
         else:
             out.append("Nothing to fix for this item.", style="green")
         return out
-    for finding in findings:
-        out.append("● ", style="bold yellow")
-        out.append_text(literal(finding.message))
-        out.append("\n")
+    parts: list[RenderableType] = [
+        hanging(Text("● ", style="bold yellow"), literal(finding.message)) for finding in findings
+    ]
     if steps and (assumed := assumptions_line(diagnosis)):
-        out.append("\n")
-        out.append_text(literal(assumed, "italic"))
-        out.append("\n")
+        parts += [Text(""), literal(assumed, "italic")]
     if steps:
-        out.append("\nWhat to do, in this order\n", style="bold")
+        parts += [Text(""), Text("What to do, in this order", style="bold")]
         for number, step in steps:
-            out.append_text(line((f"{number}. ", "bold"), (step_heading(step), "bold")))
-            out.append("\n")
-            for instruction in step.instructions:
-                out.append_text(line("   - ", instruction))
-                out.append("\n")
+            parts.append(hanging(Text(f"{number}. ", "bold"), literal(step_heading(step), "bold")))
+            parts += [hanging("   - ", literal(i)) for i in step.instructions]
             if step.expected_note:
-                out.append_text(line(("   Without action: " + step.expected_note, "italic")))
-                out.append("\n")
-    return out
+                note = literal("Without action: " + step.expected_note, "italic")
+                parts.append(hanging("   ", note))
+    return Group(*parts)
 
 
 def plan_text(diagnosis: Diagnosis, *, limit: int | None = None) -> Text:
@@ -370,7 +379,7 @@ def story_markdown(trace: ItemTrace, diagnosis: Diagnosis, shown: Shown) -> str:
         if stage in trace.blocked:
             text += f" (not expected here: {md(shown(trace.blocked[stage]))})"
         if reason := mark_reason(detail):
-            text += f" ({md(shown(reason))})"
+            text += f"; {md(shown(reason))}"
         out.append(f"- **{stage.label}:** {text}")
     findings: list[Finding] = [f for f in diagnosis.findings if f.key == trace.key]
     if findings:
@@ -408,10 +417,10 @@ def plan_markdown(diagnosis: Diagnosis, verdict_line: str, shown: Shown) -> str:
 
 def count_line(matching: int, total: int, shown: int, filters: Iterable[str]) -> str:
     """ "5 of 79 items · problems only" (and how many are beyond the first rows)."""
-    text = f"{matching} of {plural(total, 'item')}"
+    text = f"{matching:,} of {total:,} {'item' if total == 1 else 'items'}"  # 20,000
     extra = [f for f in filters if f]
     if extra:
         text += " · " + " · ".join(extra)
     if shown < matching:
-        text += f" · the first {shown} shown: narrow with / or the filters"
+        text += f" · the first {shown:,} shown: narrow with / or the filters"
     return text

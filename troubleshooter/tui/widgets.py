@@ -6,27 +6,43 @@ widget would read as markup.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
-from textual.widgets import DataTable, Input, Markdown, Select, Static, TextArea
+from textual.widgets import (
+    DataTable,
+    Footer,
+    Input,
+    Markdown,
+    OptionList,
+    Select,
+    Static,
+    TextArea,
+)
 
 from troubleshooter.diagnosis.knowledge import KnowledgeBase
 from troubleshooter.diagnosis.search import matcher
 from troubleshooter.infra.safetext import visible, visible_lines
 from troubleshooter.model import STAGES, Diagnosis, ItemTrace, Question, Stage, SystemStatus
 from troubleshooter.report.markdown import safe_url
+from troubleshooter.tui.access import REMOTE_ENV
 from troubleshooter.tui.text import advice, card_lines, literal, mark_cell, one_line, story
-from troubleshooter.wording import KINDS
+from troubleshooter.wording import KINDS, plural
 
 MAX_ROWS = 300  # rows shown at once; the rest are counted (narrow with the search)
 PLACEHOLDER = "Select an item to see its story."
+# j/k move as the arrows do, as in k9s and lazygit.
+VIM_MOVES: list[BindingType] = [
+    Binding("j", "cursor_down", "Next row", show=False),
+    Binding("k", "cursor_up", "Previous row", show=False),
+]
 
 
 class SystemCard(Static):
@@ -148,10 +164,7 @@ class Columns:
 class ItemsTable(DataTable[Text]):
     """Every item with one column per stage; problems first; filtered on demand."""
 
-    BINDINGS = [
-        Binding("j", "cursor_down", "Next row", show=False),
-        Binding("k", "cursor_up", "Previous row", show=False),
-    ]
+    BINDINGS = VIM_MOVES
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 (Textual's name)
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
@@ -210,7 +223,22 @@ class ItemsTable(DataTable[Text]):
         return self.key_at(self.cursor_row) if self.row_count else None
 
 
-class DetailPane(VerticalScroll):
+class Choices(OptionList):
+    """A list to pick from, moved in with j/k as well as the arrows."""
+
+    BINDINGS = VIM_MOVES
+
+
+class Page(VerticalScroll):
+    """A page to read, scrolled with j/k as well as the arrows."""
+
+    BINDINGS = [
+        Binding("j", "scroll_down", "Scroll down", show=False),
+        Binding("k", "scroll_up", "Scroll up", show=False),
+    ]
+
+
+class DetailPane(Page):
     """The selected item: its story, the findings, what to do, and the article to read."""
 
     def compose(self) -> ComposeResult:
@@ -265,6 +293,33 @@ class ArticleView(Markdown):
             self.app.open_url(url)
         else:
             tell(self, f"Not a web link, so not opened: {event.href}", severity="warning")
+
+
+class KeysFooter(Footer):
+    """The footer, fitted to its width so that every key it offers can be read: compact under
+    80 columns; under 60 (a phone) without the palette's key, which help lists (ctrl+p still
+    works)."""
+
+    def on_resize(self) -> None:
+        width = self.size.width
+        if not width:
+            return
+        compact, palette = width < 80, width >= 60
+        if (compact, palette) != (self.compact, self.show_command_palette):
+            self.compact, self.show_command_palette = compact, palette
+            self.call_after_refresh(self.recompose)
+
+
+def copied(node: DOMNode, what: str, lines: int) -> None:
+    """Says what was copied; in a browser reached over plain http from another computer,
+    that the browser may have refused it (it allows the clipboard to secure pages only)."""
+    note = f"Copied {what} as Markdown ({plural(lines, 'line')}): paste it into a ticket."
+    if node.app.is_web and os.environ.get(REMOTE_ENV) == "1":
+        note += (
+            " Over plain http from another computer the browser refuses the clipboard: "
+            "export (e) instead."
+        )
+    tell(node, note)
 
 
 def tell(
