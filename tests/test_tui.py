@@ -822,6 +822,29 @@ def test_the_answer_dialogs_say_it_or_them_by_count_and_escape_only_data() -> No
     assert "Send them" in [label for label, _ in leave_questions(2).choices]
 
 
+async def test_an_answer_sent_is_not_taken_for_one_typed_and_unsent(tmp_path: Path) -> None:
+    """Sent with Enter, the answer is kept: leaving and quitting ask nothing about it."""
+    app = make_app(blind(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, QuestionsScreen)
+        card = next(c for c in screen.query(QuestionCard) if c.question.id == "dext.last_pull")
+        card.query_one(Input).focus()
+        await pilot.press(*"2 hours ago", "enter")
+        await settle(pilot)
+        assert "dext.last_pull" in app.session.answers
+        assert "dext.last_pull" not in app.drafts and "dext.last_pull" not in screen.typed()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)  # no "not sent yet" dialog
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+
+
 async def test_quitting_with_typed_answers_asks_first(tmp_path: Path) -> None:
     app = make_app(blind(tmp_path))
     async with app.run_test(size=SIZE) as pilot:

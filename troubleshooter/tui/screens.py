@@ -398,6 +398,7 @@ class QuestionsScreen(SubScreen):
     def __init__(self, item: str | None = None) -> None:
         super().__init__()
         self.item = item  # an item's key: the questions of its own diagnosis (find, `a`)
+        self._sent: dict[str, str] = {}  # answers sent from here (their cards may still show)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -412,11 +413,12 @@ class QuestionsScreen(SubScreen):
         return next(a for a in widget.ancestors_with_self if isinstance(a, QuestionCard))
 
     def typed(self) -> dict[str, str]:
-        """What is typed in the fields and not sent."""
+        """What is typed in the fields and not sent (a card still showing what was just sent,
+        until the cards are made again, holds nothing unsent)."""
         typed = {}
         for card in self.query(QuestionCard):
             value = card.value()
-            if value is not None:
+            if value is not None and self._sent.get(card.question.id) != value:
                 typed[card.question.id] = value
         return typed
 
@@ -484,6 +486,7 @@ class QuestionsScreen(SubScreen):
             return False
         for qid in answers:
             self.host.drafts.pop(qid, None)
+        self._sent.update(answers)
         return True
 
     @on(Button.Pressed, ".answer")
