@@ -42,9 +42,12 @@ _UNITS = {
     "d": 86400, "day": 86400, "days": 86400,
     "w": 604800, "week": 604800, "weeks": 604800,
 }  # fmt: skip
-_AMOUNT = r"(?:\d+(?:\.\d+)?|an?|half an?)"
-_AGO_PART = re.compile(rf"({_AMOUNT})\s*([a-z]+)")
-_AGO = re.compile(rf"^((?:{_AMOUNT}\s*[a-z]+\s*(?:and\s+|,\s*)?)+)\s*ago$")
+MAX_LENGTH = 100  # no time as a screen or a person writes it is longer
+_AMOUNT = r"(?:\d{1,12}(?:\.\d{1,12})?|an?|half an?)"
+# "1 hour 30 minutes ago" is read token by token (a number, a word, a comma), never by one
+# pattern with a repetition inside a repetition, which backtracks exponentially on
+# `1aaaa…a!` (a unit made of "a"s, each of which may be "a" the amount).
+_AGO_TOKEN = re.compile(r"\d{1,12}(?:\.\d{1,12})?|[a-z]{1,20}|,|\s|.")
 _CLOCK = re.compile(r"^(\d{1,2})(?:[:.h](\d{2})(?:[:.](\d{2}))?)?\s*(am|pm|a\.m\.|p\.m\.)?$")
 _DAY_CLOCK = re.compile(r"^(today|yesterday)(?:\s*(?:at|,))?\s+(.+)$")
 _CLOCK_DAY = re.compile(r"^(.+?),?\s+(today|yesterday)$")
@@ -82,14 +85,44 @@ def _amount(text: str) -> float:
     return float(text)
 
 
+def _ago_parts(text: str) -> list[tuple[str, str]] | None:
+    """The (amount, unit) pairs of "1 hour 30 minutes ago", "1h30m ago", "half an hour ago",
+    "2 days, 3 hours and 5 minutes ago"; None for any other text. Linear in the text's length:
+    one pass of a tokeniser whose every token is bounded, then one pass over the tokens."""
+    if not text.endswith(" ago") and not text.endswith("ago"):
+        return None
+    tokens = [t for t in _AGO_TOKEN.findall(text) if not t.isspace()]
+    if not tokens or tokens[-1] != "ago":
+        return None
+    tokens.pop()
+    parts: list[tuple[str, str]] = []
+    at = 0
+    while at < len(tokens):
+        if parts and tokens[at] in (",", "and"):
+            at += 1
+            if at < len(tokens) and tokens[at - 1] == "," and tokens[at] == "and":
+                at += 1
+            if at == len(tokens):
+                return None
+        if tokens[at] == "half" and at + 1 < len(tokens) and tokens[at + 1] in ("a", "an"):
+            amount, at = "half", at + 2
+        elif tokens[at] in ("a", "an") or tokens[at][:1].isdecimal():
+            amount, at = tokens[at], at + 1
+        else:
+            return None
+        if at == len(tokens) or tokens[at] not in _UNITS:
+            return None
+        parts.append((amount, tokens[at]))
+        at += 1
+    return parts or None
+
+
 def _ago(text: str) -> timedelta | None:
-    match = _AGO.match(text)
-    if not match:
+    parts = _ago_parts(text)
+    if parts is None:
         return None
     seconds = 0.0
-    for amount, unit in _AGO_PART.findall(match.group(1)):
-        if unit not in _UNITS:
-            return None
+    for amount, unit in parts:
         seconds += _amount(amount) * _UNITS[unit]
     if seconds > 100 * 365 * 86400:
         raise TimeError("that is more than a century ago; " + HINT)
@@ -179,6 +212,8 @@ def _on_day(day: datetime, hour: int, minute: int, zone: tzinfo) -> datetime:
 def parse_moment(text: str, now: datetime, zone: tzinfo = UTC) -> datetime:
     """The moment `text` means, in UTC; `now` is the systems' clock, `zone` the organisation's.
     Raises TimeError with one plain sentence when it is not a moment this grammar knows."""
+    if len(text.strip()) > MAX_LENGTH:
+        raise TimeError(f"that is over {MAX_LENGTH} characters, too long for a time; " + HINT)
     cleaned = " ".join(text.strip().lower().split())
     if not cleaned:
         raise TimeError(HINT)

@@ -1,0 +1,90 @@
+"""What a hostile review found in answers, pasted lists and times: a time answer that hung the
+run (a pattern that backtracks exponentially), negated answers read as their opposite, pasted
+lists misread or slow, a date without a year read a year back, a digit that is not a number."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from re import _parser as sre_parse  # the structure of a pattern, to prove it linear
+from typing import Any
+
+import pytest
+
+from troubleshooter.infra import timeparse
+from troubleshooter.infra.timeparse import TimeError, parse_moment
+
+NOW = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
+
+
+def _nested_repeat(items: Any, inside_unbounded: bool = False) -> bool:
+    """Whether a parsed pattern holds a repetition inside an unbounded repetition (`(a+b)+`),
+    the shape that can backtrack exponentially."""
+    for op, arg in items:
+        name = str(op)
+        if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            unbounded = arg[1] == sre_parse.MAXREPEAT
+            if inside_unbounded or _nested_repeat(arg[2], inside_unbounded or unbounded):
+                return True
+            continue
+        if name == "SUBPATTERN" or name.startswith("ASSERT"):
+            subs = [arg[-1]]
+        elif name == "BRANCH":
+            subs = arg[1]
+        else:
+            continue
+        if any(_nested_repeat(sub, inside_unbounded) for sub in subs):
+            return True
+    return False
+
+
+def _patterns() -> list[re.Pattern[str]]:
+    found = []
+    for value in vars(timeparse).values():
+        found += [value] if isinstance(value, re.Pattern) else []
+        if isinstance(value, list):
+            found += [v for v in value if isinstance(v, re.Pattern)]
+    return found
+
+
+def test_the_shape_check_sees_a_nested_repetition() -> None:
+    assert _nested_repeat(sre_parse.parse(r"^((?:\d+\s*[a-z]+\s*)+)\s*ago$"))
+    assert not _nested_repeat(sre_parse.parse(r"^(?:mon[a-z]*\s+)?(\d{1,2})/(\d{1,2})$"))
+
+
+def test_no_time_pattern_can_backtrack_exponentially() -> None:
+    """Linear by construction: no pattern the time grammar uses repeats a repetition (the old
+    `_AGO` did, and `'1' + 'a' * 60 + '!'` as a time answer hung the run)."""
+    patterns = _patterns()
+    assert len(patterns) >= 8
+    assert [p.pattern for p in patterns if _nested_repeat(sre_parse.parse(p.pattern))] == []
+
+
+@pytest.mark.parametrize("size", [20, 40, 60, 98])
+def test_a_run_of_letters_is_refused_not_pondered(size: int) -> None:
+    with pytest.raises(TimeError, match=r"^write a time such as 13:00"):
+        parse_moment("1" + "a" * size + "!", NOW)
+
+
+def test_a_time_over_100_characters_is_refused_in_one_sentence() -> None:
+    with pytest.raises(TimeError) as refused:
+        parse_moment("1" + "a" * 10_000 + "!", NOW)
+    assert str(refused.value) == (
+        "that is over 100 characters, too long for a time; write a time such as 13:00, "
+        "yesterday 14:00, 11 hours ago or 25/11/2026 09:30 (day first)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "hours"),
+    [("2 days, 3 hours and 30 minutes ago", 51.5), ("1h30m ago", 1.5), ("half an hour ago", 0.5),
+     ("an hour, and 30 minutes ago", 1.5), ("1.5 hours ago", 1.5)],
+)  # fmt: skip
+def test_how_long_ago_read_token_by_token(text: str, hours: float) -> None:
+    assert (NOW - parse_moment(text, NOW)).total_seconds() == hours * 3600
+
+
+@pytest.mark.parametrize("text", ["hour ago", "1 ago", "1 hour and ago", "1 fortnight ago"])
+def test_what_is_not_how_long_ago_is_refused(text: str) -> None:
+    with pytest.raises(TimeError):
+        parse_moment(text, NOW)
