@@ -6,11 +6,17 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 from re import _parser as sre_parse  # the structure of a pattern, to prove it linear
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from troubleshooter.cli import main
+from troubleshooter.diagnosis.answers import choose, parse_yes_no
+from troubleshooter.diagnosis.diagnose import Library
+from troubleshooter.diagnosis.questions import spec_for
 from troubleshooter.infra import timeparse
 from troubleshooter.infra.timeparse import TimeError, parse_moment
 
@@ -88,3 +94,66 @@ def test_how_long_ago_read_token_by_token(text: str, hours: float) -> None:
 def test_what_is_not_how_long_ago_is_refused(text: str) -> None:
     with pytest.raises(TimeError):
         parse_moment(text, NOW)
+
+
+# -- 2. a negated answer is refused, never read as its opposite -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("not missing", "'not missing' has a 'not' this tool cannot be sure of"),
+        ("not not there", "'not not there' has a 'not' this tool cannot be sure of"),
+        ("no it's there", '"no it\'s there" says two things at once'),
+        ("nope it is there", "'nope it is there' says two things at once"),
+        ("yes, found it, no", "'yes, found it, no' says two things at once"),
+    ],
+)
+def test_a_yes_or_no_that_says_both_or_not_what_it_seems_is_refused(text: str, why: str) -> None:
+    with pytest.raises(ValueError) as refused:
+        parse_yes_no(text)
+    assert str(refused.value) == f"{why}; answer yes or no."
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [("it's not there", False), ("I cannot find it", False), ("nah, not there", False),
+     ("yes I think it's there", True), ("no", False), ("missing", False)],
+)  # fmt: skip
+def test_a_negation_inside_a_phrase_is_still_understood(text: str, meant: bool) -> None:
+    assert parse_yes_no(text) is meant
+
+
+@pytest.mark.parametrize(
+    "text", ["not greyed out", "yes but not hidden", "not missing", "no it's there", "not hidden"]
+)
+def test_a_negated_choice_about_an_item_is_refused(text: str, library: Library) -> None:
+    spec, _ = spec_for(library.rules.questions, "dext.has.x")
+    with pytest.raises(ValueError, match=r"Answer one of|answer one of: Yes; No; Yes, but"):
+        choose(spec.options, text)
+
+
+BLIND = """
+clock: 2026-11-25T01:00:00Z
+organisation: {name: Example Trading Ltd}
+xero:
+  tracking_categories:
+    - name: Region
+      options: [{name: Auckland}, {name: Wellington}]
+approvalmax: {access: none}
+dext: {access: none}
+"""
+
+
+def test_not_greyed_out_is_refused_by_the_command(tmp_path: Path) -> None:
+    scenario = tmp_path / "blind.yaml"
+    scenario.write_text(BLIND, encoding="utf-8")
+    args = ["diagnose", "--scenario", str(scenario), "--item", "wellington"]
+    result = CliRunner().invoke(
+        main, [*args, "--answer", "dext.has.region-wellington=not greyed out"]
+    )
+    assert result.exit_code == 2
+    assert "'not greyed out' has a 'not' this tool cannot be sure of; answer one of: Yes;" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr
