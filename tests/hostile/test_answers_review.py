@@ -16,9 +16,11 @@ from click.testing import CliRunner
 from troubleshooter.cli import main
 from troubleshooter.diagnosis.answers import choose, parse_yes_no
 from troubleshooter.diagnosis.diagnose import Library
+from troubleshooter.diagnosis.paste import read_pasted
 from troubleshooter.diagnosis.questions import spec_for
 from troubleshooter.infra import timeparse
 from troubleshooter.infra.timeparse import TimeError, parse_moment
+from troubleshooter.model import Item, ItemKind
 
 NOW = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
 
@@ -156,4 +158,82 @@ def test_not_greyed_out_is_refused_by_the_command(tmp_path: Path) -> None:
     assert "'not greyed out' has a 'not' this tool cannot be sure of; answer one of: Yes;" in (
         result.stderr
     )
+    assert "Traceback" not in result.stderr
+
+
+# -- 3. pasted lists: commas in a name, name before code, header rows --------------------------
+
+XERO = [
+    Item(kind=ItemKind.ACCOUNT, xero_id="A", code="400", name="Advertising & Marketing"),
+    Item(kind=ItemKind.ACCOUNT, xero_id="G", code="429", name="General Expenses"),
+    Item(kind=ItemKind.ACCOUNT, xero_id="L", code="445", name="Light, Power, Heating"),
+]
+
+
+def _read(text: str) -> list[tuple[str | None, str, float | None]]:
+    return [
+        (i.xero_id, i.name, i.confidence) for i in read_pasted(text, ItemKind.ACCOUNT, XERO).items
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "445,Light, Power, Heating",
+        "445,Light, Power, Heating,Overheads",
+        "Advertising & Marketing,400\n445,Light, Power, Heating",
+    ],
+)
+def test_a_name_with_commas_after_its_code_is_no_rename(text: str) -> None:
+    assert ("L", "Light, Power, Heating", 1.0) in _read(text)
+
+
+def test_a_name_then_its_code_lets_the_code_decide() -> None:
+    assert _read("Advertising & Marketing,400") == [("A", "Advertising & Marketing", 1.0)]
+    # 4290 is not 429, whatever the name: an item only that stage has
+    assert _read("General Expenses,4290") == [(None, "General Expenses", None)]
+    assert _read("Advertising & Marketing,400\nGeneral Expenses,4290") == [
+        ("A", "Advertising & Marketing", 1.0),
+        (None, "General Expenses", None),
+    ]
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Code,Name", "Account Code, Account Name", "Category", "Code\tName\tTax Rate",
+     "Category\tAccount Code", '"*Code","*Name","*Type","*Tax Code","Description","Dashboard",'
+     '"Expense Claims","Enable Payments","Balance"'],
+)  # fmt: skip
+def test_a_header_row_is_no_item(header: str) -> None:
+    row = ("\t" if "\t" in header else ",").join(["400", "Advertising & Marketing"])
+    assert [i.xero_id for i in read_pasted(f"{header}\n{row}", ItemKind.ACCOUNT, XERO).items] == [
+        "A"
+    ]
+    assert read_pasted(header, ItemKind.ACCOUNT, XERO).lines == 0
+
+
+SCENARIO = """
+clock: 2026-11-25T01:00:00Z
+organisation: {name: Example Trading Ltd}
+xero:
+  accounts:
+    - {code: "400", name: Advertising}
+    - {code: "445", name: "Light, Power, Heating"}
+approvalmax: {access: none, last_sync: -1h}
+dext: {access: none, last_pull: -11h}
+"""
+
+
+@pytest.mark.parametrize("header", ["Code,Name", '"*Code","*Name","*Type"', "Category"])
+def test_a_paste_that_is_only_a_header_is_refused(header: str, tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SCENARIO, encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["diagnose", "--scenario", str(scenario), "--answer", f"dext.list.account={header}"]
+    )
+    assert result.exit_code == 2
+    assert (
+        "dext.list.account: The pasted text names no item, only a table's header; paste the "
+        "list of Categories (accounts in Xero) that Dext shows for this organisation."
+    ) in result.stderr
     assert "Traceback" not in result.stderr

@@ -560,6 +560,12 @@ def _matches_xero(
     """A pasted list none of whose lines matches one of Xero's items of its kind is refused,
     saying so: it is another list (another kind, another organisation), not a stage that
     lacks every item, which is what taking it would say."""
+    stage = answer.spec.stage
+    shows = f"that {stage.label} shows " if stage is not None else ""
+    paste = f"paste the list of {kind_listed(kind, stage)} {shows}for this organisation."
+    if not pasted.lines and str(answer.value).strip():  # a header only: `Code,Name`
+        sentence = f"The pasted text names no item, only a table's header; {paste}"
+        raise AnswerError(f"answers: {answer.where}{answer.id}: {sentence}", {answer.id: sentence})
     if xero is None or xero.provenance not in _WHOLE_LISTS or kind in xero.partial:
         return
     known = len(xero.items.get(kind, []))
@@ -571,12 +577,7 @@ def _matches_xero(
         if pasted.lines == 1
         else f"None of the {pasted.lines} pasted lines matches any"
     )
-    stage = answer.spec.stage
-    shows = f"that {stage.label} shows " if stage is not None else ""
-    sentence = (
-        f"{head} of Xero's {plural(known, words.one, words.many)}; paste the list of "
-        f"{kind_listed(kind, stage)} {shows}for this organisation."
-    )
+    sentence = f"{head} of Xero's {plural(known, words.one, words.many)}; {paste}"
     raise AnswerError(f"answers: {answer.where}{answer.id}: {sentence}", {answer.id: sentence})
 
 
