@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from re import _parser as sre_parse  # the structure of a pattern, to prove it linear
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
@@ -237,3 +238,54 @@ def test_a_paste_that_is_only_a_header_is_refused(header: str, tmp_path: Path) -
         "list of Categories (accounts in Xero) that Dext shows for this organisation."
     ) in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# -- 4. a date without a year is one of the last 300 days; a weekday must be the date's ----------
+
+AUCKLAND = ZoneInfo("Pacific/Auckland")  # NOW is 14:00 on 25/11/2026 there
+
+
+def _local(text: str, now: datetime = NOW) -> str:
+    return parse_moment(text, now, AUCKLAND).astimezone(AUCKLAND).strftime("%Y-%m-%d %H:%M")
+
+
+def test_a_date_without_a_year_just_ahead_is_in_the_future_not_a_year_ago() -> None:
+    with pytest.raises(TimeError) as refused:
+        parse_moment("25/11 14:30", NOW, AUCKLAND)
+    assert str(refused.value) == (
+        "'25/11 14:30' is in the future; a date without a year means one of the last 300 days, "
+        "so write the year if you mean 25/11/2025"
+    )
+    assert _local("25/11 13:30") == "2026-11-25 13:30"
+    assert _local("25/11/2025 14:30") == "2025-11-25 14:30"  # with its year, as written
+
+
+def test_a_date_without_a_year_is_one_of_the_last_300_days() -> None:
+    january = datetime(2027, 1, 10, 1, 0, tzinfo=UTC)
+    assert _local("25/12 13:00", january) == "2026-12-25 13:00"  # last year's, 16 days ago
+    assert _local("1/3 13:00") == "2026-03-01 13:00"  # 269 days ago
+    with pytest.raises(TimeError) as refused:
+        parse_moment("1/1 13:00", NOW, AUCKLAND)
+    assert str(refused.value) == (
+        "'1/1 13:00' is 328 days ago; a date without a year means one of the last 300 days, so "
+        "write the year, as in 01/01/2026"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "sentence"),
+    [("Mon 25 Nov 2026 13:00", "'Mon 25 Nov 2026 13:00': 25/11/2026 is a Wednesday, not a Monday"),
+     ("Monday, 24/11 13:00", "'Monday, 24/11 13:00': 24/11/2026 is a Tuesday, not a Monday"),
+     ("Fri Nov 21, 2026 9:00 AM", "'Fri Nov 21, 2026 9:00 AM': 21/11/2026 is a Saturday, not "
+      "a Friday")],
+)  # fmt: skip
+def test_a_weekday_that_is_not_the_date_s_is_refused(text: str, sentence: str) -> None:
+    with pytest.raises(TimeError) as refused:
+        parse_moment(text, NOW, AUCKLAND)
+    assert str(refused.value) == sentence
+
+
+def test_the_date_s_own_weekday_is_taken() -> None:
+    assert _local("Sat Nov 21, 2026 9:00 AM") == "2026-11-21 09:00"
+    assert _local("Tuesday, 24/11 13:00") == "2026-11-24 13:00"
+    assert _local("wed. 25 Nov 2026 13:00") == "2026-11-25 13:00"

@@ -8,7 +8,8 @@ organisations this tool serves (New Zealand, Australia, the United Kingdom) and 
 there write dates so. A date that only reads month first (`11/25/2026`: there is no month 25)
 is refused with a sentence that says so, never read the other way round; a date with the
 month's name (`25 Nov`, `Nov 25`) is never ambiguous. A date without a year means its most
-recent past occurrence.
+recent past occurrence, within the last 300 days (else it is refused, saying so); a weekday
+written with a date must be that date's.
 
 A time without a date or zone is read in the organisation's time zone and means its most recent
 past occurrence (a sync at "13:00" seen at 09:00 happened yesterday): every question asks when
@@ -63,7 +64,15 @@ _MONTHS = {
     )
     for name in names
 }  # fmt: skip
-_WEEKDAY = r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?,?\s+)?"
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_WEEKDAY_NAMES = {
+    name: number
+    for number, day in enumerate(_WEEKDAYS)
+    for name in {day, day[:3], *({"tues"} if number == 1 else set()),
+                 *({"thur", "thurs"} if number == 3 else set())}
+}  # fmt: skip
+_WEEKDAY = "(?:(?P<wd>" + "|".join(sorted(_WEEKDAY_NAMES, key=len, reverse=True)) + r")\.?,?\s+)?"
+YEARLESS_DAYS = 300  # a date without a year is one of the last 300 days
 _ORDINAL = r"(?:st|nd|rd|th)?"
 _DATES = [
     # 25/11/2026, 25/11/26, 25/11 (a year after . or - is needed: 13.30 is a time)
@@ -147,10 +156,11 @@ def _clock(text: str) -> tuple[int, int] | None:
     return hour, minute
 
 
-def _date(cleaned: str, original: str) -> tuple[int | None, int, int, str] | None:
-    """A date as a screen shows it: (year or None, month, day, what follows it); None when the
-    text is not a date in these forms. A date read day first that has no such month (11/25)
-    is refused with a sentence saying how dates are read."""
+def _date(cleaned: str, original: str) -> tuple[int | None, int, int, str, int | None] | None:
+    """A date as a screen shows it: (year or None, month, day, what follows it, the weekday
+    written before it or None); None when the text is not a date in these forms. A date read
+    day first that has no such month (11/25) is refused with a sentence saying how dates are
+    read."""
     for form in _DATES:
         match = form.match(cleaned)
         if match is None:
@@ -169,17 +179,20 @@ def _date(cleaned: str, original: str) -> tuple[int | None, int, int, str] | Non
                 )
         year = fields.get("y")
         full_year = None if year is None else int(year) + (2000 if len(year) == 2 else 0)
-        return full_year, month, int(fields["d"]), fields.get("rest") or ""
+        weekday = _WEEKDAY_NAMES.get(fields.get("wd") or "")
+        return full_year, month, int(fields["d"]), fields.get("rest") or "", weekday
     return None
 
 
 def _dated(cleaned: str, original: str, now: datetime, zone: tzinfo) -> datetime | None:
-    """A date and time of day (`25/11/2026 13:00`, `25 Nov 2026 1:00 PM`), in `zone`; a date
-    without a year is its most recent past occurrence."""
+    """A date and time of day (`25/11/2026 13:00`, `25 Nov 2026 1:00 PM`), in `zone`. A date
+    without a year is its most recent past occurrence, if that is within the last
+    `YEARLESS_DAYS` days (`25/11 14:30` at 14:00 on 25/11 is in the future, not a year ago). A
+    weekday written with it must be the date's."""
     found = _date(cleaned, original)
     if found is None:
         return None
-    year, month, day, rest = found
+    year, month, day, rest, weekday = found
     when = _DATE_TIME_GLUE.sub("", rest).strip()
     if not when:
         raise TimeError(
@@ -189,19 +202,41 @@ def _dated(cleaned: str, original: str, now: datetime, zone: tzinfo) -> datetime
     if clock is None:
         return None
     local_now = now.astimezone(zone)
-    for candidate in [year] if year is not None else [local_now.year, local_now.year - 1]:
-        if not YEARS[0] <= candidate <= YEARS[1]:
+    moment = _moment(year or local_now.year, month, day, clock, zone, original)
+    if year is None and moment > now + FUTURE_SLACK:
+        moment = _moment(local_now.year - 1, month, day, clock, zone, original)
+        if now - moment > timedelta(days=YEARLESS_DAYS):
             raise TimeError(
-                f"{original[:40]!r} is not a time this tool can use (years {YEARS[0]} to "
-                f"{YEARS[1]})"
+                f"{original[:40]!r} is in the future; a date without a year means one of the "
+                f"last {YEARLESS_DAYS} days, so write the year if you mean "
+                f"{moment.astimezone(zone):%d/%m/%Y}"
             )
-        try:
-            moment = datetime(candidate, month, day, *clock, tzinfo=zone).astimezone(UTC)
-        except ValueError:
-            raise TimeError(f"{original[:40]!r}: there is no such date") from None
-        if year is not None or moment <= now + FUTURE_SLACK:
-            return moment
+    elif year is None and now - moment > timedelta(days=YEARLESS_DAYS):
+        raise TimeError(
+            f"{original[:40]!r} is {(now - moment).days} days ago; a date without a year means "
+            f"one of the last {YEARLESS_DAYS} days, so write the year, as in "
+            f"{moment.astimezone(zone):%d/%m/%Y}"
+        )
+    written = moment.astimezone(zone)
+    if weekday is not None and written.weekday() != weekday:
+        raise TimeError(
+            f"{original[:40]!r}: {written:%d/%m/%Y} is a {_WEEKDAYS[written.weekday()].title()}, "
+            f"not a {_WEEKDAYS[weekday].title()}"
+        )
     return moment
+
+
+def _moment(
+    year: int, month: int, day: int, clock: tuple[int, int], zone: tzinfo, original: str
+) -> datetime:
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise TimeError(
+            f"{original[:40]!r} is not a time this tool can use (years {YEARS[0]} to {YEARS[1]})"
+        )
+    try:
+        return datetime(year, month, day, *clock, tzinfo=zone).astimezone(UTC)
+    except ValueError:
+        raise TimeError(f"{original[:40]!r}: there is no such date") from None
 
 
 def _on_day(day: datetime, hour: int, minute: int, zone: tzinfo) -> datetime:
