@@ -15,9 +15,10 @@ import pytest
 from click.testing import CliRunner
 
 from troubleshooter.cli import main
-from troubleshooter.diagnosis.answers import choose, parse_yes_no
+from troubleshooter.diagnosis import paste
+from troubleshooter.diagnosis.answers import AnswerError, choose, parse_yes_no, read_answers
 from troubleshooter.diagnosis.diagnose import Library
-from troubleshooter.diagnosis.paste import read_pasted
+from troubleshooter.diagnosis.paste import PasteError, read_pasted
 from troubleshooter.diagnosis.questions import spec_for
 from troubleshooter.infra import timeparse
 from troubleshooter.infra.timeparse import TimeError, parse_moment
@@ -289,3 +290,45 @@ def test_the_date_s_own_weekday_is_taken() -> None:
     assert _local("Sat Nov 21, 2026 9:00 AM") == "2026-11-21 09:00"
     assert _local("Tuesday, 24/11 13:00") == "2026-11-24 13:00"
     assert _local("wed. 25 Nov 2026 13:00") == "2026-11-25 13:00"
+
+
+# -- 5. a pasted list costs its lines, not its lines times Xero's items -----------------------
+
+SUPPLIERS = [Item(kind=ItemKind.SUPPLIER, name=f"Supplier {n}", xero_id=f"s{n}") for n in range(10)]
+
+
+def test_near_misses_are_compared_within_a_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Codes and exact names are looked up; only the rest are compared, and at most
+    FUZZY_BUDGET comparisons in all (here 3 lines' worth against 10 items): a paste of many
+    unknown lines against many items cannot take minutes."""
+    monkeypatch.setattr(paste, "FUZZY_BUDGET", 3 * len(SUPPLIERS))
+    exact = [f"Supplier {n}" for n in range(5)]
+    near = [f"Suplier {n}" for n in range(5, 10)]  # each a near miss of one
+    held = read_pasted("\n".join(exact + near), ItemKind.SUPPLIER, SUPPLIERS).items
+    assert [i.xero_id for i in held[:5]] == ["s0", "s1", "s2", "s3", "s4"]  # no budget spent
+    assert [i.xero_id for i in held[5:]] == ["s5", "s6", "s7", None, None]
+
+
+def test_a_near_miss_still_matches_with_its_confidence() -> None:
+    [item] = read_pasted("Suplier 7", ItemKind.SUPPLIER, SUPPLIERS).items
+    assert (item.xero_id, item.name) == ("s7", "Supplier 7")
+    assert 0.82 <= (item.confidence or 0) < 1
+
+
+@pytest.mark.parametrize(
+    ("text", "sentence"),
+    [(",".join(["x"] * 60_000), "Line 1 of the pasted list is over 10,000 characters; paste one "
+      "item a line."),
+     ("400\n" + "," * 100_000, "Line 2 of the pasted list is over 10,000 characters; paste one "
+      "item a line."),
+     ("x\n" * 60_001, "The pasted list has 60,001 lines; paste at most 60,000, one item a line.")],
+)  # fmt: skip
+def test_a_paste_too_big_for_a_screen_is_refused(
+    text: str, sentence: str, library: Library
+) -> None:
+    with pytest.raises(PasteError) as refused:
+        read_pasted(text, ItemKind.ACCOUNT, XERO)
+    assert str(refused.value) == sentence
+    with pytest.raises(AnswerError) as answered:
+        read_answers({"dext.list.account": text}, library.rules.questions, NOW)
+    assert answered.value.sentences["dext.list.account"] == sentence

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import yaml
 from rapidfuzz import fuzz, process
 
-from troubleshooter.diagnosis.paste import PastedList, read_pasted
+from troubleshooter.diagnosis.paste import PastedList, check_paste, read_pasted
 from troubleshooter.diagnosis.questions import (
     QuestionSpec,
     fill,
@@ -420,6 +420,7 @@ def _parse_value(
         except TimeError as exc:
             sentence = str(exc)
             raise ValueError(sentence[:1].upper() + sentence[1:].rstrip(".") + ".") from None
+    check_paste(text)  # too big to be a screen's list: refused now, in one sentence
     return text  # a pasted list, parsed against Xero's items when applied
 
 

@@ -8,7 +8,9 @@ line is the name of one item ("Light, Power, Heating"). A table's header row (`C
 `"*Code","*Name",…`, `Account Code, Account Name`) is no item. Each line is matched to Xero's
 items of the same kind: by code, then by exact name, then fuzzily, and the match keeps its
 confidence. A code is exact: a line whose code is no Xero item's (`General Expenses,4290` where
-Xero has 429) is an item only that stage holds, whatever its name. A
+Xero has 429) is an item only that stage holds, whatever its name. Codes and exact names are
+looked up; only the lines left are compared fuzzily, within a budget of comparisons, and a
+paste too big for a screen (over 60,000 lines, or a line over 10,000 characters) is refused. A
 line that matches nothing is an item only that stage holds; a list none of whose lines matches
 Xero's is not that (`PastedList.unmatched` says how many).
 """
@@ -16,13 +18,17 @@ Xero's is not that (`PastedList.unmatched` says how many).
 from __future__ import annotations
 
 import csv
-import difflib
 import re
 from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
 
 from troubleshooter.model import Item, ItemKind, Provenance, Status, normalise_name
 
 FUZZY_THRESHOLD = 0.82
+FUZZY_BUDGET = 20_000_000  # name comparisons for a pasted list's near misses (about 1 s)
+MAX_LINES = 60_000  # a pasted list's lines: more than any organisation's list of one kind
+MAX_LINE = 10_000  # characters in one pasted line (a list on one line included)
 _CODE = r"[A-Za-z0-9]{0,9}\d[A-Za-z0-9]{0,9}"
 _CODE_FIRST = re.compile(rf"^(?P<code>{_CODE})\s*(?:[-–—:|,;]\s*|\s+)(?P<name>.+)$")
 _CODE_LAST = re.compile(rf"^(?P<name>.+?)\s*[(\[](?P<code>{_CODE})[)\]]$")
@@ -180,9 +186,32 @@ def _one_line_of_names(text: str) -> list[str] | None:
     return names if all(names) else None
 
 
+class PasteError(ValueError):
+    """A pasted text too big to be a list from a screen; the message is one plain sentence."""
+
+
+def check_paste(text: str) -> None:
+    """Refuses a pasted text of more than `MAX_LINES` lines or with a line of more than
+    `MAX_LINE` characters: no screen's list is so, and reading it would take minutes."""
+    lines = text.splitlines()
+    if len(lines) > MAX_LINES:
+        raise PasteError(
+            f"The pasted list has {len(lines):,} lines; paste at most {MAX_LINES:,}, one item a "
+            "line."
+        )
+    for number, line in enumerate(lines, start=1):
+        if len(line) > MAX_LINE:
+            raise PasteError(
+                f"Line {number:,} of the pasted list is over {MAX_LINE:,} characters; paste one "
+                "item a line."
+            )
+
+
 def read_pasted(text: str, kind: ItemKind, xero_items: list[Item]) -> PastedList:
     """A pasted list, its lines tied to Xero's items of `kind` where they match. One line of
-    comma-separated names is a list of them, unless the line is one item's name."""
+    comma-separated names is a list of them, unless the line is one item's name. A text too
+    big to be a screen's list is refused (`PasteError`)."""
+    check_paste(text)
     read = _read(parse_pasted(text, kind), xero_items, kind)
     names = _one_line_of_names(text)
     if names is not None:
@@ -198,27 +227,33 @@ def _read(lines: list[PastedLine], xero_items: list[Item], kind: ItemKind) -> Pa
     return PastedList(items, len(lines), unmatched)
 
 
-def _score(line: PastedLine, item: Item) -> float:
-    wanted = normalise_name(line.name or line.code or "")
-    score = difflib.SequenceMatcher(None, wanted, normalise_name(item.name)).ratio()
+def _with_parent(line: PastedLine, item: Item, score: float) -> float:
     if line.parent and item.parent_name:
         same_parent = normalise_name(line.parent) == normalise_name(item.parent_name)
-        score = score if same_parent else score * 0.8
+        return score if same_parent else score * 0.8
     return score
 
 
 def match_pasted(lines: list[PastedLine], xero_items: list[Item], kind: ItemKind) -> list[Item]:
-    """The stage's items as pasted, each tied to a Xero item where one matches."""
+    """The stage's items as pasted, each tied to a Xero item where one matches.
+
+    Codes and exact names are looked up, not searched; only the lines they leave are compared
+    fuzzily, in C (rapidfuzz), with a budget of `FUZZY_BUDGET` name comparisons: the lines past
+    it are compared exactly only (the count is `fuzzy_skipped(…)`)."""
     candidates = [i for i in xero_items if i.kind is kind]
-    by_code = {i.code.casefold(): i for i in candidates if i.code}
-    taken: set[str] = set()
+    by_code = {item.code.casefold(): i for i, item in enumerate(candidates) if item.code}
+    by_name: dict[str, list[int]] = {}
+    for index, item in enumerate(candidates):
+        by_name.setdefault(normalise_name(item.name), []).append(index)
+    free: dict[int, str] = {i: normalise_name(item.name) for i, item in enumerate(candidates)}
+    fuzzy_left = FUZZY_BUDGET // max(len(candidates), 1)
     held: list[Item] = []
     for line in lines:
-        match: Item | None = None
+        at: int | None = None
         confidence = 1.0
         name = line.name
-        if line.code and (hit := by_code.get(line.code.casefold())) is not None:
-            match = hit  # the code decides; a different name is a real rename
+        if line.code and (at := by_code.get(line.code.casefold())) is not None:
+            hit = candidates[at]  # the code decides; a different name is a real rename
             name = line.name or hit.name  # only the code pasted: the name is Xero's
             if normalise_name(hit.name) in {normalise_name(n) for n in line.names}:
                 name = hit.name  # `445,Light, Power, Heating`: its commas were the name's
@@ -226,26 +261,33 @@ def match_pasted(lines: list[PastedLine], xero_items: list[Item], kind: ItemKind
             # A code is exact (4290 is not 429): a line whose code is no item's is an item only
             # that stage has, unless the whole line is an item's name ("2024 Conference").
             whole = normalise_name(line.whole)
-            match = next((i for i in candidates if whole and normalise_name(i.name) == whole), None)
-            name = match.name if match is not None else name
+            named = by_name.get(whole, []) if whole else []
+            at = named[0] if named else None
+            name = candidates[at].name if at is not None else name
         else:
             wanted = normalise_name(line.name or line.code or "")  # a lone "ABC1" may be a name
-            free = [i for i in candidates if (i.xero_id or i.name) not in taken]
-            exact = [i for i in free if normalise_name(i.name) == wanted]
+            exact = [i for i in by_name.get(wanted, []) if i in free]
             if line.parent:
+                parent = normalise_name(line.parent)
                 exact = [
-                    i for i in exact
-                    if normalise_name(i.parent_name or "") == normalise_name(line.parent)
-                ]  # fmt: skip
+                    i for i in exact if normalise_name(candidates[i].parent_name or "") == parent
+                ]
             if exact:
-                match = exact[0]
-            elif free:
-                best = max(free, key=lambda i: _score(line, i))
-                confidence = round(_score(line, best), 2)
-                if confidence >= FUZZY_THRESHOLD:
-                    match = best
-                    name = best.name  # a near miss is pasting noise, not a rename
-        if match is None:
+                at = exact[0]
+            elif free and fuzzy_left > 0:
+                fuzzy_left -= 1
+                near = process.extract(
+                    wanted, free, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD * 100, limit=5
+                )
+                scored = [
+                    (_with_parent(line, candidates[i], score / 100), i) for _, score, i in near
+                ]
+                best = max(scored, key=lambda pair: pair[0], default=None)
+                if best is not None and best[0] >= FUZZY_THRESHOLD:
+                    confidence = round(best[0], 2)
+                    at = best[1]
+                    name = candidates[at].name  # a near miss is pasting noise, not a rename
+        if at is None:
             held.append(
                 Item(
                     kind=kind,
@@ -256,9 +298,9 @@ def match_pasted(lines: list[PastedLine], xero_items: list[Item], kind: ItemKind
                 )
             )
             continue
-        taken.add(match.xero_id or match.name)
+        free.pop(at, None)
         held.append(
-            match.model_copy(
+            candidates[at].model_copy(
                 update={
                     "name": name,
                     "status": Status.ACTIVE,
