@@ -332,3 +332,25 @@ def test_a_paste_too_big_for_a_screen_is_refused(
     with pytest.raises(AnswerError) as answered:
         read_answers({"dext.list.account": text}, library.rules.questions, NOW)
     assert answered.value.sentences["dext.list.account"] == sentence
+
+
+# -- 6. a digit that is not a number ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["①", "²", "³"])
+def test_a_digit_that_is_not_a_number_is_refused_in_one_sentence(text: str, tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SCENARIO, encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["diagnose", "--scenario", str(scenario), "--answer", f"dext.connection={text}"]
+    )
+    assert result.exit_code == 2
+    assert "dext.connection: Answer one of: ApprovalMax for Xero, for " in result.stderr
+    assert "invalid literal" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_number_in_another_script_is_its_number(library: Library) -> None:
+    spec, _ = spec_for(library.rules.questions, "dext.has.x")
+    assert choose(spec.options, "٢") == "no"  # Arabic-Indic 2
+    with pytest.raises(ValueError, match=r"^Answer one of"):
+        choose(spec.options, "②")

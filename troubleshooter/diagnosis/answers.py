@@ -241,7 +241,7 @@ def choose(
     option has ("yes, but hidden", "it's not there"). An answer that two options fit equally
     is refused rather than guessed."""
     wanted = _tokens(text)
-    if numbered and len(wanted) == 1 and wanted[0].isdigit():
+    if numbered and len(wanted) == 1 and wanted[0].isdecimal():
         number = int(wanted[0])
         if 1 <= number <= len(options):
             return options[number - 1].value
