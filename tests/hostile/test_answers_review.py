@@ -322,6 +322,7 @@ def test_a_near_miss_still_matches_with_its_confidence() -> None:
      ("400\n" + "," * 100_000, "Line 2 of the pasted list is over 10,000 characters; paste one "
       "item a line."),
      ("x\n" * 60_001, "The pasted list has 60,001 lines; paste at most 60,000, one item a line.")],
+    ids=["one-line-of-60000-names", "a-line-of-100000-commas", "60001-lines"],
 )  # fmt: skip
 def test_a_paste_too_big_for_a_screen_is_refused(
     text: str, sentence: str, library: Library
