@@ -205,9 +205,11 @@ def test_yes_and_no_in_the_usual_forms() -> None:
         assert parse_yes_no(text) is True, text
     for text in ("no", "N", "nope", "not there", "it's not there", "missing", "0"):
         assert parse_yes_no(text) is False, text
-    for text in ("maybe", "2", "yes no"):
+    for text in ("maybe", "2"):
         with pytest.raises(ValueError, match=r"^Answer yes or no\.$"):
             parse_yes_no(text)
+    with pytest.raises(ValueError, match=r"^'yes no' says two things at once; answer yes or no\.$"):
+        parse_yes_no("yes no")
 
 
 def test_every_option_reads_back_as_itself(library: Library) -> None:

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import yaml
 from rapidfuzz import fuzz, process
 
-from troubleshooter.diagnosis.paste import PastedList, read_pasted
+from troubleshooter.diagnosis.paste import PastedList, check_paste, read_pasted
 from troubleshooter.diagnosis.questions import (
     QuestionSpec,
     fill,
@@ -241,7 +241,7 @@ def choose(
     option has ("yes, but hidden", "it's not there"). An answer that two options fit equally
     is refused rather than guessed."""
     wanted = _tokens(text)
-    if numbered and len(wanted) == 1 and wanted[0].isdigit():
+    if numbered and len(wanted) == 1 and wanted[0].isdecimal():
         number = int(wanted[0])
         if 1 <= number <= len(options):
             return options[number - 1].value
@@ -260,15 +260,73 @@ def choose(
     every = [set().union(*phrases) for phrases in tiers]
     content = {w for w in wanted if w not in _FILLER}
     fits = set()
+    spans: list[tuple[int, int, str]] = []  # where each option's own phrases stand
     for option, own in zip(options, every, strict=True):
         others = set().union(*(o for o in every if o is not own))
         distinctive = own - others
+        spans += [(start, end, option.value) for start, end in _spans(wanted, distinctive)]
         vocabulary = {w for phrase in own for w in phrase}
         if content <= vocabulary and any(_contains(wanted, p) for p in distinctive):
             fits.add(option.value)
+    _read_whole(text, wanted, spans, options, organisations)
     if len(fits) == 1:
         return fits.pop()
     raise ValueError(refusal(options, organisations))
+
+
+# Words that turn an answer around ("not missing"); one is understood only inside a phrase of
+# an option ("not there", "can't find it", "not visible").
+_NEGATIONS = {
+    "not", "no", "nope", "nah", "n", "never", "dont", "doesnt", "isnt", "cant", "cannot",
+    "wasnt", "arent", "aint", "none", "nothing", "without", "neither", "nor",
+}  # fmt: skip
+
+
+class Contradiction(ValueError):
+    """An answer read word by word would mean its opposite, or two options at once: `why` says
+    so in words, before what would be accepted."""
+
+    def __init__(self, why: str, accepted: str) -> None:
+        super().__init__(f"{why}; {accepted[:1].lower()}{accepted[1:]}")
+        self.why = why
+
+
+def _spans(wanted: tuple[str, ...], phrases: Iterable[tuple[str, ...]]) -> list[tuple[int, int]]:
+    """Where each of `phrases` stands in `wanted`, as (start, end) word positions."""
+    found = []
+    for phrase in phrases:
+        size = len(phrase)
+        found += [
+            (i, i + size) for i in range(len(wanted) - size + 1) if wanted[i : i + size] == phrase
+        ]
+    return found
+
+
+def _read_whole(
+    text: str,
+    wanted: tuple[str, ...],
+    spans: list[tuple[int, int, str]],
+    options: Sequence[ShownOption],
+    organisations: Sequence[str],
+) -> None:
+    """Refuses an answer that word by word would be misread: one holding the own phrases of
+    the option no and of another ("no, it's there": no and yes), or a negation outside any
+    option's phrase ("not missing", "yes but not hidden", "not not there")."""
+    kept = [
+        (start, end, value)
+        for start, end, value in spans
+        if not any(s <= start and end <= e and (s, e) != (start, end) for s, e, _ in spans)
+    ]
+    shown = f"{text.strip()[:40]!r}"
+    meant = {value for _, _, value in kept}
+    if "no" in meant and len(meant) > 1:  # "no, it's there"; "nope, greyed out"
+        raise Contradiction(f"{shown} says two things at once", refusal(options, organisations))
+    covered = {i for start, end, _ in kept for i in range(start, end)}
+    if any(w in _NEGATIONS and i not in covered for i, w in enumerate(wanted)):
+        raise Contradiction(
+            f"{shown} has a 'not' this tool cannot be sure of",
+            refusal(options, organisations),
+        )
 
 
 # Yes and no as people say them, and as they say that they found something or not.
@@ -290,6 +348,8 @@ _YES_NO = [
 def parse_yes_no(text: str) -> bool:
     try:
         return choose(_YES_NO, text, numbered=False) == "yes"
+    except Contradiction as exc:
+        raise ValueError(f"{exc.why}; answer yes or no.") from None
     except ValueError:
         raise ValueError("Answer yes or no.") from None
 
@@ -360,6 +420,7 @@ def _parse_value(
         except TimeError as exc:
             sentence = str(exc)
             raise ValueError(sentence[:1].upper() + sentence[1:].rstrip(".") + ".") from None
+    check_paste(text)  # too big to be a screen's list: refused now, in one sentence
     return text  # a pasted list, parsed against Xero's items when applied
 
 
@@ -500,6 +561,12 @@ def _matches_xero(
     """A pasted list none of whose lines matches one of Xero's items of its kind is refused,
     saying so: it is another list (another kind, another organisation), not a stage that
     lacks every item, which is what taking it would say."""
+    stage = answer.spec.stage
+    shows = f"that {stage.label} shows " if stage is not None else ""
+    paste = f"paste the list of {kind_listed(kind, stage)} {shows}for this organisation."
+    if not pasted.lines and str(answer.value).strip():  # a header only: `Code,Name`
+        sentence = f"The pasted text names no item, only a table's header; {paste}"
+        raise AnswerError(f"answers: {answer.where}{answer.id}: {sentence}", {answer.id: sentence})
     if xero is None or xero.provenance not in _WHOLE_LISTS or kind in xero.partial:
         return
     known = len(xero.items.get(kind, []))
@@ -511,12 +578,7 @@ def _matches_xero(
         if pasted.lines == 1
         else f"None of the {pasted.lines} pasted lines matches any"
     )
-    stage = answer.spec.stage
-    shows = f"that {stage.label} shows " if stage is not None else ""
-    sentence = (
-        f"{head} of Xero's {plural(known, words.one, words.many)}; paste the list of "
-        f"{kind_listed(kind, stage)} {shows}for this organisation."
-    )
+    sentence = f"{head} of Xero's {plural(known, words.one, words.many)}; {paste}"
     raise AnswerError(f"answers: {answer.where}{answer.id}: {sentence}", {answer.id: sentence})
 
 

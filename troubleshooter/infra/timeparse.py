@@ -8,7 +8,8 @@ organisations this tool serves (New Zealand, Australia, the United Kingdom) and 
 there write dates so. A date that only reads month first (`11/25/2026`: there is no month 25)
 is refused with a sentence that says so, never read the other way round; a date with the
 month's name (`25 Nov`, `Nov 25`) is never ambiguous. A date without a year means its most
-recent past occurrence.
+recent past occurrence, within the last 300 days (else it is refused, saying so); a weekday
+written with a date must be that date's.
 
 A time without a date or zone is read in the organisation's time zone and means its most recent
 past occurrence (a sync at "13:00" seen at 09:00 happened yesterday): every question asks when
@@ -42,9 +43,12 @@ _UNITS = {
     "d": 86400, "day": 86400, "days": 86400,
     "w": 604800, "week": 604800, "weeks": 604800,
 }  # fmt: skip
-_AMOUNT = r"(?:\d+(?:\.\d+)?|an?|half an?)"
-_AGO_PART = re.compile(rf"({_AMOUNT})\s*([a-z]+)")
-_AGO = re.compile(rf"^((?:{_AMOUNT}\s*[a-z]+\s*(?:and\s+|,\s*)?)+)\s*ago$")
+MAX_LENGTH = 100  # no time as a screen or a person writes it is longer
+_AMOUNT = r"(?:\d{1,12}(?:\.\d{1,12})?|an?|half an?)"
+# "1 hour 30 minutes ago" is read token by token (a number, a word, a comma), never by one
+# pattern with a repetition inside a repetition, which backtracks exponentially on
+# `1aaaa…a!` (a unit made of "a"s, each of which may be "a" the amount).
+_AGO_TOKEN = re.compile(r"\d{1,12}(?:\.\d{1,12})?|[a-z]{1,20}|,|\s|.")
 _CLOCK = re.compile(r"^(\d{1,2})(?:[:.h](\d{2})(?:[:.](\d{2}))?)?\s*(am|pm|a\.m\.|p\.m\.)?$")
 _DAY_CLOCK = re.compile(r"^(today|yesterday)(?:\s*(?:at|,))?\s+(.+)$")
 _CLOCK_DAY = re.compile(r"^(.+?),?\s+(today|yesterday)$")
@@ -60,7 +64,15 @@ _MONTHS = {
     )
     for name in names
 }  # fmt: skip
-_WEEKDAY = r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?,?\s+)?"
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_WEEKDAY_NAMES = {
+    name: number
+    for number, day in enumerate(_WEEKDAYS)
+    for name in {day, day[:3], *({"tues"} if number == 1 else set()),
+                 *({"thur", "thurs"} if number == 3 else set())}
+}  # fmt: skip
+_WEEKDAY = "(?:(?P<wd>" + "|".join(sorted(_WEEKDAY_NAMES, key=len, reverse=True)) + r")\.?,?\s+)?"
+YEARLESS_DAYS = 300  # a date without a year is one of the last 300 days
 _ORDINAL = r"(?:st|nd|rd|th)?"
 _DATES = [
     # 25/11/2026, 25/11/26, 25/11 (a year after . or - is needed: 13.30 is a time)
@@ -82,14 +94,44 @@ def _amount(text: str) -> float:
     return float(text)
 
 
+def _ago_parts(text: str) -> list[tuple[str, str]] | None:
+    """The (amount, unit) pairs of "1 hour 30 minutes ago", "1h30m ago", "half an hour ago",
+    "2 days, 3 hours and 5 minutes ago"; None for any other text. Linear in the text's length:
+    one pass of a tokeniser whose every token is bounded, then one pass over the tokens."""
+    if not text.endswith(" ago") and not text.endswith("ago"):
+        return None
+    tokens = [t for t in _AGO_TOKEN.findall(text) if not t.isspace()]
+    if not tokens or tokens[-1] != "ago":
+        return None
+    tokens.pop()
+    parts: list[tuple[str, str]] = []
+    at = 0
+    while at < len(tokens):
+        if parts and tokens[at] in (",", "and"):
+            at += 1
+            if at < len(tokens) and tokens[at - 1] == "," and tokens[at] == "and":
+                at += 1
+            if at == len(tokens):
+                return None
+        if tokens[at] == "half" and at + 1 < len(tokens) and tokens[at + 1] in ("a", "an"):
+            amount, at = "half", at + 2
+        elif tokens[at] in ("a", "an") or tokens[at][:1].isdecimal():
+            amount, at = tokens[at], at + 1
+        else:
+            return None
+        if at == len(tokens) or tokens[at] not in _UNITS:
+            return None
+        parts.append((amount, tokens[at]))
+        at += 1
+    return parts or None
+
+
 def _ago(text: str) -> timedelta | None:
-    match = _AGO.match(text)
-    if not match:
+    parts = _ago_parts(text)
+    if parts is None:
         return None
     seconds = 0.0
-    for amount, unit in _AGO_PART.findall(match.group(1)):
-        if unit not in _UNITS:
-            return None
+    for amount, unit in parts:
         seconds += _amount(amount) * _UNITS[unit]
     if seconds > 100 * 365 * 86400:
         raise TimeError("that is more than a century ago; " + HINT)
@@ -114,10 +156,11 @@ def _clock(text: str) -> tuple[int, int] | None:
     return hour, minute
 
 
-def _date(cleaned: str, original: str) -> tuple[int | None, int, int, str] | None:
-    """A date as a screen shows it: (year or None, month, day, what follows it); None when the
-    text is not a date in these forms. A date read day first that has no such month (11/25)
-    is refused with a sentence saying how dates are read."""
+def _date(cleaned: str, original: str) -> tuple[int | None, int, int, str, int | None] | None:
+    """A date as a screen shows it: (year or None, month, day, what follows it, the weekday
+    written before it or None); None when the text is not a date in these forms. A date read
+    day first that has no such month (11/25) is refused with a sentence saying how dates are
+    read."""
     for form in _DATES:
         match = form.match(cleaned)
         if match is None:
@@ -136,17 +179,20 @@ def _date(cleaned: str, original: str) -> tuple[int | None, int, int, str] | Non
                 )
         year = fields.get("y")
         full_year = None if year is None else int(year) + (2000 if len(year) == 2 else 0)
-        return full_year, month, int(fields["d"]), fields.get("rest") or ""
+        weekday = _WEEKDAY_NAMES.get(fields.get("wd") or "")
+        return full_year, month, int(fields["d"]), fields.get("rest") or "", weekday
     return None
 
 
 def _dated(cleaned: str, original: str, now: datetime, zone: tzinfo) -> datetime | None:
-    """A date and time of day (`25/11/2026 13:00`, `25 Nov 2026 1:00 PM`), in `zone`; a date
-    without a year is its most recent past occurrence."""
+    """A date and time of day (`25/11/2026 13:00`, `25 Nov 2026 1:00 PM`), in `zone`. A date
+    without a year is its most recent past occurrence, if that is within the last
+    `YEARLESS_DAYS` days (`25/11 14:30` at 14:00 on 25/11 is in the future, not a year ago). A
+    weekday written with it must be the date's."""
     found = _date(cleaned, original)
     if found is None:
         return None
-    year, month, day, rest = found
+    year, month, day, rest, weekday = found
     when = _DATE_TIME_GLUE.sub("", rest).strip()
     if not when:
         raise TimeError(
@@ -156,19 +202,41 @@ def _dated(cleaned: str, original: str, now: datetime, zone: tzinfo) -> datetime
     if clock is None:
         return None
     local_now = now.astimezone(zone)
-    for candidate in [year] if year is not None else [local_now.year, local_now.year - 1]:
-        if not YEARS[0] <= candidate <= YEARS[1]:
+    moment = _moment(year or local_now.year, month, day, clock, zone, original)
+    if year is None and moment > now + FUTURE_SLACK:
+        moment = _moment(local_now.year - 1, month, day, clock, zone, original)
+        if now - moment > timedelta(days=YEARLESS_DAYS):
             raise TimeError(
-                f"{original[:40]!r} is not a time this tool can use (years {YEARS[0]} to "
-                f"{YEARS[1]})"
+                f"{original[:40]!r} is in the future; a date without a year means one of the "
+                f"last {YEARLESS_DAYS} days, so write the year if you mean "
+                f"{moment.astimezone(zone):%d/%m/%Y}"
             )
-        try:
-            moment = datetime(candidate, month, day, *clock, tzinfo=zone).astimezone(UTC)
-        except ValueError:
-            raise TimeError(f"{original[:40]!r}: there is no such date") from None
-        if year is not None or moment <= now + FUTURE_SLACK:
-            return moment
+    elif year is None and now - moment > timedelta(days=YEARLESS_DAYS):
+        raise TimeError(
+            f"{original[:40]!r} is {(now - moment).days} days ago; a date without a year means "
+            f"one of the last {YEARLESS_DAYS} days, so write the year, as in "
+            f"{moment.astimezone(zone):%d/%m/%Y}"
+        )
+    written = moment.astimezone(zone)
+    if weekday is not None and written.weekday() != weekday:
+        raise TimeError(
+            f"{original[:40]!r}: {written:%d/%m/%Y} is a {_WEEKDAYS[written.weekday()].title()}, "
+            f"not a {_WEEKDAYS[weekday].title()}"
+        )
     return moment
+
+
+def _moment(
+    year: int, month: int, day: int, clock: tuple[int, int], zone: tzinfo, original: str
+) -> datetime:
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise TimeError(
+            f"{original[:40]!r} is not a time this tool can use (years {YEARS[0]} to {YEARS[1]})"
+        )
+    try:
+        return datetime(year, month, day, *clock, tzinfo=zone).astimezone(UTC)
+    except ValueError:
+        raise TimeError(f"{original[:40]!r}: there is no such date") from None
 
 
 def _on_day(day: datetime, hour: int, minute: int, zone: tzinfo) -> datetime:
@@ -179,6 +247,8 @@ def _on_day(day: datetime, hour: int, minute: int, zone: tzinfo) -> datetime:
 def parse_moment(text: str, now: datetime, zone: tzinfo = UTC) -> datetime:
     """The moment `text` means, in UTC; `now` is the systems' clock, `zone` the organisation's.
     Raises TimeError with one plain sentence when it is not a moment this grammar knows."""
+    if len(text.strip()) > MAX_LENGTH:
+        raise TimeError(f"that is over {MAX_LENGTH} characters, too long for a time; " + HINT)
     cleaned = " ".join(text.strip().lower().split())
     if not cleaned:
         raise TimeError(HINT)
