@@ -36,6 +36,8 @@ _.hidden_text  # report.view (report.md.j2)
 _.handle_async_request  # httpx: a transport's entry point (sandbox/connect.SandboxTransport)
 _.should_exit  # uvicorn.Server: tests stop the served sandbox with it
 _.cursor_blink  # Textual: tests turn it off for stable snapshots
+_.app_focus  # Textual: tests play a browser giving the app the focus
+_._last_focused_on_app_blur  # Textual: tests play the start, nothing focused yet
 _.model_post_init  # pydantic: called after validation (model.Item)
 
 # Not used yet: parsed, counted or written and never read. Listed for their owners to use or
