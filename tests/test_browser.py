@@ -171,6 +171,7 @@ class Browser:
         self.console: list[str] = []
         self.received = b""
         self.sent: list[str] = []
+        self.focus_at: int | None = None
         self.downloads: list[Any] = []
         self.context.route("**/*", self._route)
         self.context.on(
@@ -199,7 +200,10 @@ class Browser:
             self.received += frame if isinstance(frame, bytes) else frame.encode()
 
         def sent(frame: bytes | str) -> None:
-            self.sent.append(frame if isinstance(frame, str) else frame.decode())
+            text = frame if isinstance(frame, str) else frame.decode()
+            if text == '["focus"]' and self.focus_at is None:
+                self.focus_at = len(self.received)  # what came before the focus was given
+            self.sent.append(text)
 
         socket.on("framereceived", received)
         socket.on("framesent", sent)
@@ -212,12 +216,13 @@ class Browser:
 
     def focused(self, timeout: float = 30) -> int:
         """Waits until the page has given the terminal the focus, unasked; returns how much
-        the page had received by then."""
+        the page had received when it did (taken as the frame went, not when this looked:
+        the app may answer the focus before this polls)."""
         deadline = time.monotonic() + timeout
-        while '["focus"]' not in self.sent:
+        while self.focus_at is None:
             assert time.monotonic() < deadline, "the page never gave the terminal the focus"
             self.page.wait_for_timeout(100)
-        return len(self.received)
+        return self.focus_at
 
     def keys(self, *keys: str) -> None:
         self.page.locator(".xterm-helper-textarea").focus()
