@@ -62,31 +62,28 @@ class _Answers:
             say(f"  ({question.where})")
             for number, option in enumerate(question.options, start=1):
                 say(f"  {number}. {option.says}")
-        if self.interactive:
-            text: str = click.prompt(
-                "Your answer (Enter to skip)", default="", show_default=False, err=True
-            )
-        else:
-            line = sys.stdin.readline()
-            if not line:
-                self.ended = True
-                return None
-            text = line.rstrip("\n")
-            say(f"> {text}")
-        return text  # a number is the option shown with it: the answer's reader knows
+        # A number is the option shown with it: the answer's reader knows.
+        return self._read("Your answer (Enter to skip)", shown=False)
 
     def line(self, prompt: str) -> str:
         """One line of answer to a prompt of the check's own ("" when input ended)."""
+        return self._read(prompt, shown=True) or ""
+
+    def _read(self, prompt: str, *, shown: bool) -> str | None:
+        """A line from the person at a prompt, or from standard input (echoed, and the prompt
+        said first where `shown`); None when input ended."""
         if self.interactive:
             text: str = click.prompt(prompt, default="", show_default=False, err=True)
             return text
-        say(prompt)
+        if shown:
+            say(prompt)
         line = sys.stdin.readline()
         if not line:
             self.ended = True
-            return ""
-        say(f"> {line.rstrip()}")
-        return line.rstrip("\n")
+            return None
+        text = line.rstrip("\n")
+        say(f"> {text}")
+        return text
 
 
 def _reading(sources: SourceArgs, focus: str) -> Reading | None:
