@@ -19,12 +19,14 @@ from troubleshooter.diagnosis.facts import FactContext
 from troubleshooter.diagnosis.hypothesis import (
     PlanFor,
     Ranked,
+    can_gate,
     distance,
     frontier,
     gate_on,
     likely_answers,
     merge_plans,
     merged_plan,
+    plans_differ,
     rank,
 )
 from troubleshooter.diagnosis.inference import infer
@@ -557,10 +559,7 @@ def _gated_unranked(
         (
             e
             for e in entries
-            if e.question.key is not None
-            and e.question.stage is front
-            and e.spec.type in ("yes_no", "choice")
-            and not (e.spec.assume or e.spec.assume_in_focus)
+            if e.question.key is not None and e.question.stage is front and can_gate(e.spec)
         ),
         None,
     )
@@ -573,7 +572,7 @@ def _gated_unranked(
         weights={a.answer: a.weight for a in likely},
     )
     gate, names = _together(gate, entries, focused, plan_for)
-    if len({tuple(s.action for s in p) for p in gate.plans.values()}) < 2:
+    if not plans_differ(gate):
         return reasoned  # every answer gives the same plan: nothing to wait on
     check = fill(gate.spec.check or gate.question.text, {"name": names})
     plan = merged_plan(gate, library.rules.actions, check, gate.spec.readings)

@@ -132,16 +132,21 @@ def rank(
     return [entry for _, entry in ranked]
 
 
+def can_gate(spec: QuestionSpec) -> bool:
+    """Whether a plan may wait on the question: it assumes nothing, and is answered by
+    choosing (a check a person makes, with answers to read the steps by)."""
+    return not (spec.assume or spec.assume_in_focus) and spec.type in ("yes_no", "choice")
+
+
+def plans_differ(entry: Ranked) -> bool:
+    """Whether the question's likely answers give different plans (something to wait on)."""
+    return len({_signature(p) for p in entry.plans.values()}) > 1
+
+
 def gate_on(ranked: list[Ranked]) -> Ranked | None:
-    """The question a plan should wait on: the best one that assumes nothing, is answered by
-    choosing, and whose answers give different plans."""
-    for entry in ranked:
-        spec = entry.spec
-        if spec.assume or spec.assume_in_focus or spec.type not in ("yes_no", "choice"):
-            continue
-        if len({_signature(p) for p in entry.plans.values()}) > 1:
-            return entry
-    return None
+    """The question a plan should wait on: the best one that can gate a plan and whose
+    answers give different plans."""
+    return next((e for e in ranked if can_gate(e.spec) and plans_differ(e)), None)
 
 
 def merged_plan(
