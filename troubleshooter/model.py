@@ -391,6 +391,24 @@ class ItemTrace(_Model):
     def has_gap(self) -> bool:
         return list(self.stages.values()).count(Mark.PRESENT) != len(self.stages)
 
+    def not_known_at(self) -> list[Stage]:
+        """The stages after Xero the item should reach and is not known to have: unknown
+        there, or only assumed (Xero's own hold on it aside)."""
+        if self.eligible is False:
+            return []
+        return [
+            stage
+            for stage in (Stage.APPROVALMAX, Stage.DEXT)
+            if stage not in self.blocked
+            and (
+                self.stages[stage] is Mark.UNKNOWN
+                or (
+                    (detail := self.detail.get(stage)) is not None
+                    and detail.provenance is Provenance.ASSUMED
+                )
+            )
+        ]
+
     def missing_at(self) -> list[Stage]:
         """The stages after Xero the item should reach and is known not to have (from a
         system, a person or the chain; an assumption is not knowing)."""

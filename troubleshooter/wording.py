@@ -313,17 +313,12 @@ def wait_lead(wait: PlanStep, *, alone: bool) -> str:
 
 def _unverified_stages(diagnosis: Diagnosis) -> list[Stage]:
     """The stages some item is not known to have reached (unknown there, or only assumed)."""
-    stages = []
-    for stage in (Stage.APPROVALMAX, Stage.DEXT):
-        for trace in diagnosis.items:
-            if trace.eligible is False or stage in trace.blocked:
-                continue
-            detail = trace.detail.get(stage)
-            assumed = detail is not None and detail.provenance is Provenance.ASSUMED
-            if trace.stages[stage] is Mark.UNKNOWN or assumed:
-                stages.append(stage)
-                break
-    return stages
+    found: set[Stage] = set()
+    for trace in diagnosis.items:
+        found.update(trace.not_known_at())
+        if len(found) == 2:
+            break
+    return [stage for stage in (Stage.APPROVALMAX, Stage.DEXT) if stage in found]
 
 
 def _quiet(finding: object) -> bool:

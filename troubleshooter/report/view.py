@@ -23,7 +23,6 @@ from troubleshooter.model import (
     ItemTrace,
     Mark,
     PlanStep,
-    Provenance,
     Question,
     Stage,
     SystemStatus,
@@ -133,21 +132,6 @@ def _quiet_count(count: int, unverified: int, *, more: bool = False) -> str:
     if unverified == count:
         return f"{number} not known yet to have arrived"
     return f"{number} without findings, {unverified} of them not known yet to have arrived"
-
-
-def _not_known_to_have_arrived(trace: ItemTrace) -> bool:
-    """An item that should reach a stage where it is unknown, or only assumed."""
-    if trace.eligible is False:
-        return False
-    for stage in (Stage.APPROVALMAX, Stage.DEXT):
-        if stage in trace.blocked:
-            continue
-        detail = trace.detail.get(stage)
-        if trace.stages[stage] is Mark.UNKNOWN or (
-            detail is not None and detail.provenance is Provenance.ASSUMED
-        ):
-            return True
-    return False
 
 
 @dataclass(frozen=True)
@@ -434,10 +418,10 @@ def build_view(
             stopped.append(row)
         elif all_items or len(section.healthy) < healthy_rows:
             section.healthy.append(_row(trace, False, "", shown))
-            section.unverified += _not_known_to_have_arrived(trace)
+            section.unverified += bool(trace.not_known_at())
         else:
             section.healthy_hidden += 1
-            unknown = _not_known_to_have_arrived(trace)
+            unknown = bool(trace.not_known_at())
             section.unverified += unknown
             section.unverified_hidden += unknown
         if trace.renamed:
