@@ -125,7 +125,15 @@ def normalise_name(name: str) -> str:
     return _SPACES.sub(" ", name).strip(" .-–—_").casefold()
 
 
-_ALL_SET: dict[type, set[str]] = {}  # per model class, the names of all its fields
+_ALL_SET: dict[type[BaseModel], set[str]] = {}  # per model class, the names of all its fields
+
+
+def _all_fields(cls: type[BaseModel]) -> set[str]:
+    """One set of every field's name per model class, shared by all its instances."""
+    found = _ALL_SET.get(cls)
+    if found is None:
+        found = _ALL_SET[cls] = set(cls.model_fields)
+    return found
 
 
 class _Model(BaseModel):
@@ -143,7 +151,7 @@ class _Model(BaseModel):
         object.__setattr__(model, "__dict__", values)
         # One set for all (pydantic reads it for `exclude_unset`, which nothing here asks for):
         # a set each was 30 MB on 52,000 traces.
-        object.__setattr__(model, "__pydantic_fields_set__", _ALL_SET.setdefault(cls, set(values)))
+        object.__setattr__(model, "__pydantic_fields_set__", _all_fields(cls))
         object.__setattr__(model, "__pydantic_extra__", None)
         object.__setattr__(model, "__pydantic_private__", None)
         return model
@@ -240,15 +248,12 @@ class Item(_Model):
         """Every item shares one "fields set" (all of them): pydantic keeps a set per model for
         `exclude_unset`, which nothing here asks for, and on a big organisation those sets
         were 60 MB of the 97,000 items the three systems hold."""
-        object.__setattr__(self, "__pydantic_fields_set__", _ALL_SET[Item])
+        object.__setattr__(self, "__pydantic_fields_set__", _all_fields(Item))
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         copied = super().model_copy(update=update, deep=deep)
-        object.__setattr__(copied, "__pydantic_fields_set__", _ALL_SET[Item])  # as above
+        object.__setattr__(copied, "__pydantic_fields_set__", _all_fields(Item))  # as above
         return copied
-
-
-_ALL_SET[Item] = set(Item.model_fields)
 
 
 class OrganisationRef(_Model):
