@@ -77,6 +77,19 @@ def run(sandbox: Sandbox, library: Library, **kwargs: object) -> Diagnosis:
     return asyncio.run(diagnose(connections, library))
 
 
+def invoke(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    """The command line as a person runs it (in this process): exit code, stdout, stderr. An
+    exception other than the exit itself is raised, so a traceback fails the test."""
+    from click.testing import CliRunner
+
+    from troubleshooter.cli import main
+
+    result = CliRunner().invoke(main, list(args), input=stdin)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

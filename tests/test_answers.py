@@ -9,9 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import invoke
 
-from troubleshooter.cli import main
 from troubleshooter.diagnosis.answers import (
     AnswerError,
     choose,
@@ -38,13 +37,6 @@ xero:
 approvalmax: {access: none}
 dext: {access: none}
 """
-
-
-def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args), input=stdin)
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 def blind(tmp_path: Path) -> Path:
@@ -110,7 +102,7 @@ def test_an_answer_that_fits_no_kind_is_refused_in_one_sentence(library: Library
 
 
 def test_an_account_typed_on_standard_input_is_taken() -> None:
-    code, _, err = run("check", "Staff Wellbeing", stdin="An account\n")
+    code, _, err = invoke("check", "Staff Wellbeing", stdin="An account\n")
     assert "Answer one of" not in err
     assert "Is “Staff Wellbeing” in Xero?" in err  # the next question: the kind was taken
     assert code == 3  # the answers ended before the diagnosis could say more
@@ -175,7 +167,7 @@ def test_a_tracking_option_hidden_in_dext_as_people_say_it(
     text: str, value: str, tmp_path: Path
 ) -> None:
     args = ["diagnose", "--scenario", str(blind(tmp_path)), "--item", "wellington"]
-    code, out, err = run(
+    code, out, err = invoke(
         *args, "--answer", f"dext.has.region-wellington={text}", "--format", "json"
     )
     assert code in (0, 1, 3), err
@@ -187,7 +179,7 @@ def test_an_option_offered_only_for_another_kind_is_refused(tmp_path: Path) -> N
     """An account's question shows two options (an account has no Visible switch in Dext): its
     "3" is not the hidden of a tracking option's question."""
     args = ["diagnose", "--scenario", str(blind(tmp_path)), "--item", "wellbeing"]
-    code, _, err = run(*args, "--answer", "dext.has.429=3")
+    code, _, err = invoke(*args, "--answer", "dext.has.429=3")
     assert code == 2
     assert "dext.has.429: Answer one of: Yes; No; or its number, 1 to 2." in err
     assert "Traceback" not in err
@@ -263,7 +255,7 @@ def test_a_yes_or_no_that_is_not_about_finding_takes_yes_and_no_alone(library: L
 @pytest.mark.parametrize("text", ["yeah", "can't find it", "not found", "I can see it"])
 def test_an_item_s_presence_in_dext_in_the_usual_forms(text: str, tmp_path: Path) -> None:
     args = ["diagnose", "--scenario", str(blind(tmp_path)), "--item", "wellbeing"]
-    code, out, err = run(*args, "--answer", f"dext.has.429={text}", "--format", "json")
+    code, out, err = invoke(*args, "--answer", f"dext.has.429={text}", "--format", "json")
     assert code in (0, 1, 3), err
     expected = "missing" if text in NO_FORMS else "present"
     assert json.loads(out)["items"][0]["stages"]["dext"] == expected
@@ -276,7 +268,7 @@ def test_a_refusal_about_an_account_lists_only_what_its_question_accepts(
     """An account has no Visible switch in Dext: the sentence that refuses an answer about
     one never offers "greyed out" (which it would then refuse) nor a third number."""
     args = ["diagnose", "--scenario", str(blind(tmp_path)), "--item", "wellbeing"]
-    code, _, err = run(*args, "--answer", f"dext.has.429={text}")
+    code, _, err = invoke(*args, "--answer", f"dext.has.429={text}")
     assert code == 2
     assert "dext.has.429: Answer one of: Yes; No; or its number, 1 to 2." in err
     assert "greyed" not in err
@@ -284,7 +276,7 @@ def test_a_refusal_about_an_account_lists_only_what_its_question_accepts(
 
 def test_a_refusal_about_a_tracking_option_offers_its_visible_switch(tmp_path: Path) -> None:
     args = ["diagnose", "--scenario", str(blind(tmp_path)), "--item", "wellington"]
-    code, _, err = run(*args, "--answer", "dext.has.region-wellington=perhaps")
+    code, _, err = invoke(*args, "--answer", "dext.has.region-wellington=perhaps")
     assert code == 2
     assert (
         "Answer one of: Yes; No; Yes, but its Visible switch is off (greyed out); or its "
@@ -296,6 +288,6 @@ def test_a_refused_answer_about_an_item_names_its_file_and_line(tmp_path: Path) 
     answers = tmp_path / "answers.yaml"
     answers.write_text("dext.last_pull: 2 hours ago\ndext.has.429: perhaps\n", encoding="utf-8")
     args = ["diagnose", "--scenario", str(blind(tmp_path)), "--item", "wellbeing"]
-    code, _, err = run(*args, "--answers", str(answers))
+    code, _, err = invoke(*args, "--answers", str(answers))
     assert code == 2
     assert f"{answers}:2: dext.has.429: Answer one of: Yes; No; or its number" in err

@@ -8,9 +8,8 @@ import asyncio
 import json
 from pathlib import Path
 
-from click.testing import CliRunner
+from conftest import invoke
 
-from troubleshooter.cli import main
 from troubleshooter.diagnosis.diagnose import Library
 from troubleshooter.runs.answerstore import AnswerStore, diagnose_with_kept
 from troubleshooter.runs.source import read, scenario_source
@@ -39,13 +38,6 @@ dext: {access: none}
 """
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args))
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
-
-
 def write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
@@ -60,13 +52,13 @@ def approvalmax(out: str) -> dict[str, object]:
 def test_the_adapter_s_sync_time_wins_over_a_kept_answer(tmp_path: Path) -> None:
     path = write(tmp_path, "full.yaml", FULL)
     base = ["diagnose", "--scenario", str(path), "--format", "json"]
-    _, first, err = run(*base, "--answer", "approvalmax.last_sync.accounts=2 days ago")
+    _, first, err = invoke(*base, "--answer", "approvalmax.last_sync.accounts=2 days ago")
     assert approvalmax(first)["last_sync"]["accounts"] == "2026-11-23T01:00:00Z"  # type: ignore[index]
     assert (
         "ApprovalMax reports its last accounts sync, but your answer for this run (2 days ago) "
         "is used instead" in err
     )
-    _, again, err = run(*base)
+    _, again, err = invoke(*base)
     assert (
         "ApprovalMax reports its last accounts sync now; your earlier answer (2 days ago) is "
         "not used" in err
@@ -75,9 +67,9 @@ def test_the_adapter_s_sync_time_wins_over_a_kept_answer(tmp_path: Path) -> None
     card = approvalmax(again)
     assert card["last_sync"]["accounts"] == "2026-11-25T00:00:00Z"  # type: ignore[index]
     assert card["answered"] == {}
-    _, text, _ = run("diagnose", "--scenario", str(path))
+    _, text, _ = invoke("diagnose", "--scenario", str(path))
     assert "lists and sync times from you" not in text
-    _, listed, _ = run("answers", "list")
+    _, listed, _ = invoke("answers", "list")
     assert "approvalmax.last_sync.accounts = 2 days ago" in listed  # kept, not lost
 
 
@@ -85,25 +77,25 @@ def test_a_pasted_list_stays_with_its_scenario(tmp_path: Path) -> None:
     first = write(tmp_path, "first.yaml", BLIND)
     second = write(tmp_path, "second.yaml", BLIND)
     pasted = "dext.list.account=400 Advertising"
-    run("diagnose", "--scenario", str(first), "--answer", pasted)
-    _, _, err = run("diagnose", "--scenario", str(first))
+    invoke("diagnose", "--scenario", str(first), "--answer", pasted)
+    _, _, err = invoke("diagnose", "--scenario", str(first))
     assert "using 1 answer kept from before for Example Trading Ltd" in err
-    _, out, err = run("diagnose", "--scenario", str(second), "--format", "json")
+    _, out, err = invoke("diagnose", "--scenario", str(second), "--format", "json")
     assert "kept from before" not in err
     dext = next(s for s in json.loads(out)["systems"] if s["stage"] == "dext")
     assert dext["answered"] == {}
-    _, listed, _ = run("answers", "list")
+    _, listed, _ = invoke("answers", "list")
     assert "Example Trading Ltd (sandbox first.yaml): 1 answer" in listed
     assert "second.yaml" not in listed
 
 
 def test_answers_list_shows_what_was_typed_and_what_it_was_read_as(tmp_path: Path) -> None:
     path = write(tmp_path, "blind.yaml", BLIND)
-    run("diagnose", "--scenario", str(path), "--item", "429",
+    invoke("diagnose", "--scenario", str(path), "--item", "429",
         "--answer", "approvalmax.last_sync.accounts=13:00",
         "--answer", "dext.connection=1",
         "--answer", "approvalmax.has.429=no")  # fmt: skip
-    _, listed, _ = run("answers", "list")
+    _, listed, _ = invoke("answers", "list")
     lines = listed.splitlines()
     assert lines[0].startswith("Example Trading Ltd (sandbox blind.yaml): 3 answers, saved ")
     assert "  approvalmax.last_sync.accounts = 13:00 (read as 2026-11-25 13:00 NZDT)" in lines
@@ -111,7 +103,7 @@ def test_answers_list_shows_what_was_typed_and_what_it_was_read_as(tmp_path: Pat
     assert "  approvalmax.has.429 = no" in lines
     assert "+00:00" not in listed
     # The next run uses what it meant: the moment, and the option (not its number).
-    _, out, err = run("diagnose", "--scenario", str(path), "--item", "429", "--format", "json")
+    _, out, err = invoke("diagnose", "--scenario", str(path), "--item", "429", "--format", "json")
     assert "using 3 answers kept from before" in err
     assert approvalmax(out)["last_sync"]["accounts"] == "2026-11-25T00:00:00Z"  # type: ignore[index]
 

@@ -6,9 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from troubleshooter.cli import main
+from conftest import invoke
 
 BLIND = """
 clock: 2026-11-25T01:00:00Z
@@ -23,16 +21,18 @@ dext: {access: none}
 """
 
 
-def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args), input=stdin)
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
-
-
 def blind(tmp_path: Path) -> Path:
     path = tmp_path / "blind.yaml"
     path.write_text(BLIND, encoding="utf-8")
+    return path
+
+
+def two_staff_accounts(tmp_path: Path) -> Path:
+    """BLIND with a second account whose name starts "Staff": "staff" matches two items."""
+    path = tmp_path / "several.yaml"
+    wellbeing = '    - {code: "429", name: Staff Wellbeing, created: -40m}\n'
+    training = '    - {code: "430", name: Staff Training, created: -40m}\n'
+    path.write_text(BLIND.replace(wellbeing, wellbeing + training), encoding="utf-8")
     return path
 
 
@@ -55,7 +55,7 @@ def test_a_pasted_dext_list_without_the_item_gives_a_plan_that_waits_on_one_chec
     pasted.write_text("400 Advertising\n469 Rent\n", encoding="utf-8")
     args = ["diagnose", "--scenario", str(blind(tmp_path)), "--item", "wellbeing"]
     args += ["--answer", f"dext.list.account=@{pasted}"]
-    code, out, _ = run(*args, "--format", "json")
+    code, out, _ = invoke(*args, "--format", "json")
     data = json.loads(out)
     assert code == 1
     assert data["items"][0]["stages"] == {
@@ -68,7 +68,7 @@ def test_a_pasted_dext_list_without_the_item_gives_a_plan_that_waits_on_one_chec
     assert plan(out) == [("sync_approvalmax", ["no"]), ("reconnect_dext", None), ("wait", ["yes"])]
     assert data["plan"][0]["gate"]["check"] == "Open ApprovalMax and look for 429 Staff Wellbeing"
     assert data["questions"][0]["id"] == "approvalmax.has.429"
-    code, text, _ = run(*args)
+    code, text, _ = invoke(*args)
     assert text.splitlines()[0] == (
         "Example Trading Ltd: 1 item stopped on the way from Xero to Dext; what to do first "
         "depends on a check; 5 questions would settle the rest"
@@ -84,7 +84,7 @@ def test_a_pasted_dext_list_without_the_item_gives_a_plan_that_waits_on_one_chec
     assert "If it is there, you can simply wait:" in flat and "Or simply wait" not in flat
     reconnect = next(s for s in data["plan"] if s["action"] == "reconnect_dext")
     assert reconnect["expected_note"] is None
-    _, md, _ = run(*args, "--format", "md")
+    _, md, _ = invoke(*args, "--format", "md")
     assert "If it is there, you can simply wait:" in md
 
 
@@ -96,7 +96,7 @@ def test_every_item_a_pasted_list_lacks_gets_its_steps_not_only_the_first(
     pasted = tmp_path / "dext-accounts.txt"
     pasted.write_text("469 Rent\n", encoding="utf-8")
     args = ["diagnose", "--scenario", str(blind(tmp_path)), "--format", "json"]
-    code, out, _ = run(*args, "--answer", f"dext.list.account=@{pasted}")
+    code, out, _ = invoke(*args, "--answer", f"dext.list.account=@{pasted}")
     assert code == 1
     data = json.loads(out)
     keys = {i["name"]: i["key"] for i in data["items"]}
@@ -120,7 +120,7 @@ def test_a_search_matching_many_items_still_ends_with_a_plan(tmp_path: Path) -> 
     pasted = tmp_path / "dext-accounts.txt"
     pasted.write_text("".join(f"{500 + n} Expense {n}\n" for n in range(10)), encoding="utf-8")
     args = ["diagnose", "--scenario", str(many), "--item", "expense", "--format", "json"]
-    code, out, _ = run(*args, "--answer", f"dext.list.account=@{pasted}")
+    code, out, _ = invoke(*args, "--answer", f"dext.list.account=@{pasted}")
     assert code == 1
     data = json.loads(out)
     assert len(data["items"]) == 12
@@ -133,7 +133,7 @@ def test_a_search_matching_many_items_still_ends_with_a_plan(tmp_path: Path) -> 
 def test_two_presence_answers_give_the_expert_s_plan(tmp_path: Path) -> None:
     args = ["diagnose", "--scenario", str(blind(tmp_path)), "--item", "429", "--format", "json"]
     args += ["--answer", "approvalmax.has.429=not there", "--answer", "dext.has.429=no"]
-    code, out, _ = run(*args)
+    code, out, _ = invoke(*args)
     assert code == 1
     # No "or simply wait": nobody said when ApprovalMax or Dext last synced, so there is no
     # time to base it on; the first question asks for it.
@@ -148,7 +148,7 @@ def test_two_presence_answers_give_the_expert_s_plan(tmp_path: Path) -> None:
     answered = {s["stage"]: list(s["answered"]) for s in data["systems"]}
     assert answered["approvalmax"] == ["approvalmax.has.429"]  # counted on the system's card
     assert answered["dext"] == ["dext.has.429"]
-    _, md, _ = run(*[a for a in args if a not in ("--format", "json")], "--format", "md")
+    _, md, _ = invoke(*[a for a in args if a not in ("--format", "json")], "--format", "md")
     rows = [line for line in md.splitlines() if line.startswith("| Dext |")]
     assert len(rows) == 1 and rows[0].count("lists and sync times from you") == 1
     assert "| ApprovalMax | ! partial | organisations from its API |" in md
@@ -159,16 +159,16 @@ def test_lists_that_contradict_the_chain_are_a_finding_of_their_own(tmp_path: Pa
     settles it (where does Dext take its lists from?), first."""
     args = ["diagnose", "--scenario", str(blind(tmp_path)), "--item", "429", "--format", "json"]
     args += ["--answer", "approvalmax.has.429=no", "--answer", "dext.has.429=yes"]
-    code, out, _ = run(*args)
+    code, out, _ = invoke(*args)
     data = json.loads(out)
     assert code == 1
     assert "lists-contradict-the-chain" in [f["rule"] for f in data["findings"]]
     assert plan(out)[0] == ("settle_where_dext_takes_its_lists", None)
     assert data["questions"][0]["id"] == "dext.connection"
-    _, text, _ = run(*[a for a in args if a not in ("--format", "json")])
+    _, text, _ = invoke(*[a for a in args if a not in ("--format", "json")])
     # It reached Dext: not "stopped on the way", but a finding to look at.
     assert text.splitlines()[0].startswith("Example Trading Ltd: 1 item with a finding to look at")
-    code, out, _ = run(*args, "--answer", "dext.connection=Xero")  # that explains it
+    code, out, _ = invoke(*args, "--answer", "dext.connection=Xero")  # that explains it
     actions = [s[0] for s in plan(out)]
     assert "switch_dext_integration" in actions
     assert "settle_where_dext_takes_its_lists" not in actions
@@ -182,7 +182,7 @@ def test_the_verdict_names_the_system_an_item_is_not_known_to_have_reached(
 ) -> None:
     path = tmp_path / "only-dext-hidden.yaml"
     path.write_text(BLIND.replace("approvalmax: {access: none}\n", ""), encoding="utf-8")
-    code, text, _ = run("diagnose", "--scenario", str(path))
+    code, text, _ = invoke("diagnose", "--scenario", str(path))
     assert code == 3  # not known: incomplete
     assert "not known to have reached Dext" in text.splitlines()[0]
     assert "ApprovalMax" not in text.splitlines()[0]
@@ -190,17 +190,17 @@ def test_the_verdict_names_the_system_an_item_is_not_known_to_have_reached(
 
 def test_one_answer_about_one_item_of_three_is_not_every_item_on_its_way(tmp_path: Path) -> None:
     args = ["diagnose", "--scenario", str(blind(tmp_path)), "--format", "json"]
-    code, out, _ = run(*args, "--answer", "approvalmax.list.account=400 Advertising\n469 Rent")
+    code, out, _ = invoke(*args, "--answer", "approvalmax.list.account=400 Advertising\n469 Rent")
     data = json.loads(out)
     assert code == 1
     assert "wait" not in [s[0] for s in plan(out)]  # Rent and Advertising: Dext not known
     assert data["summary"]["unverified"] == 2 and data["summary"]["stopped"] == 1
-    _, text, _ = run(*args, "--answer", "approvalmax.list.account=400 Advertising\n469 Rent")
+    _, text, _ = invoke(*args, "--answer", "approvalmax.list.account=400 Advertising\n469 Rent")
     assert "nothing is broken" not in text.casefold() and "nothing seems broken" not in text
 
 
 def test_approvalmax_read_partly_says_so(tmp_path: Path) -> None:
-    _, text, _ = run("diagnose", "--scenario", str(blind(tmp_path)))
+    _, text, _ = invoke("diagnose", "--scenario", str(blind(tmp_path)))
     line = next(line for line in text.splitlines() if "ApprovalMax " in line and "  ! " in line)
     assert "organisations from its API · lists and sync times from you, 0 of" in line
 
@@ -212,14 +212,14 @@ def test_answers_in_people_s_words(tmp_path: Path) -> None:
     args += ["--answer", "dext.connection=ApprovalMax for Xero"]
     args += ["--answer", "dext.last_pull=11 hours ago"]
     args += ["--answer", "approvalmax.xero_connection=yes"]
-    code, out, err = run(*args)
+    code, out, err = invoke(*args)
     assert code == 1, err
     data = json.loads(out)
     dext = next(s for s in data["systems"] if s["stage"] == "dext")
     assert dext["last_pull"] == "2026-11-24T14:00:00Z"  # JSON stays UTC
     am = next(s for s in data["systems"] if s["stage"] == "approvalmax")
     assert am["last_sync"]["accounts"] == "2026-11-25T00:00:00Z"  # 13:00 in Auckland
-    code, _, err = run(*args[:-2], "--answer", "approvalmax.xero_connection=perhaps")
+    code, _, err = invoke(*args[:-2], "--answer", "approvalmax.xero_connection=perhaps")
     assert code == 2 and "Answer one of: Connected (no RECONNECT button)" in err
 
 
@@ -228,7 +228,7 @@ def test_answers_in_people_s_words(tmp_path: Path) -> None:
 
 def test_the_guided_check_with_nothing_connected(tmp_path: Path) -> None:
     answers = "\n".join(["maybe", "account", "yes", "40 minutes ago", "no"]) + "\n"
-    code, out, err = run("check", "Staff Wellbeing", stdin=answers)
+    code, out, err = invoke("check", "Staff Wellbeing", stdin=answers)
     assert code == 1
     assert "Nothing is connected: the check asks about Xero too." in err
     assert "What kind of thing is “Staff Wellbeing”?" in err
@@ -244,14 +244,14 @@ def test_the_guided_check_with_nothing_connected(tmp_path: Path) -> None:
 
 def test_answers_given_with_nothing_connected_are_kept_listed_resumed_and_cleared() -> None:
     answers = "\n".join(["account", "yes", "40 minutes ago", "no", "", "", "", ""]) + "\n"
-    _, first, err = run("check", "Staff Wellbeing", stdin=answers)
+    _, first, err = invoke("check", "Staff Wellbeing", stdin=answers)
     assert "Your answers are kept: the next `troubleshooter check 'Staff Wellbeing'`" in err
-    code, listed, _ = run("answers", "list")
+    code, listed, _ = invoke("answers", "list")
     assert code == 0, listed
     assert "“Staff Wellbeing”, nothing connected (guided check): 4 answers, saved " in listed
     assert "approvalmax.has.staff-wellbeing = no" in listed
     # The same check again starts from them: nothing answered is asked again, same result.
-    code, again, err = run("check", "Staff Wellbeing", stdin="\n" * 8)
+    code, again, err = invoke("check", "Staff Wellbeing", stdin="\n" * 8)
     assert "Using 4 answers kept from the last check of 'Staff Wellbeing'" in err
     assert "What kind of thing" not in err and "in ApprovalMax?" not in err
 
@@ -260,22 +260,22 @@ def test_answers_given_with_nothing_connected_are_kept_listed_resumed_and_cleare
 
     assert without_clock(again) == without_clock(first) and code == 1
     # Another item starts afresh; `answers clear` forgets them.
-    _, _, err = run("check", "Rent", stdin="\n")
+    _, _, err = invoke("check", "Rent", stdin="\n")
     assert "kept from the last check" not in err
-    assert run("answers", "clear")[0] == 0
-    _, _, err = run("check", "Staff Wellbeing", stdin="\n")
+    assert invoke("answers", "clear")[0] == 0
+    _, _, err = invoke("check", "Staff Wellbeing", stdin="\n")
     assert "kept from the last check" not in err
 
 
 def test_the_guided_check_says_when_the_item_is_not_in_xero() -> None:
-    code, out, err = run("check", "Staff Wellbeing", stdin="account\nno\n")
+    code, out, err = invoke("check", "Staff Wellbeing", stdin="account\nno\n")
     assert code == 1 and out == ""
     assert "It is not in Xero, and Dext can only have what Xero has" in err
 
 
 def test_the_guided_check_reads_what_is_connected_and_asks_the_rest(tmp_path: Path) -> None:
     path = blind(tmp_path)
-    code, out, err = run("check", "wellbeing", "--scenario", str(path), stdin="no\n")
+    code, out, err = invoke("check", "wellbeing", "--scenario", str(path), stdin="no\n")
     assert code == 1
     assert "What kind of thing" not in err  # Xero is read
     assert err.count('Can you find the account "429 Staff Wellbeing" in ApprovalMax?') == 1
@@ -289,18 +289,18 @@ def test_the_guided_check_reads_what_is_connected_and_asks_the_rest(tmp_path: Pa
 def test_answers_are_kept_listed_and_cleared(tmp_path: Path) -> None:
     path = blind(tmp_path)
     base = ["diagnose", "--scenario", str(path), "--item", "429", "--format", "json"]
-    _, first, _ = run(*base, "--answer", "approvalmax.has.429=no")
-    code, again, err = run(*base)
+    _, first, _ = invoke(*base, "--answer", "approvalmax.has.429=no")
+    code, again, err = invoke(*base)
     assert "using 1 answer kept from before for Example Trading Ltd" in err
     assert plan(again) == plan(first) and code == 1
-    _, listed, _ = run("answers", "list")
+    _, listed, _ = invoke("answers", "list")
     assert "Example Trading Ltd (sandbox blind.yaml): 1 answer" in listed
     assert "approvalmax.has.429 = no" in listed
-    _, fresh, _ = run(*base, "--fresh")
+    _, fresh, _ = invoke(*base, "--fresh")
     assert plan(fresh)[0][1] == ["no"]  # kept answers ignored: it waits on the check again
-    _, cleared, _ = run("answers", "clear")
+    _, cleared, _ = invoke("answers", "clear")
     assert "Forgot the answers kept for 1 organisation." in cleared
-    _, after, err = run(*base)
+    _, after, err = invoke(*base)
     assert "kept from before" not in err and plan(after)[0][1] == ["no"]
 
 
@@ -309,9 +309,9 @@ def test_a_kept_time_is_the_moment_it_meant_not_a_relative_one(tmp_path: Path) -
     2026-11-25 01:00 UTC), so tomorrow's run does not read it as eleven hours before tomorrow;
     the list shows it as typed and as read, in the organisation's zone."""
     path = blind(tmp_path)
-    run("diagnose", "--scenario", str(path), "--item", "429",
+    invoke("diagnose", "--scenario", str(path), "--item", "429",
         "--answer", "dext.last_pull=11 hours ago", "--answer", "approvalmax.has.429=no")  # fmt: skip
-    _, listed, _ = run("answers", "list")
+    _, listed, _ = invoke("answers", "list")
     assert "dext.last_pull = 11 hours ago (read as 2026-11-25 03:00 NZDT)" in listed
     assert "approvalmax.has.429 = no\n" in listed
 
@@ -326,18 +326,18 @@ def test_a_whole_organisation_run_names_an_item_that_stopped_and_gives_its_plan(
     pasted.write_text("400 Advertising\n469 Rent\n", encoding="utf-8")
     args = ["diagnose", "--scenario", str(blind(tmp_path))]
     args += ["--answer", f"dext.list.account=@{pasted}"]
-    code, out, _ = run(*args, "--format", "json")
+    code, out, _ = invoke(*args, "--format", "json")
     data = json.loads(out)
     assert code == 1
     assert plan(out)[:2] == [("sync_approvalmax", ["no"]), ("reconnect_dext", None)]
     assert data["questions"][0]["id"] == "approvalmax.has.429"
-    _, text, _ = run(*args)
+    _, text, _ = invoke(*args)
     assert "Staff Wellbeing" in text and "429" in text
-    _, md, _ = run(*args, "--format", "md")
+    _, md, _ = invoke(*args, "--format", "md")
     assert "| 429 | Staff Wellbeing ⚠ | ✓ present | ? unknown | ✗ missing |" in md
     assert "1 stopped, the cause waiting on a check or a question" in md
     # Answered, the plan stands as it is.
-    code, out, _ = run(*args, "--answer", "approvalmax.has.429=no", "--format", "json")
+    code, out, _ = invoke(*args, "--answer", "approvalmax.has.429=no", "--format", "json")
     assert plan(out)[:2] == [("sync_approvalmax", None), ("reconnect_dext", None)]
 
 
@@ -351,7 +351,7 @@ def test_an_answers_file_reads_values_as_they_were_typed(tmp_path: Path) -> None
         encoding="utf-8",
     )
     args = ["diagnose", "--scenario", str(blind(tmp_path)), "--item", "429", "--format", "json"]
-    code, out, err = run(*args, "--answers", str(answers))
+    code, out, err = invoke(*args, "--answers", str(answers))
     assert code == 1, err
     data = json.loads(out)
     am = next(s for s in data["systems"] if s["stage"] == "approvalmax")
@@ -365,9 +365,9 @@ def test_reports_do_not_file_items_not_known_to_have_arrived_as_without_findings
     """Nothing seen of ApprovalMax or Dext: the items are not known to have arrived, which
     is not the same as having no findings."""
     args = ["diagnose", "--scenario", str(blind(tmp_path))]
-    _, md, _ = run(*args, "--format", "md")
+    _, md, _ = invoke(*args, "--format", "md")
     assert "3 not known yet to have arrived." in md and "without findings" not in md
-    _, html, _ = run(*args, "--format", "html", "--all-items")
+    _, html, _ = invoke(*args, "--format", "html", "--all-items")
     assert "<summary>3 not known yet to have arrived</summary>" in html
 
 
@@ -376,8 +376,8 @@ def test_the_counts_in_one_output_agree(tmp_path: Path) -> None:
     them all and says of the others why they are not counted. The summary line calls an item
     stopped only where the JSON does."""
     args = ["diagnose", "--scenario", str(blind(tmp_path)), "--item", "wellbeing"]
-    _, text, _ = run(*args)
-    _, out, _ = run(*args, "--format", "json")
+    _, text, _ = invoke(*args)
+    _, out, _ = invoke(*args, "--format", "json")
     data = json.loads(out)
     listed = text.count("answer with: --answer")
     aside = text.count("No answer to this one would change the plan")
@@ -393,36 +393,30 @@ def test_the_guided_check_offers_the_nearest_name_for_a_typo_and_carries_on(
     tmp_path: Path,
 ) -> None:
     stdin = "1\n" + "\n" * 8
-    code, out, err = run("check", "Staff Welbeing", "--scenario", str(blind(tmp_path)), stdin=stdin)
+    code, out, err = invoke(
+        "check", "Staff Welbeing", "--scenario", str(blind(tmp_path)), stdin=stdin
+    )
     assert "Nothing called “Staff Welbeing” is in Xero, ApprovalMax or Dext." in err
     assert "  1. Staff Wellbeing" in err
     assert 'Can you find the account "429 Staff Wellbeing" in ApprovalMax?' in err
     assert code != 2 and "Staff Wellbeing" in out
     # Giving up (Enter) is the error it was, naming the nearest name.
-    code, _, err = run("check", "Staff Welbeing", "--scenario", str(blind(tmp_path)), stdin="\n")
+    code, _, err = invoke("check", "Staff Welbeing", "--scenario", str(blind(tmp_path)), stdin="\n")
     assert code == 2 and "did you mean 'Staff Wellbeing'?" in err
 
 
 def test_the_guided_check_asks_which_of_several_matches_is_meant(tmp_path: Path) -> None:
-    several = tmp_path / "several.yaml"
-    several.write_text(
-        BLIND.replace(
-            '    - {code: "429", name: Staff Wellbeing, created: -40m}\n',
-            '    - {code: "429", name: Staff Wellbeing, created: -40m}\n'
-            '    - {code: "430", name: Staff Training, created: -40m}\n',
-        ),
-        encoding="utf-8",
-    )
+    several = two_staff_accounts(tmp_path)
     stdin = "2\n" + "\n" * 8
     args = ["check", "staff", "--scenario", str(several), "--format", "json"]
-    _, out, err = run(*args, stdin=stdin)
+    _, out, err = invoke(*args, stdin=stdin)
     assert "“staff” matches 2 items: which one?" in err
     assert "  2. account Staff Training (430)" in err
     data = json.loads(out)
     assert [i["name"] for i in data["items"]] == ["Staff Training"]
     assert data["focus"] == "staff"
     # Enter: all of them.
-    _, out, _ = run(*args, stdin="\n" * 12)
+    _, out, _ = invoke(*args, stdin="\n" * 12)
     assert len(json.loads(out)["items"]) == 2
 
 
@@ -451,11 +445,11 @@ def test_a_question_s_id_names_one_item_among_all_not_only_those_asked_about(
     path = tmp_path / "collide.yaml"
     path.write_text(REGION_WISE, encoding="utf-8")
     args = ["diagnose", "--scenario", str(path), "--item", "Region Wise", "--format", "json"]
-    _, out, _ = run(*args)
+    _, out, _ = invoke(*args)
     asked = next(
         q["id"] for q in json.loads(out)["questions"] if q["id"].startswith("approvalmax.has.")
     )
-    code, out, err = run(*args, "--answer", f"{asked}=no")
+    code, out, err = invoke(*args, "--answer", f"{asked}=no")
     assert code == 1, err
     assert asked not in {q["id"] for q in json.loads(out)["questions"]}
 
@@ -466,28 +460,20 @@ def test_is_it_in_xero_takes_yes_and_no_as_people_say_them() -> None:
         ("Rent", "can't find it", "It is not in Xero"),
     )
     for item, said, expected in cases:  # two items: answers kept for one are not the other's
-        _, _, err = run("check", item, stdin=f"account\n{said}\n\n\n\n\n\n")
+        _, _, err = invoke("check", item, stdin=f"account\n{said}\n\n\n\n\n\n")
         assert expected in err, (said, err)
 
 
 def test_which_of_several_takes_a_name_and_asks_again_for_anything_else(tmp_path: Path) -> None:
-    several = tmp_path / "several.yaml"
-    several.write_text(
-        BLIND.replace(
-            '    - {code: "429", name: Staff Wellbeing, created: -40m}\n',
-            '    - {code: "429", name: Staff Wellbeing, created: -40m}\n'
-            '    - {code: "430", name: Staff Training, created: -40m}\n',
-        ),
-        encoding="utf-8",
-    )
+    several = two_staff_accounts(tmp_path)
     # "²" and "9" are no numbers shown: asked again; then a part of a name picks one.
     stdin = "²\n9\ntraining\n" + "\n" * 8
-    code, out, err = run(
+    code, out, err = invoke(
         "check", "staff", "--scenario", str(several), "--format", "json", stdin=stdin
     )
     assert err.count("“staff” matches 2 items: which one?") == 3
     assert err.count("That is none of them") == 2
     assert [i["name"] for i in json.loads(out)["items"]] == ["Staff Training"]
     # At "did you mean", a character that reads as a digit is a name, not a traceback.
-    code, _, err = run("check", "Staff Welbeing", "--scenario", str(several), stdin="²\n\n")
+    code, _, err = invoke("check", "Staff Welbeing", "--scenario", str(several), stdin="²\n\n")
     assert code == 2 and "Traceback" not in err and "matches '²'" in err

@@ -9,11 +9,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from click.testing import CliRunner
-from conftest import Served
+from conftest import Served, invoke
 
 import troubleshooter.runs.watch as watch_module
-from troubleshooter.cli import main
 from troubleshooter.model import Diagnosis
 
 STAGE_MARKS = {"present", "missing", "archived", "hidden", "unknown"}
@@ -33,13 +31,6 @@ class FakeTime:
         self.now += seconds
         if self.on_sleep is not None:
             self.on_sleep(seconds)
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args))
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_demo_json_follows_the_contract() -> None:

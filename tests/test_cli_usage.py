@@ -11,21 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from conftest import Served
+from conftest import Served, invoke
 
-from troubleshooter.cli import main
 from troubleshooter.errors import ExitCode
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_NAME = "Harbour Street Coffee Roasters Ltd"
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args))
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture

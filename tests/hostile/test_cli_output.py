@@ -12,20 +12,12 @@ import threading
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import invoke
 
-from troubleshooter.cli import main
 from troubleshooter.errors import ExitCode
 from troubleshooter.sandbox.connect import SANDBOX_TOKEN
 
 ESC = "\x1b"
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args))
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_a_server_that_echoes_the_token_does_not_put_it_on_the_terminal(
