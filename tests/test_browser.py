@@ -3,6 +3,7 @@ report from disk and the served TUI from 127.0.0.1; neither makes a request anyw
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -136,24 +137,36 @@ def test_the_report_dom_holds_the_diagnosis(report_file: Path, tmp_path: Path) -
 # such request is ever sent.
 
 
-@pytest.fixture(scope="module")
-def served_page() -> Iterator[str]:
+@contextlib.contextmanager
+def serving(*options: str) -> Iterator[str]:
+    """`troubleshooter serve` with `options`, in its own process: the address it prints (with
+    its token) on one of its first lines of stderr, for as long as the block runs."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "troubleshooter", "serve", "--demo", "--port", str(port)],
+        [sys.executable, "-m", "troubleshooter", "serve", *options, "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
         assert proc.stderr is not None
-        line = proc.stderr.readline()
-        found = re.search(r"(http://127\.0\.0\.1:\d+/\?token=\S+)", line)
-        assert found, line
+        seen = []
+        for _ in range(5):
+            seen.append(proc.stderr.readline())
+            found = re.search(r"(http://127\.0\.0\.1:\d+/\?token=\S+)", seen[-1])
+            if found:
+                break
+        assert found, seen
         yield found.group(1)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def served_page() -> Iterator[str]:
+    with serving("--demo") as address:
+        yield address
 
 
 class Browser:
@@ -278,37 +291,19 @@ def test_serve_with_nothing_connected_takes_typing_at_once(tmp_path: Path) -> No
     """The guided check in a browser: its field has the keys as soon as the page is up, with
     no click (Textual gives a screen's first field the focus only once the app has it)."""
     sync_api = pytest.importorskip("playwright.sync_api")
-    port = free_port()
-    proc = subprocess.Popen(  # nothing is connected in a test's data folder
-        [sys.executable, "-m", "troubleshooter", "serve", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stderr is not None
-        address = None
-        for _ in range(5):
-            found = re.search(r"(http://127\.0\.0\.1:\d+/\?token=\S+)", proc.stderr.readline())
-            if found:
-                address = found.group(1)
-                break
-        assert address is not None
-        with sync_api.sync_playwright() as playwright:
-            browser = Browser(playwright, 390)
-            try:
-                browser.page.goto(address)
-                browser.wait_for("What can't you find in Dext?")
-                # The footer drawn again once the app has the focus: its field has it then.
-                browser.wait_for("Start again", after=browser.focused())
-                browser.page.keyboard.type("Staff Wellbeing")
-                browser.page.keyboard.press("Enter")
-                browser.wait_for("What kind of thing is")
-            finally:
-                browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with serving() as address, sync_api.sync_playwright() as playwright:
+        # Nothing is connected in a test's data folder.
+        browser = Browser(playwright, 390)
+        try:
+            browser.page.goto(address)
+            browser.wait_for("What can't you find in Dext?")
+            # The footer drawn again once the app has the focus: its field has it then.
+            browser.wait_for("Start again", after=browser.focused())
+            browser.page.keyboard.type("Staff Wellbeing")
+            browser.page.keyboard.press("Enter")
+            browser.wait_for("What kind of thing is")
+        finally:
+            browser.close()
     assert {urlsplit(url).hostname for url in browser.requests} == {"127.0.0.1"}
 
 
