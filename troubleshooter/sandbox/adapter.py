@@ -11,7 +11,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from troubleshooter.infra.gcpause import collector_paused
 from troubleshooter.model import Item, ItemKind
+from troubleshooter.sandbox.pages import RenderedPages
 from troubleshooter.sandbox.scenario import Scenario, stable_id
 from troubleshooter.sandbox.timeline import Timeline
 from troubleshooter.sandbox.xero import MAX_PAGE_SIZE, positive_int
@@ -27,6 +29,7 @@ class AdapterService:
         self.timeline = timeline
         self._held = timeline.dext_items() if system == "dext" else timeline.approvalmax_items()
         self._rows: dict[ItemKind, list[dict[str, Any]]] = {}
+        self._pages = RenderedPages()
 
     def routes(self) -> list[Route]:
         return [Route("/v1/state", self.state), Route("/v1/items/{kind}", self.items)]
@@ -45,7 +48,8 @@ class AdapterService:
     def _kind_rows(self, kind: ItemKind) -> list[dict[str, Any]]:
         """One kind's list in the adapter's format, made once (it is paged through)."""
         if kind not in self._rows:
-            self._rows[kind] = [adapter_item(i) for i in self._held if i.kind is kind]
+            with collector_paused():  # thousands of rows at once (infra/gcpause.py)
+                self._rows[kind] = [adapter_item(i) for i in self._held if i.kind is kind]
         return self._rows[kind]
 
     async def state(self, request: Request) -> Response:
@@ -93,14 +97,15 @@ class AdapterService:
         except ValueError as exc:
             return adapter_error(400, "invalid_request", str(exc))
         rows = self._kind_rows(kind)
-        return JSONResponse(
-            {
+        return self._pages.response(
+            (kind, page, size),
+            lambda: {
                 "kind": kind.value,
                 "page": page,
                 "page_count": max(1, math.ceil(len(rows) / size)),
                 "item_count": len(rows),
                 "items": rows[(page - 1) * size : page * size],
-            }
+            },
         )
 
 

@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from troubleshooter.infra.gcpause import collector_paused
 from troubleshooter.infra.hosts import host_header_name, is_loopback
 from troubleshooter.sandbox.adapter import AdapterService
 from troubleshooter.sandbox.approvalmax import ApprovalMaxService
@@ -57,7 +58,12 @@ class Sandbox:
     ) -> None:
         self.scenario = scenario
         self.identity = Identity()
-        self.timeline = Timeline(scenario)
+        with collector_paused():  # a large scenario's items, made at once (infra/gcpause.py)
+            self.timeline = Timeline(scenario)
+            self.adapters = {
+                "approvalmax": AdapterService("approvalmax", scenario, self.timeline),
+                "dext": AdapterService("dext", scenario, self.timeline),
+            }
         self.log = RequestLog()
         self.faults = FaultPlayer(scenario.faults)
         self.rates = RateCounters(scenario.xero.rate_limits, clock)
@@ -65,10 +71,6 @@ class Sandbox:
         self.bearer = BearerCheck(self.identity, require_sign_in)
         self.xero = XeroService(scenario, self.bearer, self.rates, self.log)
         self.approvalmax = ApprovalMaxService(scenario, self.timeline, self.bearer)
-        self.adapters = {
-            "approvalmax": AdapterService("approvalmax", scenario, self.timeline),
-            "dext": AdapterService("dext", scenario, self.timeline),
-        }
         self.starlette = Starlette(
             routes=[
                 Route("/", self.index),

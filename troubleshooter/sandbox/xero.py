@@ -21,9 +21,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from troubleshooter.infra.gcpause import collector_paused
 from troubleshooter.sandbox import xero_wire
 from troubleshooter.sandbox.bearer import BearerCheck
 from troubleshooter.sandbox.faults import RateCounters, RequestLog
+from troubleshooter.sandbox.pages import RenderedPages
 from troubleshooter.sandbox.scenario import Contact, Scenario, stable_id
 from troubleshooter.sandbox.where import WhereError, compile_where
 
@@ -44,6 +46,7 @@ class XeroService:
         self.max_page_size = MAX_PAGE_SIZE  # a test may lower it, to play a stricter Xero
         self._contact_cache: dict[bool, list[tuple[Contact, dict[str, Any]]]] = {}
         self._selection_cache: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+        self._pages = RenderedPages()
 
     def routes(self) -> list[Route]:
         return [
@@ -74,7 +77,7 @@ class XeroService:
             refused.headers.update(answer.headers)
             return refused
         resource = request.path_params["resource"].casefold()
-        handlers: dict[str, Callable[[Request], dict[str, Any]]] = {
+        handlers: dict[str, Callable[[Request], dict[str, Any] | Response]] = {
             "organisation": self._organisation,
             "accounts": self._accounts,
             "trackingcategories": self._tracking_categories,
@@ -86,7 +89,10 @@ class XeroService:
             response: Response = xero_problem(404, "Not Found", "The resource was not found")
         else:
             try:
-                response = JSONResponse(handler(request))
+                answer_body = handler(request)
+                response = (
+                    answer_body if isinstance(answer_body, Response) else JSONResponse(answer_body)
+                )
             except WhereError as exc:
                 response = JSONResponse(
                     {"ErrorNumber": 16, "Type": "QueryParseException", "Message": str(exc)},
@@ -136,9 +142,9 @@ class XeroService:
             self.scenario, "TrackingCategories", self._filtered(request, rows)
         )
 
-    def _contacts(self, request: Request) -> dict[str, Any]:
+    def _contacts(self, request: Request) -> dict[str, Any] | Response:
         params = request.query_params
-        rows = self._matching_contacts(
+        selection = (
             flag(params.get("includeArchived")),
             flag(params.get("summaryOnly")),
             params.get("IDs", ""),
@@ -147,33 +153,33 @@ class XeroService:
             params.get("order"),
             modified_since(request),
         )
+        rows = self._matching_contacts(selection)
         if "page" not in params:
             return xero_wire.envelope(self.scenario, "Contacts", rows)
         page = positive_int(params.get("page"), "page", 1)
         asked = positive_int(params.get("pageSize"), "pageSize", DEFAULT_PAGE_SIZE)
         size = min(asked, self.max_page_size)
-        chunk = rows[(page - 1) * size : page * size]
-        pagination = {
-            "page": page,
-            "pageSize": size,
-            "pageCount": max(1, math.ceil(len(rows) / size)),
-            "itemCount": len(rows),
-        }
-        return xero_wire.envelope(self.scenario, "Contacts", chunk, pagination=pagination)
 
-    def _matching_contacts(
-        self,
-        include_archived: bool,
-        summary_only: bool,
-        ids: str,
-        term: str,
-        where: str | None,
-        order: str | None,
-        since: datetime | None,
-    ) -> list[dict[str, Any]]:
-        """The contacts a query selects, worked out once per query: a client pages through
-        the same selection many times, and the scenario does not change while served."""
-        key = (include_archived, summary_only, ids, term, where, order, since)
+        def body() -> dict[str, Any]:
+            chunk = rows[(page - 1) * size : page * size]
+            pagination = {
+                "page": page,
+                "pageSize": size,
+                "pageCount": max(1, math.ceil(len(rows) / size)),
+                "itemCount": len(rows),
+            }
+            return xero_wire.envelope(self.scenario, "Contacts", chunk, pagination=pagination)
+
+        # A page of a selection is rendered once: a client reads the same pages run after run.
+        return self._pages.response((selection, page, size), body)
+
+    def _matching_contacts(self, selection: tuple[Any, ...]) -> list[dict[str, Any]]:
+        """The contacts a query selects (`selection`: includeArchived, summaryOnly, IDs,
+        searchTerm, where, order, If-Modified-Since), worked out once per query: a client
+        pages through the same selection many times, and the scenario does not change while
+        served."""
+        include_archived, summary_only, ids, term, where, order, since = selection
+        key = selection
         if key in self._selection_cache:
             return self._selection_cache[key]
         statuses = ("ACTIVE", "ARCHIVED") if include_archived else ("ACTIVE",)
@@ -201,10 +207,11 @@ class XeroService:
         """Each contact in the wire format, made once per shape (the scenario does not change
         while it is served; a big one is paged through many times)."""
         if summary_only not in self._contact_cache:
-            self._contact_cache[summary_only] = [
-                (person, xero_wire.contact(self.scenario, person, summary_only))
-                for person in self.scenario.xero.contacts
-            ]
+            with collector_paused():  # tens of thousands of rows at once (infra/gcpause.py)
+                self._contact_cache[summary_only] = [
+                    (person, xero_wire.contact(self.scenario, person, summary_only))
+                    for person in self.scenario.xero.contacts
+                ]
         return self._contact_cache[summary_only]
 
     def _tax_rates(self, request: Request) -> dict[str, Any]:

@@ -24,11 +24,13 @@ import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+from pydantic import TypeAdapter, ValidationError
 
 from troubleshooter.errors import SourceError
+from troubleshooter.infra.gcpause import collector_paused
 from troubleshooter.infra.surrogates import may_hold_surrogates, without_lone_surrogates
 from troubleshooter.sources.auth import Auth
 from troubleshooter.sources.decoding import (
@@ -41,6 +43,7 @@ from troubleshooter.sources.decoding import (
 from troubleshooter.sources.paging import MAX_PAGES
 from troubleshooter.sources.ratelimit import DayLimitReached, RateLimiter
 
+T = TypeVar("T")
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 # One renewal at a time per sign-in, shared by every client that uses it.
 _RENEWING: weakref.WeakKeyDictionary[Auth, asyncio.Lock] = weakref.WeakKeyDictionary()
@@ -147,6 +150,37 @@ class JsonClient:
         headers: Mapping[str, str] | None = None,
     ) -> Any:
         response = await self.get(path, params=params, headers=headers)
+        return self._json(path, response)
+
+    async def get_valid(
+        self,
+        path: str,
+        shape: TypeAdapter[T],
+        params: Mapping[str, str | int | bool] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> T:
+        """An answer held to `shape` straight from its bytes: pydantic-core parses and
+        validates in one pass, without Python's dictionaries in between. What it does not
+        parse as JSON (a byte-order mark, another Unicode encoding, a lone surrogate, a
+        control character) takes the road `get_json` takes, so it is read, or refused, as it
+        always was. A body that is JSON of another shape raises pydantic's ValidationError,
+        for the caller to say what was expected."""
+        response = await self.get(path, params=params, headers=headers)
+        return self.validated(path, response, shape)
+
+    def validated(self, path: str, response: httpx.Response, shape: TypeAdapter[T]) -> T:
+        """`response`'s body held to `shape` (see `get_valid`). The collector is paused
+        meanwhile: a page is hundreds of new objects at once, and on a big heap each of the
+        collections they would set off walks all of it (infra/gcpause.py)."""
+        with collector_paused():
+            try:
+                return shape.validate_json(response.content)
+            except ValidationError as exc:
+                if not any(error["type"] == "json_invalid" for error in exc.errors()):
+                    raise
+            return shape.validate_python(self._json(path, response))
+
+    def _json(self, path: str, response: httpx.Response) -> Any:
         try:
             return json_of(response.content)
         except (json.JSONDecodeError, UnicodeDecodeError):
