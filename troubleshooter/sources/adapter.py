@@ -18,7 +18,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from troubleshooter.errors import SourceError
-from troubleshooter.infra.gcpause import collector_paused
 from troubleshooter.infra.yamlfile import first_problem
 from troubleshooter.infra.years import Moment
 from troubleshooter.model import (
@@ -146,8 +145,7 @@ class StageAdapterClient:
             check.add(number, [row.identity() for row in parsed.items])
             once.add(parsed.items)
             # Items are made as each page comes in, while the others are still on their way.
-            with collector_paused():  # a page's items: hundreds of small objects at once
-                items = [_item(kind, row) for row in parsed.items]
+            items = [_item(kind, row) for row in parsed.items]
             if self.progress is not None:
                 self.progress(what, check.pages_read, known)
             return parsed, items
