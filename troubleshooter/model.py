@@ -22,6 +22,7 @@ from pydantic import (
     field_serializer,
 )
 
+from troubleshooter.infra.gcpause import collector_paused
 from troubleshooter.infra.redact import mask_account_number
 
 SCHEMA_VERSION = 1
@@ -479,11 +480,25 @@ class Traces(Sequence[ItemTrace]):
         return trace
 
     def __iter__(self) -> Iterator[ItemTrace]:
-        rows, make = self._rows, self._make
+        rows = self._rows
         for index, row in enumerate(rows):
             if not isinstance(row, ItemTrace):
-                row = rows[index] = make(row)
+                self._make_from(index)
+                row = rows[index]
             yield row
+
+    _BATCH = 10_000
+
+    def _make_from(self, start: int) -> None:
+        """Makes the compact rows from `start` on, a batch of them, with the collector paused
+        (infra/gcpause.py: it would walk the growing heap again and again; a pause is never
+        held across a `yield`, so a reader that stops early leaves it running)."""
+        rows, make = self._rows, self._make
+        with collector_paused():
+            for index in range(start, min(start + self._BATCH, len(rows))):
+                row = rows[index]
+                if not isinstance(row, ItemTrace):
+                    rows[index] = make(row)
 
     def built(self) -> Iterator[ItemTrace]:
         """The traces made so far, in order (the compact rows left out)."""

@@ -17,6 +17,7 @@ from troubleshooter.model import (
     ItemKind,
     ItemTrace,
     Mark,
+    Provenance,
     Stage,
     StageDetail,
     StageSnapshot,
@@ -107,7 +108,7 @@ class _Entry:
     """An item while lineage joins the stages; kept as the compact row of an item with nothing
     to say (`compact`) until its trace is read."""
 
-    __slots__ = ("compact", "first_seen", "found", "group", "kind", "xero_item")
+    __slots__ = ("compact", "first_seen", "found", "group", "kind", "parent_status", "xero_item")
 
     def __init__(self, kind: ItemKind, xero_item: Item | None) -> None:
         self.kind = kind
@@ -116,6 +117,7 @@ class _Entry:
         self.first_seen: Item | None = xero_item
         self.compact: str | None = None  # HEALTHY or HELD_BACK
         self.group: tuple[object, ...] | None = None  # for HELD_BACK: what its rules read
+        self.parent_status: Status | None = None  # its category's status in Xero
 
 
 def _kind_traces(kind: ItemKind, snapshots: dict[Stage, StageSnapshot]) -> list[_Entry]:
@@ -238,7 +240,7 @@ def _compact(
     xero_item = entry.xero_item
     if xero_item is None:
         return None
-    parent_status = parents.get(xero_item.parent_id or "")
+    parent_status = entry.parent_status = parents.get(xero_item.parent_id or "")
     found = entry.found
     if not found:
         if not (whole[0] and whole[1]):
@@ -270,6 +272,57 @@ def _compact(
     return HEALTHY, None
 
 
+_EVERYWHERE = {stage: Mark.PRESENT for stage in (Stage.XERO, *DOWNSTREAM)}
+
+
+def _made(entry: _Entry, provenance: Provenance) -> ItemTrace:
+    """`_trace` of a compact row, made without asking again what `_compact` settled: every
+    stage holds it just as Xero does (healthy), or no stage after Xero holds it, each read
+    whole, and Xero keeps it from both (held back). The same trace (tests compare the two)."""
+    item = entry.xero_item
+    assert item is not None
+    blocked: dict[Stage, str] = {}
+    if entry.compact == HEALTHY:
+        stages = dict(_EVERYWHERE)
+    else:
+        stages = {
+            Stage.XERO: _mark(item),
+            Stage.APPROVALMAX: Mark.MISSING,
+            Stage.DEXT: Mark.MISSING,
+        }
+        for stage in DOWNSTREAM:
+            reason = blocker(item, stage, entry.parent_status)
+            assert reason is not None
+            blocked[stage] = reason
+    return ItemTrace.trusted(
+        kind=entry.kind,
+        key=item_key(item),
+        code=item.code,
+        name=item.name,
+        xero_id=item.xero_id,
+        parent=item.parent_name,
+        status=item.status,
+        stages=stages,
+        detail={
+            Stage.XERO: StageDetail.trusted(
+                name=item.name,
+                code=item.code,
+                since=item.updated_at,
+                provenance=provenance,
+                confidence=None,
+                because=None,
+            )
+        },
+        eligible=not blocked,
+        blocked=blocked,
+        is_supplier=item.is_supplier,
+        email=item.email,
+        phone=item.phone,
+        bank_account_number=item.bank_account_number,
+        parent_status=entry.parent_status,
+    )
+
+
 def _describe(entry: _Entry) -> tuple[ItemKind, str | None, str]:
     base = entry.xero_item or entry.first_seen
     assert base is not None
@@ -286,8 +339,12 @@ def trace_rows(snapshots: dict[Stage, StageSnapshot], *, compact: bool = True) -
         item.xero_id or "": item.status for item in xero.items.get(ItemKind.TRACKING_CATEGORY, [])
     }
 
+    provenance = xero.provenance
+
     def make(entry: _Entry) -> ItemTrace:
-        return _trace(entry, snapshots, parents)
+        return (
+            _trace(entry, snapshots, parents) if entry.compact is None else _made(entry, provenance)
+        )
 
     rows: list[Any] = []
     for kind in ItemKind:
