@@ -145,6 +145,9 @@ def _kind_traces(kind: ItemKind, snapshots: dict[Stage, StageSnapshot]) -> list[
         if not snapshot.knows(kind):
             continue
         taken: set[int] = set()
+        # Names seen at this stage identify the item at the next one (a rename in flight),
+        # once this stage is joined. An item held just as Xero holds it adds nothing the index
+        # does not have already.
         additions: list[tuple[_Entry, Item]] = []
         for item in snapshot.items[kind]:
             found = index.find(item, taken)
@@ -156,19 +159,16 @@ def _kind_traces(kind: ItemKind, snapshots: dict[Stage, StageSnapshot]) -> list[
                 entry = found
             entry.found[stage] = item
             taken.add(id(entry))
-            additions.append((entry, item))
-        # Names seen at this stage identify the item at the next one (a rename in flight). An
-        # item held just as Xero holds it adds nothing the index does not have already.
-        for entry, item in additions:
             known = entry.xero_item
-            if (
+            if not (
                 known is not None
                 and item.name == known.name
                 and item.code == known.code
                 and item.parent_name == known.parent_name
                 and (item.xero_id is None or item.xero_id == known.xero_id)
             ):
-                continue
+                additions.append((entry, item))
+        for entry, item in additions:
             index.add(entry, item)
     return entries
 
