@@ -170,62 +170,79 @@ class _Reach:
         return items if isinstance(value, list) else type(value)(items)
 
 
-def _compile(node: Any, definitions: dict[str, Any], plans: dict[int, _Plan]) -> _Reach | None:
-    """Walks a (copied) core schema: takes the `shown` serialisers out of every model it can
-    follow, and says where the strings they redacted are. A schema it does not know (a union,
-    a function of its own) is left as it is: its models keep their serialisers, and redact
-    their strings themselves."""
-    kind = node.get("type")
-    if kind in ("nullable", "default"):
-        return _compile(node["schema"], definitions, plans)
-    if kind == "definitions":
-        for definition in node["definitions"]:
-            definitions[definition["ref"]] = definition
-        return _compile(node["schema"], definitions, plans)
-    if kind == "definition-ref":
-        target = definitions.get(node["schema_ref"])
-        return None if target is None else _compile(target, definitions, plans)
-    if kind in ("list", "set", "frozenset") and "items_schema" in node:
-        inner = _compile(node["items_schema"], definitions, plans)
-        return None if inner is None else _Reach("list", inner)
-    if kind == "dict" and "values_schema" in node:
-        inner = _compile(node["values_schema"], definitions, plans)
-        return None if inner is None else _Reach("dict", inner)
-    if kind == "model":
-        return _compile_model(node, definitions, plans)
-    return None
+class _Compiler:
+    """Walks a (copied) core schema and says where the strings of the `shown` fields of every
+    model it can follow are; `finish` then takes those fields' serialisers out. (Nothing is
+    taken out before the whole schema is read: pydantic shares one schema between the places a
+    model appears, and a serialiser taken out at the first would not be seen at the second.)
+    A schema it does not know (a union, a serialiser of its own) is left as it is: the models
+    under it keep their serialisers and redact their strings themselves."""
 
+    def __init__(self) -> None:
+        self.definitions: dict[str, Any] = {}
+        self.plans: dict[int, _Plan] = {}
+        self.shown_schemas: list[dict[str, Any]] = []
+        self.models: list[dict[str, Any]] = []
 
-def _compile_model(
-    node: Any, definitions: dict[str, Any], plans: dict[int, _Plan]
-) -> _Reach | None:
-    fields = node["schema"].get("fields") if node["schema"].get("type") == "model-fields" else None
-    if fields is None or "serialization" in node or node.get("root_model"):
+    def reach(self, node: Any) -> _Reach | None:
+        kind = node.get("type")
+        if kind in ("nullable", "default"):
+            return self.reach(node["schema"])
+        if kind == "definitions":
+            for definition in node["definitions"]:
+                self.definitions[definition["ref"]] = definition
+            return self.reach(node["schema"])
+        if kind == "definition-ref":
+            target = self.definitions.get(node["schema_ref"])
+            return None if target is None else self.reach(target)
+        if kind in ("list", "set", "frozenset") and "items_schema" in node:
+            inner = self.reach(node["items_schema"])
+            return None if inner is None else _Reach("list", inner)
+        if kind == "dict" and "values_schema" in node:
+            inner = self.reach(node["values_schema"])
+            return None if inner is None else _Reach("dict", inner)
+        if kind == "model":
+            return self.model(node)
         return None
-    plan = plans.get(id(node))
-    if plan is None:
-        plan = plans[id(node)] = _Plan()
-        shown: list[str] = []
-        nested: list[tuple[str, _Reach]] = []
-        for name, field in fields.items():
-            schema = field["schema"]
-            serialization = schema.get("serialization")
-            if isinstance(serialization, dict) and redacted_by_shown(serialization.get("function")):
-                del schema["serialization"]
-                shown.append(name)
-            elif serialization is not None:
-                continue  # a serialiser of its own: nothing under it is touched
-            reach = _compile(schema, definitions, plans)
-            if reach is not None:
-                nested.append((name, reach))
-        plan.shown = tuple(shown)
-        plan.nested = tuple(nested)
-        # pydantic-core would take the class's own, finished serialiser (with the `shown`
-        # calls) for a model schema naming it; a stand-in class of the same name makes it
-        # build this one. Outside a union the serialiser checks nothing of the class.
-        cls = node["cls"]
-        node["cls"] = type(cls.__name__, (), {"__module__": cls.__module__})
-    return _Reach("model", plan)
+
+    def model(self, node: Any) -> _Reach | None:
+        inner = node["schema"]
+        fields = inner.get("fields") if inner.get("type") == "model-fields" else None
+        if fields is None or "serialization" in node or node.get("root_model"):
+            return None
+        plan = self.plans.get(id(node))
+        if plan is None:
+            plan = self.plans[id(node)] = _Plan()
+            shown: list[str] = []
+            nested: list[tuple[str, _Reach]] = []
+            for name, field in fields.items():
+                schema = field["schema"]
+                serialization = schema.get("serialization")
+                if isinstance(serialization, dict) and redacted_by_shown(
+                    serialization.get("function")
+                ):
+                    self.shown_schemas.append(schema)
+                    shown.append(name)
+                elif serialization is not None:
+                    continue  # a serialiser of its own: nothing under it is touched
+                reach = self.reach(schema)
+                if reach is not None:
+                    nested.append((name, reach))
+            plan.shown = tuple(shown)
+            plan.nested = tuple(nested)
+            self.models.append(node)
+        return _Reach("model", plan)
+
+    def finish(self) -> None:
+        for schema in self.shown_schemas:
+            schema.pop("serialization", None)
+        for node in self.models:
+            # pydantic-core would take the class's own, finished serialiser (with the `shown`
+            # calls) for a model schema naming it; a stand-in class of the same name makes it
+            # build this one. Outside a union the serialiser checks nothing of the class.
+            cls = node["cls"]
+            if isinstance(cls, type) and issubclass(cls, BaseModel):
+                node["cls"] = type(cls.__name__, (), {"__module__": cls.__module__})
 
 
 _lean: tuple[_Plan, SchemaSerializer] | None = None
@@ -238,9 +255,11 @@ def _lean_serializer() -> tuple[_Plan, SchemaSerializer]:
     with _lean_lock:
         if _lean is None:
             schema = copy.deepcopy(Diagnosis.__pydantic_core_schema__)
-            reach = _compile(schema, {}, {})
-            if not isinstance(reach, _Reach) or not isinstance(reach.inner, _Plan):
+            compiler = _Compiler()
+            reach = compiler.reach(schema)
+            if reach is None or not isinstance(reach.inner, _Plan):
                 raise RuntimeError("the diagnosis's schema is not a model's")
+            compiler.finish()
             _lean = (reach.inner, SchemaSerializer(schema))
         return _lean
 
