@@ -89,8 +89,6 @@ class _Plan:
         values = model.__dict__
         for name in self.shown:
             value = values[name]
-            if value is None:
-                continue
             if isinstance(value, str):
                 out.append(value)
             elif isinstance(value, list):
@@ -143,6 +141,11 @@ class _Reach:
     def __init__(self, container: str, inner: _Plan | _Reach) -> None:
         self.container = container  # "model", "list" or "dict"
         self.inner = inner
+        # A list or dict of models (the traces, their details): one call a model, not two.
+        self.models: _Plan | None = None
+        if isinstance(inner, _Reach) and inner.container == "model":
+            assert isinstance(inner.inner, _Plan)
+            self.models = inner.inner
 
     def gather(self, value: Any, out: list[str]) -> None:
         inner = self.inner
@@ -151,6 +154,13 @@ class _Reach:
                 inner.gather(value, out)
             return
         values = value.values() if self.container == "dict" else value
+        models = self.models
+        if models is not None:
+            gather = models.gather
+            for one in values:
+                if isinstance(one, BaseModel):
+                    gather(one, out)
+            return
         for one in values:
             if one is not None:
                 inner.gather(one, out)
