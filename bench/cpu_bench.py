@@ -91,6 +91,15 @@ def main() -> None:
     print(
         f"peak memory allocated during one diagnosis: {peak / 2**20:.0f} MB   (target ≤ 150 MB: {'met' if peak <= 150 * 2**20 else 'NOT met'})"
     )
+    # What a reader that goes through every item pays afterwards (the JSON export, the TUI's
+    # table): the compact rows, made once each (model.Traces).
+    fresh = diagnose_snapshots(data, library)
+    began = time.perf_counter()
+    every = sum(1 for _ in fresh.items)
+    made = time.perf_counter() - began
+    print(
+        f"then reading all {every} items (what an export of every item or the TUI's table does): {made:.2f} s"
+    )
     if args.profile:
         # Under the profiler everything takes about twice as long; the shares are what count.
         profiler = cProfile.Profile()

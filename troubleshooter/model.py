@@ -5,12 +5,13 @@ Everything downstream (CLI, reports, TUI) renders a `Diagnosis`; nothing re-comp
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal, Self, get_args
+from typing import Any, Literal, Self, get_args, overload
 
 from pydantic import (
     AwareDatetime,
@@ -21,6 +22,7 @@ from pydantic import (
     field_serializer,
 )
 
+from troubleshooter.infra.gcpause import collector_paused
 from troubleshooter.infra.redact import mask_account_number
 
 SCHEMA_VERSION = 1
@@ -445,6 +447,105 @@ class ItemTrace(_Model):
     )
 
 
+class Traces(Sequence[ItemTrace]):
+    """A diagnosis's items, in order, with the items that have nothing to say kept compact
+    until something reads them.
+
+    Lineage keeps two sorts of item as a row of its own rather than a trace: an item every stage
+    holds just as Xero does, and one that Xero keeps from every stage after it and no stage
+    holds. On a big organisation they are most items (of 52,000, some 50,000), and the rules,
+    the inferences and the counts have nothing to do with them. Reading an item in any way (by
+    index, or by going through them) makes its trace once, with the one function lineage makes
+    every trace with, and keeps it; `built()` goes through the traces made so far only, for the
+    parts of the diagnosis that leave the compact rows alone, and `rows()` shows lineage's own.
+    Two threads reading the same row at once may each make it; both traces are equal.
+    """
+
+    __slots__ = ("_describe", "_make", "_rows")
+
+    def __init__(
+        self,
+        rows: list[Any],
+        make: Callable[[Any], ItemTrace],
+        describe: Callable[[Any], tuple[ItemKind, str | None, str]],
+    ) -> None:
+        self._rows = rows
+        self._make = make
+        self._describe = describe  # a compact row's kind, code and label, without its trace
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> ItemTrace: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[ItemTrace]: ...
+    def __getitem__(self, index: int | slice) -> ItemTrace | list[ItemTrace]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self._rows)))]
+        row = self._rows[index]
+        if isinstance(row, ItemTrace):
+            return row
+        trace = self._rows[index] = self._make(row)
+        return trace
+
+    def __iter__(self) -> Iterator[ItemTrace]:
+        rows = self._rows
+        for index, row in enumerate(rows):
+            if not isinstance(row, ItemTrace):
+                self._make_from(index)
+                row = rows[index]
+            yield row
+
+    _BATCH = 10_000
+
+    def _make_from(self, start: int) -> None:
+        """Makes the compact rows from `start` on, a batch of them, with the collector paused
+        (infra/gcpause.py: it would walk the growing heap again and again; a pause is never
+        held across a `yield`, so a reader that stops early leaves it running)."""
+        rows, make = self._rows, self._make
+        with collector_paused():
+            for index in range(start, min(start + self._BATCH, len(rows))):
+                row = rows[index]
+                if not isinstance(row, ItemTrace):
+                    rows[index] = make(row)
+
+    def built(self) -> Iterator[ItemTrace]:
+        """The traces made so far, in order (the compact rows left out)."""
+        return (row for row in self._rows if isinstance(row, ItemTrace))
+
+    def rows(self) -> Iterator[tuple[int, Any]]:
+        """The compact rows not read yet, with their places."""
+        return ((i, row) for i, row in enumerate(self._rows) if not isinstance(row, ItemTrace))
+
+    def names(self) -> Iterator[tuple[int, ItemKind, str | None, str]]:
+        """Every item's place, kind, code and label, without making the compact ones."""
+        describe = self._describe
+        for index, row in enumerate(self._rows):
+            if isinstance(row, ItemTrace):
+                yield index, row.kind, row.code, row.label
+            else:
+                yield index, *describe(row)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Traces | list | tuple):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Traces({len(self._rows)} items)"
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> list[ItemTrace]:
+        return copy.deepcopy(list(self), memo)
+
+
+def built(traces: Sequence[ItemTrace]) -> Iterable[ItemTrace]:
+    """The traces of `traces` made so far (`Traces.built`), or all of a plain list."""
+    return traces.built() if isinstance(traces, Traces) else traces
+
+
 class Finding(_Model):
     rule: str
     action: str
@@ -653,7 +754,9 @@ class Diagnosis(_Model):
     generated_at: AwareDatetime
     organisation: OrganisationRef
     systems: list[SystemStatus]
-    items: list[ItemTrace]
+    # Every item, in order; in a run about the whole organisation a `Traces`, whose items with
+    # nothing to say are made when read.
+    items: Sequence[ItemTrace]
     findings: list[Finding]
     plan: list[PlanStep]
     questions: list[Question] = Field(default_factory=list)
@@ -668,6 +771,11 @@ class Diagnosis(_Model):
     snapshot: SnapshotInfo | None = Field(
         default=None, description="Set when diagnosed from a saved bundle, not live."
     )
+
+    @field_serializer("items", return_type=list[ItemTrace])
+    def _every_item(self, items: Sequence[ItemTrace]) -> list[ItemTrace]:
+        """Every item as a list, so `Traces` serialise as lists do (making what is compact)."""
+        return items if isinstance(items, list) else list(items)
 
     @property
     def failed_systems(self) -> list[SystemStatus]:

@@ -23,6 +23,7 @@ from troubleshooter.model import (
     Stage,
     StageDetail,
     SystemStatus,
+    built,
 )
 
 # -- marks ----------------------------------------------------------------------------------
@@ -314,7 +315,7 @@ def wait_lead(wait: PlanStep, *, alone: bool) -> str:
 def _unverified_stages(diagnosis: Diagnosis) -> list[Stage]:
     """The stages some item is not known to have reached (unknown there, or only assumed)."""
     found: set[Stage] = set()
-    for trace in diagnosis.items:
+    for trace in built(diagnosis.items):  # a compact row is known everywhere it should be
         found.update(trace.not_known_at())
         if len(found) == 2:
             break

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import shlex
 import sys
+from collections.abc import Sequence
 
 import click
 
@@ -242,7 +243,7 @@ def _which_item(guided: GuidedCheck, prompts: _Answers) -> None:
         return
 
 
-def _which_of(guided: GuidedCheck, prompts: _Answers, matches: list[ItemTrace]) -> None:
+def _which_of(guided: GuidedCheck, prompts: _Answers, matches: Sequence[ItemTrace]) -> None:
     """Which of several matches is meant: its number, or (part of) its name; Enter, or the
     end of the answers, means all of them. Anything else is asked again."""
     while True:

@@ -606,7 +606,7 @@ def apply_to_snapshots(answers: AnswerSet, snapshots: dict[Stage, StageSnapshot]
 _OWN_LETTERS = re.compile(r"-[0-9a-f]{4}$")  # `supplier-cafe-maori-1f3a`: see `handles`
 
 
-def find_trace(traces: list[ItemTrace], item: str, answer_id: str) -> ItemTrace:
+def find_trace(traces: Sequence[ItemTrace], item: str, answer_id: str) -> ItemTrace:
     """The item an answer's id names: by its key, or by a handle (its code, or its name as a
     slug, with its kind in front where another item has it: `approvalmax.has.429`,
     `dext.has.kaimai-oat-milk-co`, `dext.has.supplier-wise`), or by its name as a slug where it
@@ -648,7 +648,7 @@ def _for_item(answer: Answer, trace: ItemTrace, organisations: Sequence[str]) ->
     return _choice(answer.spec, answer.text, organisations, trace.kind)
 
 
-def apply_to_traces(answers: AnswerSet, traces: list[ItemTrace]) -> None:
+def apply_to_traces(answers: AnswerSet, traces: Sequence[ItemTrace]) -> None:
     """ "Can you find it in ApprovalMax?" answers, one item at a time; every refusal at once."""
     problems: list[str] = []
     sentences: dict[str, str] = {}

@@ -31,7 +31,7 @@ from troubleshooter.diagnosis.hypothesis import (
 )
 from troubleshooter.diagnosis.inference import infer
 from troubleshooter.diagnosis.knowledge import KnowledgeBase, load_knowledge
-from troubleshooter.diagnosis.lineage import build_traces
+from troubleshooter.diagnosis.lineage import compact_counts, trace_rows
 from troubleshooter.diagnosis.plan import build_plan
 from troubleshooter.diagnosis.questions import (
     QuestionSpec,
@@ -66,6 +66,8 @@ from troubleshooter.model import (
     StageSnapshot,
     Summary,
     SystemStatus,
+    Traces,
+    built,
     normalise_name,
 )
 from troubleshooter.wording import times_read_in, zone_of
@@ -196,7 +198,7 @@ def _shallow(snapshot: StageSnapshot) -> StageSnapshot:
     )
 
 
-def find_items(traces: list[ItemTrace], text: str) -> list[ItemTrace]:
+def find_items(traces: Sequence[ItemTrace], text: str) -> list[ItemTrace]:
     """The items a person means by `text` (diagnosis/search.py); none is an error that offers
     the nearest names and what to check."""
     if not normalise_name(text):
@@ -234,7 +236,7 @@ class _Prepared:
     """The snapshots and traces after the answers: the expensive part (lineage), done once."""
 
     snapshots: dict[Stage, StageSnapshot]
-    traces: list[ItemTrace]
+    traces: Sequence[ItemTrace]
     now: datetime
     answered: set[str]
     organisation: OrganisationRef
@@ -285,7 +287,7 @@ def _assumptions(
 
 
 def _premise(
-    specs: list[QuestionSpec], traces: list[ItemTrace], handles: dict[str, str]
+    specs: list[QuestionSpec], traces: Sequence[ItemTrace], handles: dict[str, str]
 ) -> list[tuple[Assumption, ItemTrace]]:
     """In a focused run: what is taken of the item itself while unanswered (that it is not in
     Dext: that is why the person asked)."""
@@ -317,7 +319,7 @@ def _premise(
 def _reason(
     prepared: _Prepared,
     library: Library,
-    traces: list[ItemTrace],
+    traces: Sequence[ItemTrace],
     *,
     focused: bool,
     handles: dict[str, str],
@@ -431,10 +433,11 @@ def _diagnose_snapshots(
         if answer.spec.per == "item" and answer.spec.stage is not None:
             # Counted with the system's other answers ("2 of 3 answered").
             snapshots[answer.spec.stage].answered[answer.id] = Provenance.ANSWER
-    traces = build_traces(snapshots)
+    traces = trace_rows(snapshots)
     apply_to_traces(answer_set, traces)
     prepared = _Prepared(snapshots, traces, now, answer_set.ids, organisation)
     focused = find_items(traces, focus) if focus is not None else None
+    shown: Sequence[ItemTrace]
     if focused is None:
         reasoned = _reason(prepared, library, traces, focused=False, handles={})
         shown = traces
@@ -454,14 +457,14 @@ def _stopped_unexplained(trace: ItemTrace, with_findings: set[str]) -> bool:
 
 
 def _with_stopped_items(
-    prepared: _Prepared, library: Library, reasoned: _Reasoned, among: list[ItemTrace]
+    prepared: _Prepared, library: Library, reasoned: _Reasoned, among: Sequence[ItemTrace]
 ) -> _Reasoned:
     """A whole-organisation run with a few items known to have stopped, but not why (a pasted
     Dext list lacks them; ApprovalMax is not known): those items are reasoned about as a
     focused run would, so they are named, asked about one by one, and given the plan that
     waits on a check; the rest of the run stands as it is."""
     with_findings = {f.key for f in reasoned.evaluation.findings if f.key}
-    stopped = [t for t in among if _stopped_unexplained(t, with_findings)]
+    stopped = [t for t in built(among) if _stopped_unexplained(t, with_findings)]
     if not stopped or len(stopped) > MAX_STOPPED_FOR_PLAN:
         return reasoned  # none, or so many that the per-kind lists are what to look at
     handles = question_handles(stopped, among=prepared.traces)
@@ -630,12 +633,13 @@ MAX_FOCUSED_FOR_RANKING = 8  # a search that matched many items is ranked in the
 MAX_STOPPED_FOR_PLAN = 500
 
 
-def _counts(shown: list[ItemTrace], with_findings: set[str]) -> tuple[int, int, int]:
+def _counts(shown: Sequence[ItemTrace], with_findings: set[str]) -> tuple[int, int, int]:
     """Items stopped (with findings, or known missing where they should be), items known not
     to be where they should (from a system, a person or the chain), and items not known to be
-    there (unknown, or only assumed)."""
+    there (unknown, or only assumed). A compact row is none of these: lineage keeps only items
+    with nothing to say compact, and an item with a finding has been made."""
     missing = unverified = stopped = 0
-    for trace in shown:
+    for trace in built(shown):
         if trace.eligible is False:
             continue
         known_missing = seen_unknown = False
@@ -660,7 +664,7 @@ def _counts(shown: list[ItemTrace], with_findings: set[str]) -> tuple[int, int, 
             and not (dext is not None and dext.provenance is Provenance.ASSUMED)
         )
         stopped += (known_missing or trace.key in with_findings) and not arrived
-    stopped += sum(1 for t in shown if t.eligible is False and t.key in with_findings)
+    stopped += sum(1 for t in built(shown) if t.eligible is False and t.key in with_findings)
     return stopped, missing, unverified
 
 
@@ -668,18 +672,21 @@ def _diagnosis(
     prepared: _Prepared,
     library: Library,
     reasoned: _Reasoned,
-    shown: list[ItemTrace],
+    shown: Sequence[ItemTrace],
     focus: str | None,
 ) -> Diagnosis:
     findings = reasoned.evaluation.findings
     keys_with_findings = {f.key for f in findings if f.key}
     stopped, missing, unverified = _counts(shown, keys_with_findings)
-    return Diagnosis(
+    # Compact rows are healthy everywhere, or held back by Xero (lineage.trace_rows).
+    healthy, held_back = compact_counts(shown) if isinstance(shown, Traces) else (0, 0)
+    made = list(built(shown))
+    diagnosis = Diagnosis(
         generated_at=prepared.now,
         organisation=prepared.organisation,
         articles=library.cited(findings, reasoned.plan),
         systems=[_system_status(prepared.snapshots[stage]) for stage in STAGES],
-        items=shown,
+        items=[] if isinstance(shown, Traces) else shown,
         findings=findings,
         plan=reasoned.plan,
         questions=reasoned.questions,
@@ -687,10 +694,11 @@ def _diagnosis(
         focus=focus,
         summary=Summary(
             items=len(shown),
-            healthy=sum(1 for t in shown if not t.has_gap and t.key not in keys_with_findings),
+            healthy=healthy
+            + sum(1 for t in made if not t.has_gap and t.key not in keys_with_findings),
             with_findings=len(keys_with_findings),
             findings=len(findings),
-            not_expected_downstream=sum(1 for t in shown if t.eligible is False),
+            not_expected_downstream=held_back + sum(1 for t in made if t.eligible is False),
             quiet=[
                 QuietCause(rule=rule_id, title=library.rules.rule(rule_id).spec.title, count=n)
                 for rule_id, n in reasoned.evaluation.quiet.items()
@@ -700,6 +708,9 @@ def _diagnosis(
             unverified=unverified,
         ),
     )
+    if isinstance(shown, Traces):
+        diagnosis.items = shown  # as it is: validating it would make every trace
+    return diagnosis
 
 
 def exit_code_for(diagnosis: Diagnosis) -> ExitCode:

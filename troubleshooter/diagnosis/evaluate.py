@@ -7,16 +7,17 @@ out unknown, the facts it needed go to the questions.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
 from troubleshooter.diagnosis.conditions import Condition, Truth
 from troubleshooter.diagnosis.facts import FactContext, finding_facts, unseen
+from troubleshooter.diagnosis.lineage import held_back_groups
 from troubleshooter.diagnosis.ruleset import Rule, RuleSet
 from troubleshooter.diagnosis.vocabulary import PLACEHOLDER, Facts
-from troubleshooter.model import Finding, ItemKind, ItemTrace, Mark, Stage
+from troubleshooter.model import Finding, ItemKind, ItemTrace, Mark, Stage, Traces, built
 from troubleshooter.wording import when
 
 
@@ -148,9 +149,44 @@ def _unknown_facts(condition: Condition, facts: Facts) -> set[str]:
     return {name for name in condition.facts() if facts.get(name) is None}
 
 
+def _held_back(
+    traces: Traces,
+    by_kind: dict[ItemKind, list[Rule]],
+    decided: dict[tuple[object, ...], list[tuple[Rule, Truth]]],
+    shared: Facts,
+    given: frozenset[str],
+) -> dict[str, int]:
+    """The items Xero holds back that lineage kept compact, a group at a time: where the facts
+    the group shares decide every rule (no finding, or only a cause a whole-organisation run
+    counts), the group is counted without making its traces; its first item is made, and goes
+    through the rules with the others, so each count starts where it did. Any other group is
+    made whole, for the rules to look at item by item. Returns the counts of the rest."""
+    counted: dict[str, int] = {}
+    for group in held_back_groups(traces):
+        first = traces[group[0]]
+        rules = by_kind[first.kind]
+        if not rules:
+            continue
+        signature = _signature(first)
+        verdicts = decided.get(signature)
+        if verdicts is None:
+            facts = _shared_facts(first, shared)
+            verdicts = decided[signature] = [
+                (rule, rule.condition.partial(facts, given)) for rule in rules
+            ]
+        if all(v is False or (v is True and rule.spec.focus_only) for rule, v in verdicts):
+            for rule, verdict in verdicts:
+                if verdict is True:
+                    counted[rule.id] = counted.get(rule.id, 0) + len(group) - 1
+        else:
+            for index in group[1:]:
+                traces[index]  # made: the rules look at each
+    return counted
+
+
 def evaluate(
     ruleset: RuleSet,
-    traces: Iterable[ItemTrace],
+    traces: Sequence[ItemTrace],
     context: FactContext,
     focus: set[str] | None = None,
     known: Mapping[str, Any] | None = None,
@@ -168,7 +204,10 @@ def evaluate(
     all_known = True
     given = frozenset(SHARED_FACTS) | frozenset(organisation)
     decided: dict[tuple[object, ...], list[tuple[Rule, Truth]]] = {}
-    for trace in traces:
+    counted: dict[str, int] = {}
+    if focus is None and isinstance(traces, Traces):
+        counted = _held_back(traces, by_kind, decided, organisation, given)
+    for trace in built(traces):
         if focus is not None and trace.key not in focus:
             continue
         if all_known and unseen(trace):
@@ -198,6 +237,8 @@ def evaluate(
             elif verdict:
                 result.findings.append(_finding(rule, facts, trace, context.zone))
                 timing.append(rule.spec.timing)
+    for rule_id, count in counted.items():  # each already counted once, in its place
+        result.quiet[rule_id] += count
     expected = [f.expected_by for f in result.findings]
     summary = finding_facts(timing, expected, all_known)
     organisation = organisation.with_facts(summary)

@@ -10,11 +10,19 @@ from; where it leans on an assumption (the normal setup, not yet checked), it sa
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 from troubleshooter.diagnosis.facts import FactContext
 from troubleshooter.diagnosis.ruleset import Inference
-from troubleshooter.model import DOWNSTREAM, ItemTrace, Mark, Provenance, Stage, StageDetail
+from troubleshooter.model import (
+    DOWNSTREAM,
+    ItemTrace,
+    Mark,
+    Provenance,
+    Stage,
+    StageDetail,
+    built,
+)
 
 ROUNDS = 3  # an inference may make another possible; the chain has two hops
 
@@ -27,7 +35,7 @@ def _worth_a_look(trace: ItemTrace) -> bool:
 
 def infer(
     inferences: list[Inference],
-    traces: Iterable[ItemTrace],
+    traces: Sequence[ItemTrace],
     context: FactContext,
     organisation: dict[str, object],
 ) -> int:
@@ -35,7 +43,7 @@ def infer(
     if not inferences:
         return 0
     added = 0
-    candidates = [t for t in traces if _worth_a_look(t)]
+    candidates = [t for t in built(traces) if _worth_a_look(t)]  # compact rows: all known
     for _ in range(ROUNDS):
         changed = False
         for trace in candidates:

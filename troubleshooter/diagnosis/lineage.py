@@ -7,7 +7,8 @@ item is one item with two names, not one missing and one extra.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable
+from typing import Any
 
 from troubleshooter.diagnosis.eligibility import blocker
 from troubleshooter.model import (
@@ -16,10 +17,12 @@ from troubleshooter.model import (
     ItemKind,
     ItemTrace,
     Mark,
+    Provenance,
     Stage,
     StageDetail,
     StageSnapshot,
     Status,
+    Traces,
     normalise_name,
 )
 
@@ -102,11 +105,19 @@ class _Index:
 
 
 class _Entry:
+    """An item while lineage joins the stages; kept as the compact row of an item with nothing
+    to say (`compact`) until its trace is read."""
+
+    __slots__ = ("compact", "first_seen", "found", "group", "kind", "parent_status", "xero_item")
+
     def __init__(self, kind: ItemKind, xero_item: Item | None) -> None:
         self.kind = kind
         self.xero_item = xero_item
         self.found: dict[Stage, Item] = {}
         self.first_seen: Item | None = xero_item
+        self.compact: str | None = None  # HEALTHY or HELD_BACK
+        self.group: tuple[object, ...] | None = None  # for HELD_BACK: what its rules read
+        self.parent_status: Status | None = None  # its category's status in Xero
 
 
 def _kind_traces(kind: ItemKind, snapshots: dict[Stage, StageSnapshot]) -> list[_Entry]:
@@ -217,26 +228,182 @@ def _trace(
     )
 
 
-def build_traces(snapshots: dict[Stage, StageSnapshot]) -> list[ItemTrace]:
-    """One trace per item, every kind, in a stable order (kind, then as Xero lists them)."""
+HEALTHY = "healthy"  # every stage holds it just as Xero does
+HELD_BACK = "held back"  # Xero keeps it from every stage after it, and none holds it
+
+
+def _compact(
+    entry: _Entry, parents: dict[str, Status], whole: tuple[bool, bool]
+) -> tuple[str, tuple[object, ...] | None] | None:
+    """Whether the item's trace would have nothing of its own to say, and which sort it is
+    (with, for one held back, the facts its rules are decided on: evaluate groups them)."""
+    xero_item = entry.xero_item
+    if xero_item is None:
+        return None
+    parent_status = entry.parent_status = parents.get(xero_item.parent_id or "")
+    found = entry.found
+    if not found:
+        if not (whole[0] and whole[1]):
+            return None  # an unknown stage: inference and the questions look at it
+        if (
+            blocker(xero_item, Stage.APPROVALMAX, parent_status) is None
+            or blocker(xero_item, Stage.DEXT, parent_status) is None
+        ):
+            return None
+        group = (
+            entry.kind,
+            _mark(xero_item),
+            xero_item.status,
+            xero_item.is_supplier,
+            parent_status,
+            bool(xero_item.code),
+        )
+        return HELD_BACK, group
+    if len(found) != len(DOWNSTREAM) or _mark(xero_item) is not Mark.PRESENT:
+        return None
+    for stage in DOWNSTREAM:
+        held = found[stage]
+        if (
+            _mark(held) is not Mark.PRESENT
+            or not _as_in_xero(held, xero_item)
+            or blocker(xero_item, stage, parent_status) is not None
+        ):
+            return None
+    return HEALTHY, None
+
+
+_EVERYWHERE = {stage: Mark.PRESENT for stage in (Stage.XERO, *DOWNSTREAM)}
+
+
+def _made(entry: _Entry, provenance: Provenance) -> ItemTrace:
+    """`_trace` of a compact row, made without asking again what `_compact` settled: every
+    stage holds it just as Xero does (healthy), or no stage after Xero holds it, each read
+    whole, and Xero keeps it from both (held back). The same trace (tests compare the two)."""
+    item = entry.xero_item
+    assert item is not None
+    blocked: dict[Stage, str] = {}
+    if entry.compact == HEALTHY:
+        stages = dict(_EVERYWHERE)
+    else:
+        stages = {
+            Stage.XERO: _mark(item),
+            Stage.APPROVALMAX: Mark.MISSING,
+            Stage.DEXT: Mark.MISSING,
+        }
+        for stage in DOWNSTREAM:
+            reason = blocker(item, stage, entry.parent_status)
+            assert reason is not None
+            blocked[stage] = reason
+    return ItemTrace.trusted(
+        kind=entry.kind,
+        key=item_key(item),
+        code=item.code,
+        name=item.name,
+        xero_id=item.xero_id,
+        parent=item.parent_name,
+        status=item.status,
+        stages=stages,
+        detail={
+            Stage.XERO: StageDetail.trusted(
+                name=item.name,
+                code=item.code,
+                since=item.updated_at,
+                provenance=provenance,
+                confidence=None,
+                because=None,
+            )
+        },
+        eligible=not blocked,
+        blocked=blocked,
+        is_supplier=item.is_supplier,
+        email=item.email,
+        phone=item.phone,
+        bank_account_number=item.bank_account_number,
+        parent_status=entry.parent_status,
+    )
+
+
+def _describe(entry: _Entry) -> tuple[ItemKind, str | None, str]:
+    base = entry.xero_item or entry.first_seen
+    assert base is not None
+    label = f"{base.parent_name} / {base.name}" if base.parent_name else base.name
+    return entry.kind, base.code, label
+
+
+def trace_rows(snapshots: dict[Stage, StageSnapshot], *, compact: bool = True) -> Traces:
+    """One trace per item, every kind, in a stable order (kind, then as Xero lists them), with
+    the items that have nothing to say kept as compact rows until read (model.Traces);
+    `compact=False` makes every trace at once (tests compare the two)."""
     xero = snapshots[Stage.XERO]
     parents = {
         item.xero_id or "": item.status for item in xero.items.get(ItemKind.TRACKING_CATEGORY, [])
     }
-    traces: list[ItemTrace] = []
+
+    provenance = xero.provenance
+
+    def make(entry: _Entry) -> ItemTrace:
+        return (
+            _trace(entry, snapshots, parents) if entry.compact is None else _made(entry, provenance)
+        )
+
+    rows: list[Any] = []
     for kind in ItemKind:
-        traces.extend(_trace(e, snapshots, parents) for e in _kind_traces(kind, snapshots))
-    return _unique_keys(traces)
+        whole = (
+            _absent(snapshots[Stage.APPROVALMAX], kind) is Mark.MISSING,
+            _absent(snapshots[Stage.DEXT], kind) is Mark.MISSING,
+        )
+        for entry in _kind_traces(kind, snapshots):
+            sort = _compact(entry, parents, whole) if compact else None
+            if sort is None:
+                rows.append(make(entry))
+            else:
+                entry.compact, entry.group = sort
+                rows.append(entry)
+    _unique_keys(rows, make)
+    return Traces(rows, make, _describe)
 
 
-def _unique_keys(traces: Iterable[ItemTrace]) -> list[ItemTrace]:
+def build_traces(snapshots: dict[Stage, StageSnapshot]) -> list[ItemTrace]:
+    """Every trace made (`trace_rows`, read whole)."""
+    return list(trace_rows(snapshots))
+
+
+def compact_counts(traces: Traces) -> tuple[int, int]:
+    """How many compact rows are still unread: healthy everywhere, and held back by Xero."""
+    healthy = held_back = 0
+    for _, entry in traces.rows():
+        if entry.compact == HEALTHY:
+            healthy += 1
+        else:
+            held_back += 1
+    return healthy, held_back
+
+
+def held_back_groups(traces: Traces) -> list[list[int]]:
+    """The places of the compact rows Xero holds back, grouped by the facts their rules are
+    decided on (what evaluate's signature reads: the same in each group)."""
+    groups: dict[tuple[object, ...] | None, list[int]] = {}
+    for index, entry in traces.rows():
+        if entry.compact == HELD_BACK:
+            groups.setdefault(entry.group, []).append(index)
+    return list(groups.values())
+
+
+_KIND_VALUE = {kind: kind.value for kind in ItemKind}
+
+
+def _unique_keys(rows: list[Any], make: Callable[[_Entry], ItemTrace]) -> None:
     """Two items with the same key (two downstream-only items with one name) stay apart."""
     seen: dict[str, int] = {}
-    out = []
-    for trace in traces:
-        count = seen.get(trace.key, 0)
-        seen[trace.key] = count + 1
-        out.append(
-            trace if count == 0 else trace.model_copy(update={"key": f"{trace.key}#{count + 1}"})
-        )
-    return out
+    for index, row in enumerate(rows):
+        if isinstance(row, ItemTrace):
+            key = row.key
+        elif row.xero_item.xero_id:  # a compact row is one of Xero's items (as item_key)
+            key = f"{_KIND_VALUE[row.xero_item.kind]}:{row.xero_item.xero_id.lower()}"
+        else:
+            key = item_key(row.xero_item)
+        count = seen.get(key, 0)
+        seen[key] = count + 1
+        if count:
+            trace = row if isinstance(row, ItemTrace) else make(row)
+            rows[index] = trace.model_copy(update={"key": f"{key}#{count + 1}"})

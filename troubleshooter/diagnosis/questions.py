@@ -13,7 +13,7 @@ import functools
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,6 +27,7 @@ from troubleshooter.model import (
     Question,
     QuestionOption,
     Stage,
+    Traces,
 )
 from troubleshooter.wording import kind_listed
 
@@ -215,7 +216,7 @@ def handle_tier(trace: ItemTrace, wanted: str, *, own: bool) -> int | None:
 
 
 def handles(
-    traces: Iterable[ItemTrace], among: Iterable[ItemTrace] | None = None
+    traces: Iterable[ItemTrace], among: Sequence[ItemTrace] | None = None
 ) -> dict[str, str]:
     """Each item's handle, unique among `among` (default: `traces`), every item an answer's id
     may name: its plain handle (`429`, `wise`); where another item has it, with its kind in
@@ -223,13 +224,50 @@ def handles(
     (`Café Māori` and `Cafe Maori`), with four letters of its own (`supplier-cafe-maori-1f3a`).
     Never the internal key."""
     listed = list(traces)
-    universe = listed if among is None else list(among)
-    seen = Counter(name for t in universe for name in set(_forms(t)))
+    universe = listed if among is None else among
+    wanted = {form for trace in listed for form in _forms(trace)}
+    seen: Counter[str] = Counter()
+    for trace in _sharing(universe, wanted):
+        seen.update(set(_forms(trace)) & wanted)
     chosen: dict[str, str] = {}
     for trace in listed:
         forms = _forms(trace)
         chosen[trace.key] = next((h for h in forms if seen[h] <= 1), forms[-1])
     return chosen
+
+
+def _stems(wanted: set[str]) -> set[str]:
+    """The plain handles an item must have for one of its forms to be among `wanted`: a form
+    is the plain handle, or it with its kind in front, or that with four letters behind."""
+    stems = set()
+    for form in wanted:
+        tails = [form]
+        if len(form) > 5 and form[-5] == "-":
+            tails.append(form[:-5])
+        for tail in tails:
+            stems.add(tail)
+            stems.update(
+                tail[len(prefix) + 1 :]
+                for prefix in _PREFIX.values()
+                if tail.startswith(prefix + "-")
+            )
+    return stems
+
+
+def _sharing(universe: Sequence[ItemTrace], wanted: set[str]) -> Iterator[ItemTrace]:
+    """The items of `universe` one of whose forms may be among `wanted`, found by their plain
+    handle alone: of a big organisation's 52,000 items, a handful, and only those are made
+    (a `Traces` keeps most of its items compact until read)."""
+    stems = _stems(wanted)
+    names = (
+        universe.names()
+        if isinstance(universe, Traces)
+        else ((i, t.kind, t.code, t.label) for i, t in enumerate(universe))
+    )
+    for index, _kind, code, label in names:
+        plain = handle_of(code, label)
+        if not plain or plain in stems:  # no plain handle: its forms are its own letters
+            yield universe[index]
 
 
 def fill(template: str, values: dict[str, str]) -> str:

@@ -26,6 +26,7 @@ from troubleshooter.model import (
     Question,
     Stage,
     SystemStatus,
+    built,
 )
 from troubleshooter.wording import (
     INTEGRATIONS,
@@ -426,7 +427,7 @@ def build_view(
             section.unverified_hidden += unknown
         if trace.renamed:
             renamed.append(_renamed(trace, shown))
-    names = {t.key: t.label for t in diagnosis.items if t.key in planned}
+    names = {t.key: t.label for t in built(diagnosis.items) if t.key in planned}
     plan = []
     wait = None
     wait_step: PlanStep | None = None

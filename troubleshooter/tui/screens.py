@@ -28,7 +28,7 @@ from troubleshooter.diagnosis.answers import AnswerError
 from troubleshooter.diagnosis.search import closest_names, search_items
 from troubleshooter.errors import TroubleshooterError
 from troubleshooter.infra.safetext import visible
-from troubleshooter.model import Diagnosis, ItemTrace, Question
+from troubleshooter.model import Diagnosis, ItemTrace, Question, built
 from troubleshooter.report.view import shower
 from troubleshooter.tui.dialogs import leave_questions
 from troubleshooter.tui.host import Host
@@ -179,7 +179,7 @@ def _whole_plan(diagnosis: Diagnosis) -> RenderableType | None:
     steps, wait = plan_parts(diagnosis)
     if not steps and wait is None:
         return None
-    names = {t.key: t.label for t in diagnosis.items}
+    names = {t.key: t.label for t in built(diagnosis.items)}  # a step's items are all made
     parts: list[RenderableType] = [
         Text("What to do, in this order" if steps else "What to do", style="bold")
     ]

@@ -26,6 +26,7 @@ from troubleshooter.model import (
     PlanStep,
     Stage,
     SystemStatus,
+    built,
 )
 from troubleshooter.report.markdown import md
 from troubleshooter.report.view import Shown, without_prefix
@@ -399,7 +400,7 @@ def story_markdown(trace: ItemTrace, diagnosis: Diagnosis, shown: Shown) -> str:
 
 def plan_markdown(diagnosis: Diagnosis, verdict_line: str, shown: Shown) -> str:
     """The verdict and the whole plan as Markdown for a ticket."""
-    names = {t.key: t.label for t in diagnosis.items}
+    names = {t.key: t.label for t in built(diagnosis.items)}  # a step's items are all made
     steps, wait = plan_parts(diagnosis)
     out = [f"**{md(shown(verdict_line))}**", ""]
     if steps:
