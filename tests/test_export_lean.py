@@ -33,6 +33,7 @@ from troubleshooter.model import (
     StageDetail,
     Summary,
     SystemStatus,
+    Traces,
 )
 from troubleshooter.report import _export_json_bytes_plain, _lean_serializer, export_json_bytes
 from troubleshooter.sandbox.app import Sandbox
@@ -91,9 +92,10 @@ def maybe(rng: random.Random) -> str | None:
     return None if rng.random() < 0.2 else hostile(rng)
 
 
-def hostile_diagnosis(seed: int, traces: int = 300) -> Diagnosis:
+def hostile_diagnosis(seed: int, traces: int = 300, compact: bool = False) -> Diagnosis:
     """A diagnosis with a hostile string in every string field, the fields that are not
-    redacted too (they must come out as the plain path writes them)."""
+    redacted too (they must come out as the plain path writes them). `compact`: its items are
+    `Traces` whose every other item is made when read, as a whole-organisation run's are."""
     rng = random.Random(seed)
     when = datetime(2026, 11, 29, 10, tzinfo=UTC)
     org = OrganisationRef(id=maybe(rng), name=hostile(rng), short_code=maybe(rng), timezone=None)
@@ -141,7 +143,7 @@ def hostile_diagnosis(seed: int, traces: int = 300) -> Diagnosis:
         )
         for stage in Stage
     ]
-    return Diagnosis(
+    diagnosis = Diagnosis(
         generated_at=when,
         organisation=org,
         systems=systems,
@@ -207,6 +209,12 @@ def hostile_diagnosis(seed: int, traces: int = 300) -> Diagnosis:
             collected_at=when, tool_version="1", source=maybe(rng), diagnosed_at=when
         ),
     )
+    if compact:
+        rows = [(trace,) if n % 2 else trace for n, trace in enumerate(items)]
+        diagnosis.items = Traces(
+            rows, make=lambda row: row[0], describe=lambda row: (row[0].kind, None, "")
+        )
+    return diagnosis
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -215,7 +223,7 @@ def hostile_diagnosis(seed: int, traces: int = 300) -> Diagnosis:
 def test_the_lean_export_writes_the_plain_exports_bytes(
     seed: int, contact_details: bool, secrets: tuple[str, ...]
 ) -> None:
-    diagnosis = hostile_diagnosis(seed)
+    diagnosis = hostile_diagnosis(seed, compact=seed == 3)
     before = diagnosis.model_dump_json()
     options = {"secrets": secrets, "contact_details": contact_details}
     lean = export_json_bytes(diagnosis, **options)  # type: ignore[arg-type]
@@ -244,6 +252,7 @@ def test_the_lean_export_of_a_diagnosed_scenario_is_the_plain_one(
     demo: Scenario, library: Library
 ) -> None:
     diagnosis = run(Sandbox(demo), library)
+    assert isinstance(diagnosis.items, Traces) and any(diagnosis.items.rows())  # some compact
     assert export_json_bytes(diagnosis) == _export_json_bytes_plain(diagnosis)
 
 

@@ -58,10 +58,12 @@ def export_json_bytes(
     shallow copies with the redacted string in its place; the rest is the diagnosis itself."""
     redactor = Redactor(secrets=secrets, contact_details=contact_details)
     plan, serializer = _lean_serializer()
+    shown = plan.prepare(diagnosis)
     texts: list[str] = []
-    plan.gather(diagnosis, texts)
+    plan.gather(shown, texts)
     changed = redactor.changes(texts)
-    shown = plan.replace(diagnosis, changed) if changed else diagnosis
+    if changed:
+        shown = plan.replace(shown, changed)
     data = serializer.to_json(shown, indent=2, context={"redactor": redactor})
     return json_visible_bytes(data) + b"\n"  # C1 and bidi as \uXXXX, as C0 already is
 
@@ -84,6 +86,22 @@ class _Plan:
     def __init__(self) -> None:
         self.shown: tuple[str, ...] = ()
         self.nested: tuple[tuple[str, _Reach], ...] = ()
+        # The diagnosis's own field serialisers (`Diagnosis.items` as a list): the lean
+        # serialiser writes what they return, so `prepare` calls them first. (name, function,
+        # whether it is called for None.)
+        self.through: tuple[tuple[str, Any, bool], ...] = ()
+
+    def prepare(self, model: Any) -> Any:
+        """The model, or a shallow copy holding what its field serialisers return."""
+        values = model.__dict__
+        update: dict[str, Any] = {}
+        for name, function, for_none in self.through:
+            value = values[name]
+            if value is not None or for_none:
+                new = function(model, value)
+                if new is not value:
+                    update[name] = new
+        return _twin(model, values, update) if update else model
 
     def gather(self, model: Any, out: list[str]) -> None:
         values = model.__dict__
@@ -126,13 +144,17 @@ class _Plan:
                 new = reach.replace(value, changed)
                 if new is not value:
                     update[name] = new
-        if not update:
-            return model
-        twin = model.__class__.__new__(model.__class__)
-        object.__setattr__(twin, "__dict__", {**values, **update})
-        for slot in ("__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__"):
-            object.__setattr__(twin, slot, getattr(model, slot))
-        return twin
+        return _twin(model, values, update) if update else model
+
+
+def _twin(model: Any, values: dict[str, Any], update: dict[str, Any]) -> Any:
+    """A shallow copy of a model with some of its values replaced (not validated again: the
+    values are the model's own, redacted or as its serialiser gives them)."""
+    twin = model.__class__.__new__(model.__class__)
+    object.__setattr__(twin, "__dict__", {**values, **update})
+    for slot in ("__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__"):
+        object.__setattr__(twin, slot, getattr(model, slot))
+    return twin
 
 
 class _Reach:
@@ -194,6 +216,8 @@ class _Compiler:
         self.shown_schemas: list[dict[str, Any]] = []
         self.models: list[dict[str, Any]] = []
         self.enums: list[tuple[dict[str, Any], str]] = []  # where a string enum's schema is
+        self.through: list[tuple[dict[str, Any], dict[str, Any]]] = []  # (field, what it returns)
+        self.root: _Plan | None = None  # the outermost model's
 
     def reach(self, node: Any) -> _Reach | None:
         kind = node.get("type")
@@ -224,6 +248,7 @@ class _Compiler:
         plan = self.plans.get(id(node))
         if plan is None:
             plan = self.plans[id(node)] = _Plan()
+            self.root = self.root or plan
             shown: list[str] = []
             nested: list[tuple[str, _Reach]] = []
             for name, field in fields.items():
@@ -235,7 +260,18 @@ class _Compiler:
                     self.shown_schemas.append(schema)
                     shown.append(name)
                 elif serialization is not None:
-                    continue  # a serialiser of its own: nothing under it is touched
+                    # A serialiser of its own: nothing under it is touched, unless it is the
+                    # diagnosis's and plain (its result is then made by `prepare`, and written
+                    # by what the serialiser says it returns).
+                    function = self.through_function(serialization, root=plan is self.root)
+                    returned = serialization.get("return_schema")
+                    reach = None if function is None else self.reach(returned)
+                    if reach is not None:
+                        when = serialization.get("when_used", "always")
+                        plan.through += ((name, function, when in ("always", "json")),)
+                        self.through.append((field, returned))
+                        nested.append((name, reach))
+                    continue
                 self.find_enums(field, "schema")
                 reach = self.reach(schema)
                 if reach is not None:
@@ -244,6 +280,22 @@ class _Compiler:
             plan.nested = tuple(nested)
             self.models.append(node)
         return _Reach("model", plan)
+
+    @staticmethod
+    def through_function(serialization: dict[str, Any], *, root: bool) -> Any:
+        """A plain field serialiser of the outermost model, called with the model and the
+        value only (no `info`), that says what it returns: the function, else None."""
+        if (
+            root
+            and serialization.get("type") == "function-plain"
+            and serialization.get("is_field_serializer")
+            and not serialization.get("info_arg")
+            and isinstance(serialization.get("return_schema"), dict)
+            and serialization.get("when_used", "always")
+            in ("always", "json", "unless-none", "json-unless-none")
+        ):
+            return serialization["function"]
+        return None
 
     def find_enums(self, parent: dict[str, Any], key: str) -> None:
         """The string enums in a field's schema, outside unions: an enum member whose text is
@@ -267,6 +319,8 @@ class _Compiler:
                     self.find_enums(node, part)
 
     def finish(self) -> None:
+        for field, returned in self.through:
+            field["schema"] = returned
         for parent, key in self.enums:
             if parent[key].get("type") == "enum":
                 parent[key] = {"type": "str"}
