@@ -83,13 +83,24 @@ class _Index:
         self.by_id: dict[str, _Entry] = {}
         self.by_code: dict[str, _Entry] = {}
         self.by_name: dict[str, list[_Entry]] = {}
+        # Indexed by name at the first search by name, in the order added: where every item
+        # downstream carries Xero's id (ApprovalMax's and Dext's lists do), no name is needed.
+        self.unnamed: list[tuple[_Entry, Item]] = []
 
     def add(self, entry: _Entry, item: Item) -> None:
         if item.xero_id:
             self.by_id.setdefault(item.xero_id.lower(), entry)
         if item.code and item.kind in CODED_KINDS:
             self.by_code.setdefault(item.code.casefold(), entry)
-        self.by_name.setdefault(_name_key(item), []).append(entry)
+        self.unnamed.append((entry, item))
+
+    def _named(self, item: Item) -> list[_Entry]:
+        if self.unnamed:
+            by_name = self.by_name
+            for entry, added in self.unnamed:
+                by_name.setdefault(_name_key(added), []).append(entry)
+            self.unnamed.clear()
+        return self.by_name.get(_name_key(item), [])
 
     def find(self, item: Item, taken: set[int]) -> _Entry | None:
         if item.xero_id and (hit := self.by_id.get(item.xero_id.lower())) is not None:
@@ -98,7 +109,7 @@ class _Index:
             hit = self.by_code.get(item.code.casefold())
             if hit is not None:
                 return hit
-        for entry in self.by_name.get(_name_key(item), []):
+        for entry in self._named(item):
             if id(entry) not in taken:
                 return entry
         return None
@@ -134,6 +145,9 @@ def _kind_traces(kind: ItemKind, snapshots: dict[Stage, StageSnapshot]) -> list[
         if not snapshot.knows(kind):
             continue
         taken: set[int] = set()
+        # Names seen at this stage identify the item at the next one (a rename in flight),
+        # once this stage is joined. An item held just as Xero holds it adds nothing the index
+        # does not have already.
         additions: list[tuple[_Entry, Item]] = []
         for item in snapshot.items[kind]:
             found = index.find(item, taken)
@@ -145,19 +159,16 @@ def _kind_traces(kind: ItemKind, snapshots: dict[Stage, StageSnapshot]) -> list[
                 entry = found
             entry.found[stage] = item
             taken.add(id(entry))
-            additions.append((entry, item))
-        # Names seen at this stage identify the item at the next one (a rename in flight). An
-        # item held just as Xero holds it adds nothing the index does not have already.
-        for entry, item in additions:
             known = entry.xero_item
-            if (
+            if not (
                 known is not None
                 and item.name == known.name
                 and item.code == known.code
                 and item.parent_name == known.parent_name
                 and (item.xero_id is None or item.xero_id == known.xero_id)
             ):
-                continue
+                additions.append((entry, item))
+        for entry, item in additions:
             index.add(entry, item)
     return entries
 
@@ -259,12 +270,14 @@ def _compact(
             bool(xero_item.code),
         )
         return HELD_BACK, group
-    if len(found) != len(DOWNSTREAM) or _mark(xero_item) is not Mark.PRESENT:
+    active = Status.ACTIVE  # below, `_mark(…) is Mark.PRESENT` written out: 50,000 times
+    if len(found) != len(DOWNSTREAM) or xero_item.status is not active or not xero_item.visible:
         return None
     for stage in DOWNSTREAM:
         held = found[stage]
         if (
-            _mark(held) is not Mark.PRESENT
+            held.status is not active
+            or not held.visible
             or not _as_in_xero(held, xero_item)
             or blocker(xero_item, stage, parent_status) is not None
         ):
