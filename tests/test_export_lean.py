@@ -3,12 +3,14 @@ diagnosis full of hostile strings, and the bulk redaction check it rests on."""
 
 from __future__ import annotations
 
+import copy
 import json
 import random
 from datetime import UTC, datetime
 
 import pytest
 from conftest import run
+from pydantic import BaseModel
 
 from troubleshooter.diagnosis.diagnose import Library
 from troubleshooter.infra.redact import Redactor
@@ -34,8 +36,14 @@ from troubleshooter.model import (
     Summary,
     SystemStatus,
     Traces,
+    shown,
 )
-from troubleshooter.report import _export_json_bytes_plain, _lean_serializer, export_json_bytes
+from troubleshooter.report import (
+    _Compiler,
+    _export_json_bytes_plain,
+    _lean_serializer,
+    export_json_bytes,
+)
 from troubleshooter.sandbox.app import Sandbox
 from troubleshooter.sandbox.scenario import Scenario
 
@@ -263,7 +271,9 @@ def test_the_lean_serialiser_leaves_redaction_to_the_walk_before_it() -> None:
     walk before it finds that string."""
     diagnosis = hostile_diagnosis(4, traces=3)
     diagnosis.items[0].name = "kiri@kaimai.example.co.nz"
-    plan, serializer = _lean_serializer()
+    lean = _lean_serializer()
+    assert lean is not None, "the compiler gave up on the diagnosis's schema"
+    plan, serializer = lean
     raw = serializer.to_json(diagnosis, context={"redactor": Redactor()})
     assert b'"name":"kiri@kaimai.example.co.nz"' in raw
     texts: list[str] = []
@@ -271,6 +281,40 @@ def test_the_lean_serialiser_leaves_redaction_to_the_walk_before_it() -> None:
     assert "kiri@kaimai.example.co.nz" in texts and diagnosis.findings[0].message in texts
     exported = json.loads(export_json_bytes(diagnosis))
     assert exported["items"][0]["name"] == "[email removed]"
+
+
+class _Inner(BaseModel):
+    name: str
+
+    _redacted = shown("name")
+
+
+class _Beside(BaseModel):
+    other: str
+
+
+class _Mixed(BaseModel):
+    """`_Inner` in a list (a place the compiler follows) and in a union (one it does not)."""
+
+    listed: list[_Inner]
+    either: _Inner | _Beside
+
+
+class _Listed(BaseModel):
+    listed: list[_Inner]
+
+
+def test_a_model_the_compiler_cannot_follow_keeps_the_plain_export() -> None:
+    """A model under a union shares its schema with the places the compiler does follow; taking
+    its `shown` serialisers out there would let the union's strings out unredacted. So the
+    compiler gives up, and the export is the plain one."""
+    compiler = _Compiler()
+    compiler.reach(copy.deepcopy(_Mixed.__pydantic_core_schema__))
+    assert compiler.unknown
+    for model in (_Listed, Diagnosis):  # without the union: followed
+        followed = _Compiler()
+        followed.reach(copy.deepcopy(model.__pydantic_core_schema__))
+        assert not followed.unknown, model.__name__
 
 
 def _strings(rng: random.Random, alphabet: str, pieces: list[str]) -> list[str]:

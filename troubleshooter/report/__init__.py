@@ -56,8 +56,11 @@ def export_json_bytes(
     serialiser without those fields' Python calls (a call per string was two thirds of the
     time). Where a string does change, the objects that hold it (and those above them) are
     shallow copies with the redacted string in its place; the rest is the diagnosis itself."""
+    lean = _lean_serializer()
+    if lean is None:
+        return _export_json_bytes_plain(diagnosis, secrets=secrets, contact_details=contact_details)
+    plan, serializer = lean
     redactor = Redactor(secrets=secrets, contact_details=contact_details)
-    plan, serializer = _lean_serializer()
     shown = plan.prepare(diagnosis)
     texts: list[str] = []
     plan.gather(shown, texts)
@@ -202,13 +205,26 @@ class _Reach:
         return items if isinstance(value, list) else type(value)(items)
 
 
+def _holds_model(node: Any) -> bool:
+    """Whether a core schema holds a model (or a reference to a definition) anywhere under it."""
+    if isinstance(node, dict):
+        if node.get("type") in ("model", "definition-ref", "definitions"):
+            return True
+        return any(_holds_model(value) for value in node.values())
+    if isinstance(node, list | tuple):
+        return any(_holds_model(value) for value in node)
+    return False
+
+
 class _Compiler:
     """Walks a (copied) core schema and says where the strings of the `shown` fields of every
     model it can follow are; `finish` then takes those fields' serialisers out. (Nothing is
     taken out before the whole schema is read: pydantic shares one schema between the places a
     model appears, and a serialiser taken out at the first would not be seen at the second.)
-    A schema it does not know (a union, a serialiser of its own) is left as it is: the models
-    under it keep their serialisers and redact their strings themselves."""
+    A schema it does not know (a union, a serialiser of its own) that holds a model makes it
+    give up (`unknown`): that model's schema may be shared with a place it did read, whose
+    `shown` serialisers it would take out, so the export keeps the model's own serialiser
+    (`_export_json_bytes_plain`) rather than risk a string going out unredacted."""
 
     def __init__(self) -> None:
         self.definitions: dict[str, Any] = {}
@@ -218,6 +234,7 @@ class _Compiler:
         self.enums: list[tuple[dict[str, Any], str]] = []  # where a string enum's schema is
         self.through: list[tuple[dict[str, Any], dict[str, Any]]] = []  # (field, what it returns)
         self.root: _Plan | None = None  # the outermost model's
+        self.unknown = False  # a model somewhere it cannot follow: the plain export is used
 
     def reach(self, node: Any) -> _Reach | None:
         kind = node.get("type")
@@ -229,7 +246,10 @@ class _Compiler:
             return self.reach(node["schema"])
         if kind == "definition-ref":
             target = self.definitions.get(node["schema_ref"])
-            return None if target is None else self.reach(target)
+            if target is None:
+                self.unknown = True
+                return None
+            return self.reach(target)
         if kind in ("list", "set", "frozenset") and "items_schema" in node:
             inner = self.reach(node["items_schema"])
             return None if inner is None else _Reach("list", inner)
@@ -238,12 +258,14 @@ class _Compiler:
             return None if inner is None else _Reach("dict", inner)
         if kind == "model":
             return self.model(node)
+        self.unknown = self.unknown or _holds_model(node)
         return None
 
     def model(self, node: Any) -> _Reach | None:
         inner = node["schema"]
         fields = inner.get("fields") if inner.get("type") == "model-fields" else None
         if fields is None or "serialization" in node or node.get("root_model"):
+            self.unknown = True
             return None
         plan = self.plans.get(id(node))
         if plan is None:
@@ -266,7 +288,9 @@ class _Compiler:
                     function = self.through_function(serialization, root=plan is self.root)
                     returned = serialization.get("return_schema")
                     reach = None if function is None else self.reach(returned)
-                    if reach is not None:
+                    if reach is None:
+                        self.unknown = self.unknown or _holds_model(schema)
+                    else:
                         when = serialization.get("when_used", "always")
                         plan.through += ((name, function, when in ("always", "json")),)
                         self.through.append((field, returned))
@@ -336,21 +360,27 @@ class _Compiler:
 
 
 _lean: tuple[_Plan, SchemaSerializer] | None = None
+_lean_made = False
 _lean_lock = threading.Lock()
 
 
-def _lean_serializer() -> tuple[_Plan, SchemaSerializer]:
-    """Diagnosis's serialiser without the `shown` calls, and where those fields are; made once."""
-    global _lean
+def _lean_serializer() -> tuple[_Plan, SchemaSerializer] | None:
+    """Diagnosis's serialiser without the `shown` calls, and where those fields are; made once.
+    None where the schema holds a model the compiler cannot follow (`_Compiler.unknown`): the
+    export is then the plain one, slower and as safe (tests/test_export_lean.py fails, to say
+    so)."""
+    global _lean, _lean_made
     with _lean_lock:
-        if _lean is None:
+        if not _lean_made:
             schema = copy.deepcopy(Diagnosis.__pydantic_core_schema__)
             compiler = _Compiler()
             reach = compiler.reach(schema)
             if reach is None or not isinstance(reach.inner, _Plan):
                 raise RuntimeError("the diagnosis's schema is not a model's")
-            compiler.finish()
-            _lean = (reach.inner, SchemaSerializer(schema))
+            if not compiler.unknown:
+                compiler.finish()
+                _lean = (reach.inner, SchemaSerializer(schema))
+            _lean_made = True
         return _lean
 
 
