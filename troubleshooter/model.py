@@ -209,8 +209,15 @@ def _bank_field(self: Any, value: Any, info: SerializationInfo) -> Any:
 
 
 def shown(*fields: str) -> Any:
-    """A serialiser that redacts these fields on the way out of an export."""
+    """A serialiser that redacts these fields on the way out of an export. (The JSON export
+    of report/ finds these fields by their serialiser, `_shown_field`, and redacts them all in
+    one pass before it serialises: one search for 200,000 strings instead of a call each.)"""
     return field_serializer(*fields, when_used="json")(_shown_field)
+
+
+def redacted_by_shown(function: Any) -> bool:
+    """Whether a serialiser in a model's core schema is `shown`'s."""
+    return function is _shown_field
 
 
 class Item(_Model):
@@ -433,8 +440,11 @@ class ItemTrace(_Model):
         ]
 
     _redacted = shown("key", "code", "name", "xero_id", "parent")
-    _contacts = field_serializer("email", "phone", when_used="json")(_contact_field)
-    _bank_number = field_serializer("bank_account_number", when_used="json")(_bank_field)
+    # Not called for None (written as null all the same): most traces hold none of these.
+    _contacts = field_serializer("email", "phone", when_used="json-unless-none")(_contact_field)
+    _bank_number = field_serializer("bank_account_number", when_used="json-unless-none")(
+        _bank_field
+    )
 
 
 class Traces(Sequence[ItemTrace]):
