@@ -102,7 +102,9 @@ class _Index:
             self.unnamed.clear()
         return self.by_name.get(_name_key(item), [])
 
-    def find(self, item: Item, taken: set[int]) -> _Entry | None:
+    def find(self, item: Item, stage: Stage) -> _Entry | None:
+        """The entry `item` (held at `stage`) belongs to; by name, one `stage` has not
+        matched yet."""
         if item.xero_id and (hit := self.by_id.get(item.xero_id.lower())) is not None:
             return hit
         if item.code and item.kind in CODED_KINDS:
@@ -110,7 +112,7 @@ class _Index:
             if hit is not None:
                 return hit
         for entry in self._named(item):
-            if id(entry) not in taken:
+            if stage not in entry.found:
                 return entry
         return None
 
@@ -144,13 +146,12 @@ def _kind_traces(kind: ItemKind, snapshots: dict[Stage, StageSnapshot]) -> list[
         snapshot = snapshots[stage]
         if not snapshot.knows(kind):
             continue
-        taken: set[int] = set()
         # Names seen at this stage identify the item at the next one (a rename in flight),
         # once this stage is joined. An item held just as Xero holds it adds nothing the index
         # does not have already.
         additions: list[tuple[_Entry, Item]] = []
         for item in snapshot.items[kind]:
-            found = index.find(item, taken)
+            found = index.find(item, stage)
             if found is None or stage in found.found:
                 entry = _Entry(kind, None)
                 entry.first_seen = item
@@ -158,7 +159,6 @@ def _kind_traces(kind: ItemKind, snapshots: dict[Stage, StageSnapshot]) -> list[
             else:
                 entry = found
             entry.found[stage] = item
-            taken.add(id(entry))
             known = entry.xero_item
             if not (
                 known is not None
