@@ -151,14 +151,18 @@ class _Model(BaseModel):
         and validating them was a quarter of building them. Every field is given: a field left
         out would be missing, not defaulted (tests/test_lineage.py checks each trace against
         its validated twin)."""
-        model = cls.__new__(cls)
-        object.__setattr__(model, "__dict__", values)
+        model = _new(cls)  # names bound once: this runs 100,000 times in a big export
+        _set(model, "__dict__", values)
         # One set for all (pydantic reads it for `exclude_unset`, which nothing here asks for):
         # a set each was 30 MB on 52,000 traces.
-        object.__setattr__(model, "__pydantic_fields_set__", _all_fields(cls))
-        object.__setattr__(model, "__pydantic_extra__", None)
-        object.__setattr__(model, "__pydantic_private__", None)
+        _set(model, "__pydantic_fields_set__", _ALL_SET.get(cls) or _all_fields(cls))
+        _set(model, "__pydantic_extra__", None)
+        _set(model, "__pydantic_private__", None)
         return model
+
+
+_new = object.__new__
+_set = object.__setattr__
 
 
 # Exports redact on the way out, as the diagnosis is serialised once (no copy of it is made):
