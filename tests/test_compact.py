@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import random
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
@@ -24,7 +25,16 @@ from troubleshooter.diagnosis.lineage import (
     trace_rows,
 )
 from troubleshooter.infra.yamlfile import load_yaml
-from troubleshooter.model import Diagnosis, ItemKind, Stage, StageSnapshot, Traces
+from troubleshooter.model import (
+    Diagnosis,
+    Item,
+    ItemKind,
+    Provenance,
+    Stage,
+    StageSnapshot,
+    Status,
+    Traces,
+)
 from troubleshooter.report import export, export_json_bytes
 from troubleshooter.sandbox.app import Sandbox
 from troubleshooter.sandbox.connect import sandbox_connections
@@ -143,3 +153,109 @@ def test_a_diagnosis_keeps_its_compact_rows_and_serialises_them_as_a_list(
     assert len(dumped["items"]) == len(diagnosis.items)
     again = Diagnosis.model_validate(dumped)
     assert isinstance(again.items, list) and again.items == list(diagnosis.items)
+
+
+def _random_snapshots(seed: int) -> dict[Stage, StageSnapshot]:
+    """Small organisations of every shape lineage meets: ids repeated (within Xero, and a
+    stage holding one twice), items renamed or archived or hidden downstream, arrival times,
+    pasted matches, kinds a stage could not read or read in part, categories archived."""
+    rng = random.Random(seed)
+    ids = [f"ID-{n}" for n in range(12)]
+    categories = [
+        Item(
+            kind=ItemKind.TRACKING_CATEGORY,
+            xero_id=f"CAT-{n}",
+            name=f"Category {n}",
+            status=rng.choice([Status.ACTIVE, Status.ACTIVE, Status.ARCHIVED]),
+        )
+        for n in range(2)
+    ]
+    xero: list[Item] = list(categories)
+    for n in range(rng.randint(5, 25)):
+        kind = rng.choice(list(ItemKind))
+        parent = rng.choice(categories)
+        xero.append(
+            Item(
+                kind=kind,
+                xero_id=rng.choice([None, *ids]) if rng.random() < 0.9 else None,
+                code=rng.choice([None, str(400 + n), "400"]),
+                name=rng.choice([f"Item {n}", "Same Name", f"item {n}."]),
+                status=rng.choice([Status.ACTIVE] * 4 + [Status.ARCHIVED, Status.DELETED]),
+                is_supplier=rng.choice([None, True, False]) if kind is ItemKind.SUPPLIER else None,
+                parent_id=parent.xero_id if kind is ItemKind.TRACKING_OPTION else None,
+                parent_name=parent.name if kind is ItemKind.TRACKING_OPTION else None,
+            )
+        )
+
+    def downstream(stage: Stage) -> StageSnapshot:
+        held: list[Item] = []
+        for item in xero:
+            if rng.random() < 0.3:
+                continue
+            change: dict[str, object] = {}
+            if rng.random() < 0.15:
+                change["name"] = item.name + " (old)"
+            if rng.random() < 0.1:
+                change["status"] = Status.ARCHIVED
+            if rng.random() < 0.1:
+                change["visible"] = False
+            if rng.random() < 0.1:
+                change["synced_at"] = datetime(2026, 11, 25, 9, tzinfo=UTC)
+            if rng.random() < 0.05:
+                change["provenance"] = Provenance.PASTED
+                change["confidence"] = 0.9
+            copy_ = item.model_copy(update=change)
+            held.append(copy_)
+            if rng.random() < 0.05:
+                held.append(copy_)  # held twice
+        if rng.random() < 0.3:
+            held.append(Item(kind=ItemKind.SUPPLIER, name="Only downstream"))
+        known = [k for k in ItemKind if rng.random() < 0.85]
+        items: dict[ItemKind, list[Item]] = {k: [] for k in known}
+        for item in held:
+            if item.kind in items:
+                items[item.kind].append(item)
+        partial = {k: "a search" for k in known if rng.random() < 0.1}
+        return StageSnapshot(
+            stage=stage,
+            provenance=Provenance.ADAPTER,
+            reached=True,
+            items=items,
+            partial=partial,
+        )
+
+    by_kind: dict[ItemKind, list[Item]] = {k: [] for k in ItemKind}
+    for item in xero:
+        by_kind[item.kind].append(item)
+    return {
+        Stage.XERO: StageSnapshot(
+            stage=Stage.XERO, provenance=Provenance.API, reached=True, items=by_kind
+        ),
+        Stage.APPROVALMAX: downstream(Stage.APPROVALMAX),
+        Stage.DEXT: downstream(Stage.DEXT),
+    }
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_any_organisation_comes_out_the_same_with_and_without_compact_rows(
+    seed: int, library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    snapshots = _random_snapshots(seed)
+    made = list(trace_rows(snapshots, compact=False))
+    assert list(trace_rows(snapshots)) == made
+    clock = datetime(2026, 11, 25, 10, tzinfo=UTC)
+    lazy = diagnose_snapshots(snapshots, library, clock)
+    with monkeypatch.context() as patched:
+        patched.setattr(diagnose_module, "trace_rows", partial(trace_rows, compact=False))
+        whole = diagnose_snapshots(snapshots, library, clock)
+    assert export_json_bytes(lazy) == export_json_bytes(whole)
+    assert export(lazy, "md") == export(whole, "md")
+
+
+def test_the_random_organisations_hold_both_sorts_of_compact_row() -> None:
+    """So that the test above compares something: many of them keep rows of each sort."""
+    both = 0
+    for seed in range(60):
+        healthy, held_back = compact_counts(trace_rows(_random_snapshots(seed)))
+        both += healthy > 0 and held_back > 0
+    assert both >= 10
