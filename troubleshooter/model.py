@@ -549,6 +549,11 @@ class Traces(Sequence[ItemTrace]):
     def __deepcopy__(self, memo: dict[int, Any]) -> list[ItemTrace]:
         return copy.deepcopy(list(self), memo)
 
+    def __reduce__(self) -> tuple[type[list[ItemTrace]], tuple[list[ItemTrace]]]:
+        """Pickled as the list it stands for (lineage's maker is a closure: no pickle holds
+        it), so a diagnosis pickles as it did when its items were a list."""
+        return list, (list(self),)
+
 
 def built(traces: Sequence[ItemTrace]) -> Iterable[ItemTrace]:
     """The traces of `traces` made so far (`Traces.built`), or all of a plain list."""
