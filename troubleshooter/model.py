@@ -129,6 +129,12 @@ def normalise_name(name: str) -> str:
     return _SPACES.sub(" ", name).strip(" .-–—_").casefold()
 
 
+def item_label(name: str, parent: str | None) -> str:
+    """How a person names an item: "Region / Auckland" for a tracking option, with its
+    category."""
+    return f"{parent} / {name}" if parent else name
+
+
 _ALL_SET: dict[type[BaseModel], set[str]] = {}  # per model class, the names of all its fields
 
 
@@ -384,7 +390,7 @@ class ItemTrace(_Model):
     @property
     def label(self) -> str:
         """How a person names the item: "Region / Auckland" for a tracking option."""
-        return f"{self.parent} / {self.name}" if self.parent else self.name
+        return item_label(self.name, self.parent)
 
     @property
     def renamed(self) -> bool:

@@ -42,6 +42,7 @@ from troubleshooter.model import (
     Stage,
     StageDetail,
     StageSnapshot,
+    item_label,
 )
 from troubleshooter.wording import KINDS, kind_listed, plural
 
@@ -694,7 +695,7 @@ def _kinds_named(handle: str, snapshots: Mapping[Stage, StageSnapshot]) -> set[I
     found = set()
     for items in xero.items.values():
         for item in items:
-            label = f"{item.parent_name} / {item.name}" if item.parent_name else item.name
+            label = item_label(item.name, item.parent_name)
             shown, other = item_names(item.kind, item.code, label)
             if item.xero_id == handle or wanted & (shown | other):
                 found.add(item.kind)

@@ -23,6 +23,7 @@ from troubleshooter.model import (
     StageSnapshot,
     Status,
     Traces,
+    item_label,
     normalise_name,
 )
 
@@ -35,12 +36,16 @@ def _name_key(item: Item) -> str:
     return parent + normalise(item.name)
 
 
+_KIND_VALUE = {kind: kind.value for kind in ItemKind}  # an enum's `.value` is slow, read once
+
+
 def item_key(item: Item) -> str:
+    kind = _KIND_VALUE[item.kind]
     if item.xero_id:
-        return f"{item.kind.value}:{item.xero_id.lower()}"
+        return f"{kind}:{item.xero_id.lower()}"
     if item.code and item.kind in CODED_KINDS:
-        return f"{item.kind.value}:code:{item.code.casefold()}"
-    return f"{item.kind.value}:name:{_name_key(item)}"
+        return f"{kind}:code:{item.code.casefold()}"
+    return f"{kind}:name:{_name_key(item)}"
 
 
 def _mark(item: Item) -> Mark:
@@ -73,6 +78,18 @@ def _as_in_xero(held: Item, xero_item: Item | None) -> bool:
         and held.synced_at is None
         and held.confidence is None
         and held.provenance is None
+    )
+
+
+def _xero_detail(item: Item, provenance: Provenance) -> StageDetail:
+    """What Xero says of its item: its name and code there, since it was last changed."""
+    return StageDetail.trusted(
+        name=item.name,
+        code=item.code,
+        since=item.updated_at,
+        provenance=provenance,
+        confidence=None,
+        because=None,
     )
 
 
@@ -190,14 +207,7 @@ def _trace(
     xero = snapshots[Stage.XERO]
     if xero_item is not None:
         stages[Stage.XERO] = _mark(xero_item)
-        detail[Stage.XERO] = StageDetail.trusted(
-            name=xero_item.name,
-            code=xero_item.code,
-            since=xero_item.updated_at,
-            provenance=xero.provenance,
-            confidence=None,
-            because=None,
-        )
+        detail[Stage.XERO] = _xero_detail(xero_item, xero.provenance)
     else:
         stages[Stage.XERO] = _absent(xero, entry.kind)
     for stage in DOWNSTREAM:
@@ -316,16 +326,7 @@ def _made(entry: _Entry, provenance: Provenance) -> ItemTrace:
         parent=item.parent_name,
         status=item.status,
         stages=stages,
-        detail={
-            Stage.XERO: StageDetail.trusted(
-                name=item.name,
-                code=item.code,
-                since=item.updated_at,
-                provenance=provenance,
-                confidence=None,
-                because=None,
-            )
-        },
+        detail={Stage.XERO: _xero_detail(item, provenance)},
         eligible=not blocked,
         blocked=blocked,
         is_supplier=item.is_supplier,
@@ -339,8 +340,7 @@ def _made(entry: _Entry, provenance: Provenance) -> ItemTrace:
 def _describe(entry: _Entry) -> tuple[ItemKind, str | None, str]:
     base = entry.xero_item or entry.first_seen
     assert base is not None
-    label = f"{base.parent_name} / {base.name}" if base.parent_name else base.name
-    return entry.kind, base.code, label
+    return entry.kind, base.code, item_label(base.name, base.parent_name)
 
 
 def trace_rows(snapshots: dict[Stage, StageSnapshot], *, compact: bool = True) -> Traces:
@@ -402,19 +402,12 @@ def held_back_groups(traces: Traces) -> list[list[int]]:
     return list(groups.values())
 
 
-_KIND_VALUE = {kind: kind.value for kind in ItemKind}
-
-
 def _unique_keys(rows: list[Any], make: Callable[[_Entry], ItemTrace]) -> None:
     """Two items with the same key (two downstream-only items with one name) stay apart."""
     seen: dict[str, int] = {}
     for index, row in enumerate(rows):
-        if isinstance(row, ItemTrace):
-            key = row.key
-        elif row.xero_item.xero_id:  # a compact row is one of Xero's items (as item_key)
-            key = f"{_KIND_VALUE[row.xero_item.kind]}:{row.xero_item.xero_id.lower()}"
-        else:
-            key = item_key(row.xero_item)
+        # A compact row is one of Xero's items, keyed as its trace would be.
+        key = row.key if isinstance(row, ItemTrace) else item_key(row.xero_item)
         count = seen.get(key, 0)
         seen[key] = count + 1
         if count:
