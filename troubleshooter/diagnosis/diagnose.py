@@ -633,13 +633,14 @@ MAX_FOCUSED_FOR_RANKING = 8  # a search that matched many items is ranked in the
 MAX_STOPPED_FOR_PLAN = 500
 
 
-def _counts(shown: Sequence[ItemTrace], with_findings: set[str]) -> tuple[int, int, int]:
+def _counts(made: list[ItemTrace], with_findings: set[str]) -> tuple[int, int, int]:
     """Items stopped (with findings, or known missing where they should be), items known not
     to be where they should (from a system, a person or the chain), and items not known to be
-    there (unknown, or only assumed). A compact row is none of these: lineage keeps only items
-    with nothing to say compact, and an item with a finding has been made."""
+    there (unknown, or only assumed), among the traces made. A compact row is none of these:
+    lineage keeps only items with nothing to say compact, and an item with a finding has been
+    made."""
     missing = unverified = stopped = 0
-    for trace in built(shown):
+    for trace in made:
         if trace.eligible is False:
             continue
         known_missing = seen_unknown = False
@@ -664,7 +665,7 @@ def _counts(shown: Sequence[ItemTrace], with_findings: set[str]) -> tuple[int, i
             and not (dext is not None and dext.provenance is Provenance.ASSUMED)
         )
         stopped += (known_missing or trace.key in with_findings) and not arrived
-    stopped += sum(1 for t in built(shown) if t.eligible is False and t.key in with_findings)
+    stopped += sum(1 for t in made if t.eligible is False and t.key in with_findings)
     return stopped, missing, unverified
 
 
@@ -677,10 +678,10 @@ def _diagnosis(
 ) -> Diagnosis:
     findings = reasoned.evaluation.findings
     keys_with_findings = {f.key for f in findings if f.key}
-    stopped, missing, unverified = _counts(shown, keys_with_findings)
+    made = list(built(shown))
+    stopped, missing, unverified = _counts(made, keys_with_findings)
     # Compact rows are healthy everywhere, or held back by Xero (lineage.trace_rows).
     healthy, held_back = compact_counts(shown) if isinstance(shown, Traces) else (0, 0)
-    made = list(built(shown))
     diagnosis = Diagnosis(
         generated_at=prepared.now,
         organisation=prepared.organisation,
