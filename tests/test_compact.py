@@ -65,6 +65,22 @@ def _cases(large: dict[Stage, StageSnapshot], demo: Scenario) -> list[dict[Stage
     return [large, _snapshots(demo), *(_snapshots(_scenario(p)) for p in SCENARIOS)]
 
 
+def diagnosed_both_ways(
+    snapshots: dict[Stage, StageSnapshot],
+    library: Library,
+    monkeypatch: pytest.MonkeyPatch,
+    now: datetime | None = None,
+    **options: object,
+) -> tuple[Diagnosis, Diagnosis]:
+    """The diagnosis with compact rows, and the same with every trace made at once (each from
+    its own copy of the snapshots)."""
+    lazy = diagnose_snapshots(copy.deepcopy(snapshots), library, now, **options)  # type: ignore[arg-type]
+    with monkeypatch.context() as patched:
+        patched.setattr(diagnose_module, "trace_rows", partial(trace_rows, compact=False))
+        whole = diagnose_snapshots(copy.deepcopy(snapshots), library, now, **options)  # type: ignore[arg-type]
+    return lazy, whole
+
+
 def test_the_large_organisation_is_mostly_compact(large: dict[Stage, StageSnapshot]) -> None:
     traces = trace_rows(large)
     healthy, held_back = compact_counts(traces)
@@ -99,10 +115,7 @@ def test_a_diagnosis_with_compact_rows_exports_what_one_without_them_does(
     """Summary counts, quiet causes (counted a group at a time), findings, plan, questions and
     every item: the JSON, Markdown and text are the same with and without compact rows."""
     for snapshots in _cases(large, demo):
-        lazy = diagnose_snapshots(snapshots, library)
-        with monkeypatch.context() as patched:
-            patched.setattr(diagnose_module, "trace_rows", partial(trace_rows, compact=False))
-            whole = diagnose_snapshots(snapshots, library)
+        lazy, whole = diagnosed_both_ways(snapshots, library, monkeypatch)
         assert isinstance(whole.items, Traces) and not list(whole.items.rows())
         for fmt in ("md", "text"):
             assert export(lazy, fmt) == export(whole, fmt)
@@ -119,12 +132,9 @@ def test_a_held_back_group_its_rules_cannot_decide_at_once_is_made_item_by_item(
     traces = trace_rows(large)
     groups = held_back_groups(traces)
     assert groups
-    lazy = diagnose_snapshots(large, library)
+    lazy, whole = diagnosed_both_ways(large, library, monkeypatch)
     assert isinstance(lazy.items, Traces)
     assert compact_counts(lazy.items)[1] == 0  # every held-back row was made for the rules
-    with monkeypatch.context() as patched:
-        patched.setattr(diagnose_module, "trace_rows", partial(trace_rows, compact=False))
-        whole = diagnose_snapshots(large, library)
     assert lazy.summary == whole.summary and lazy.summary.quiet
     assert export_json_bytes(lazy) == export_json_bytes(whole)
 
@@ -244,10 +254,7 @@ def test_any_organisation_comes_out_the_same_with_and_without_compact_rows(
     made = list(trace_rows(snapshots, compact=False))
     assert list(trace_rows(snapshots)) == made
     clock = datetime(2026, 11, 25, 10, tzinfo=UTC)
-    lazy = diagnose_snapshots(snapshots, library, clock)
-    with monkeypatch.context() as patched:
-        patched.setattr(diagnose_module, "trace_rows", partial(trace_rows, compact=False))
-        whole = diagnose_snapshots(snapshots, library, clock)
+    lazy, whole = diagnosed_both_ways(snapshots, library, monkeypatch, clock)
     assert export_json_bytes(lazy) == export_json_bytes(whole)
     assert export(lazy, "md") == export(whole, "md")
 

@@ -5,24 +5,20 @@ compact row's strings are redacted in the export like any other."""
 
 from __future__ import annotations
 
-import copy
 import json
 import pickle
 import random
 import threading
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 
 import pytest
-from test_compact import _random_snapshots
+from test_compact import _random_snapshots, diagnosed_both_ways
 
-from troubleshooter.diagnosis import diagnose as diagnose_module
 from troubleshooter.diagnosis.diagnose import Library, diagnose_snapshots
 from troubleshooter.diagnosis.lineage import compact_counts, trace_rows
 from troubleshooter.diagnosis.questions import handles
 from troubleshooter.model import (
-    Diagnosis,
     Item,
     ItemKind,
     Provenance,
@@ -35,19 +31,6 @@ from troubleshooter.report import export, export_json_bytes, load_diagnosis
 
 CLOCK = datetime(2026, 11, 25, 10, tzinfo=UTC)
 TOKEN = "tok_PLANTED_9f8e7d6c5b4a"
-
-
-def _both(
-    snapshots: dict[Stage, StageSnapshot],
-    library: Library,
-    monkeypatch: pytest.MonkeyPatch,
-    **options: object,
-) -> tuple[Diagnosis, Diagnosis]:
-    lazy = diagnose_snapshots(copy.deepcopy(snapshots), library, CLOCK, **options)  # type: ignore[arg-type]
-    with monkeypatch.context() as patched:
-        patched.setattr(diagnose_module, "trace_rows", partial(trace_rows, compact=False))
-        whole = diagnose_snapshots(copy.deepcopy(snapshots), library, CLOCK, **options)  # type: ignore[arg-type]
-    return lazy, whole
 
 
 def test_a_diagnosis_with_compact_rows_pickles_as_it_did_with_a_list(library: Library) -> None:
@@ -85,7 +68,9 @@ def test_answers_and_focus_on_compact_rows_come_out_as_without_them(
         handle = handles([trace], among=traces)[trace.key]  # one only this item has
         for answers in ({f"approvalmax.has.{handle}": "no"}, {f"dext.has.{handle}": "yes"}):
             for focus in (None, trace.name):
-                lazy, whole = _both(snapshots, library, monkeypatch, answers=answers, focus=focus)
+                lazy, whole = diagnosed_both_ways(
+                    snapshots, library, monkeypatch, CLOCK, answers=answers, focus=focus
+                )
                 assert export_json_bytes(lazy) == export_json_bytes(whole)
                 assert export(lazy, "md") == export(whole, "md")
 
