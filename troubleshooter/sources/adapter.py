@@ -197,7 +197,7 @@ def _item(kind: ItemKind, row: AdapterItem) -> Item:
     """The item a row describes. The row is validated already (`AdapterItem`: each value of
     the type Item's field takes, times with their zone and in the years a time may have), so
     the item is made from its values without validating them a second time, every field given
-    in Item's order (tests/test_adapter.py checks each against its validated twin)."""
+    in Item's order (tests/test_page_reading.py checks each against its validated twin)."""
     return Item.trusted(
         kind=kind,
         xero_id=row.xero_id,

@@ -503,7 +503,7 @@ def _contact_items(rows: list[Any]) -> list[Item]:
     """The items these contact rows describe. The rows are validated together (one call into
     pydantic-core for a page, not one a row); each item is then made from the validated
     values without validating them again, every field given in Item's order
-    (tests/test_clients.py checks each against its validated twin)."""
+    (tests/test_page_reading.py checks each against its validated twin)."""
     try:
         contacts = _CONTACTS.validate_python(rows)
     except ValidationError:
