@@ -1222,3 +1222,76 @@ async def test_cards_follow_the_read_and_none_says_diagnosing_too_soon() -> None
         dext = str(main.query_one("#system-dext", SystemCard).render())
         assert dext == "✓ read"  # read, and not "diagnosing" while Xero is still being read
         assert "diagnosing" not in str(main.query_one("#verdict", Static).render())
+
+
+def test_the_cards_see_a_systems_pages_at_most_ten_times_a_second() -> None:
+    """A read's start, waits, end and failure reach the cards at once; its pages are paced
+    per system (a read of 20,000 items is about 90 pages in under a second)."""
+    from troubleshooter.model import Stage
+    from troubleshooter.sources.fetch import FetchEvent
+    from troubleshooter.tui.messages import ProgressPacer, SystemProgress
+
+    now = [100.0]
+    posted: list[SystemProgress] = []
+    pacer = ProgressPacer(posted.append, clock=lambda: now[0])
+
+    def at(seconds: float, event: FetchEvent) -> None:
+        now[0] = 100.0 + seconds
+        pacer(event)
+
+    def page(stage: Stage, read: int) -> FetchEvent:
+        return FetchEvent(stage, "reading", "contacts", read, 20)
+
+    at(0.00, FetchEvent(Stage.XERO, "fetching"))
+    at(0.01, page(Stage.XERO, 1))  # the first page shows
+    at(0.05, page(Stage.XERO, 2))  # too soon after it
+    at(0.06, page(Stage.DEXT, 1))  # another system's first page shows
+    at(0.08, FetchEvent(Stage.XERO, "waiting", waiting=12))  # a wait always shows
+    at(0.09, page(Stage.XERO, 3))  # still too soon after page 1
+    at(0.12, page(Stage.XERO, 4))  # a tenth of a second on
+    at(0.13, FetchEvent(Stage.XERO, "reading", "accounts"))  # no page count: shows
+    at(0.14, FetchEvent(Stage.DEXT, "failed", error="bad\x1b[31m gateway"))
+    at(0.15, FetchEvent(Stage.XERO, "done"))
+    seen = [(m.stage, m.state, m.text) for m in posted]
+    assert seen == [
+        (Stage.XERO, "reading", "fetching"),
+        (Stage.XERO, "reading", "contacts, page 1 of 20"),
+        (Stage.DEXT, "reading", "contacts, page 1 of 20"),
+        (Stage.XERO, "reading", "waiting 12 s for Xero's minute limit"),
+        (Stage.XERO, "reading", "contacts, page 4 of 20"),
+        (Stage.XERO, "reading", "accounts"),
+        (Stage.DEXT, "failed", "bad\x1b[31m gateway"),
+        (Stage.XERO, "done", ""),
+    ]
+
+
+async def test_a_cards_pages_redraw_it_without_laying_out_the_screen() -> None:
+    """A page count that keeps the card's height redraws the card alone; a text that changes
+    its height (or may wrap) lays the screen out again, so nothing is cut."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        card = app.main.query_one("#system-xero", SystemCard)
+        card.reading()
+        await pilot.pause()
+        layouts: list[bool] = []
+        refresh = card.refresh
+
+        def counted(*args: object, layout: bool = False, **kwargs: object) -> object:
+            layouts.append(layout)
+            return refresh(*args, layout=layout, **kwargs)  # type: ignore[arg-type]
+
+        card.refresh = counted  # type: ignore[method-assign]
+        card.reading("contacts, page 2 of 50")
+        card.reading("contacts, page 3 of 50")
+        assert layouts and not any(layouts)
+        await pilot.pause()
+        assert "page 3 of 50" in str(card.render())
+        before = len(layouts)
+        card.failed("the gateway timed out")  # two lines: the card grows
+        assert any(layouts[before:])
+        before = len(layouts)
+        card.reading("x" * 300)  # wider than the card: it wraps
+        assert any(layouts[before:])
+        await pilot.pause()
+        assert card.size.height > 3

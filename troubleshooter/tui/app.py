@@ -18,7 +18,6 @@ from troubleshooter.model import Diagnosis
 from troubleshooter.report.view import shower
 from troubleshooter.runs.answerstore import AnswerStore, keep, offer
 from troubleshooter.runs.session import Session
-from troubleshooter.sources.fetch import FetchEvent, describe
 from troubleshooter.tui.commands import TroubleshooterCommands
 from troubleshooter.tui.dialogs import (
     ExportScreen,
@@ -30,7 +29,13 @@ from troubleshooter.tui.dialogs import (
 from troubleshooter.tui.host import Host
 from troubleshooter.tui.keys import key_rows, settle_focus
 from troubleshooter.tui.main import MainScreen
-from troubleshooter.tui.messages import CheckFailed, Diagnosing, DiagnosisReady, SystemProgress
+from troubleshooter.tui.messages import (
+    CheckFailed,
+    Diagnosing,
+    DiagnosisReady,
+    ProgressPacer,
+    SystemProgress,
+)
 from troubleshooter.tui.screens import (
     NO_QUESTIONS,
     FindScreen,
@@ -90,16 +95,7 @@ class TroubleshooterApp(App[None]):
 
     @work(exclusive=True, group="check", exit_on_error=False)
     async def check(self) -> None:
-        def follow(event: FetchEvent) -> None:
-            """A system's read as it goes, in a person's words, for its card."""
-            text = describe(event).removeprefix(f"{event.stage.label}: ")
-            if event.state == "done":
-                self.post_message(SystemProgress(event.stage, "done", ""))
-            elif event.state == "failed":
-                self.post_message(SystemProgress(event.stage, "failed", event.error or text))
-            else:  # fetching, reading a page, waiting for the minute limit
-                self.post_message(SystemProgress(event.stage, "reading", text))
-
+        follow = ProgressPacer(self.post_message)  # each system's read, for its card
         try:
             # The read runs on an event loop of its own, in a thread: parsing pages (and, for a
             # scenario, the in-process sandbox serving them) is CPU work that would otherwise

@@ -55,6 +55,7 @@ class SystemCard(Static):
         self.stage = stage
         self.border_title = stage.label
         self._lines = Text("…")
+        self._shown_height: int | None = None
 
     def _put(self, state: str, lines: Text) -> None:
         self._lines = lines
@@ -67,11 +68,23 @@ class SystemCard(Static):
         width = self.content_size.width  # 0 until laid out: on_resize comes then
         lines = self._lines
         if narrow and width and ("\n" in lines.plain or lines.cell_len > width):
-            self.update(one_line(lines, width))
+            shown = one_line(lines, width)
             self.tooltip = self._lines
         else:
-            self.update(self._lines)
+            shown = self._lines
             self.tooltip = None
+        # A read's pages change the text and not its height: no layout of the screen for them.
+        height = self._height(shown, width)
+        self.update(shown, layout=height is None or height != self._shown_height)
+        self._shown_height = height
+
+    @staticmethod
+    def _height(text: Text, width: int) -> int | None:
+        """The lines `text` takes at `width`, where that is plain (None: it may wrap)."""
+        rows = text.split("\n", allow_blank=True)
+        if not width or any(row.cell_len >= width for row in rows):
+            return None
+        return len(rows)
 
     def on_resize(self) -> None:
         self._fit()
