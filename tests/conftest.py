@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 import uvicorn
@@ -138,3 +139,16 @@ def tmp_scenario(tmp_path: Path):  # type: ignore[no-untyped-def]
         return path
 
     return write
+
+
+class Cycle:
+    """An object in a reference cycle, that says when the collector frees it."""
+
+    freed: ClassVar[list[str]] = []
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.me = self
+
+    def __del__(self) -> None:
+        Cycle.freed.append(self.name)

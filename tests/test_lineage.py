@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import run
+from conftest import Cycle, run
 
 from troubleshooter.diagnosis.diagnose import Library
 from troubleshooter.diagnosis.lineage import build_traces, item_key
@@ -163,6 +163,43 @@ def test_the_collector_pause_nests_and_always_ends() -> None:
     assert not gc.isenabled()
     inner.__exit__(None, None, None)
     assert gc.isenabled()
+
+
+def test_what_is_set_aside_waits_for_bring_back_and_no_longer() -> None:
+    """`set_aside` keeps a long-lived result out of the collector's passes; a cycle set aside
+    is freed by the next `bring_back`, and a `bring_back` with nothing set aside does not make
+    the collector walk the heap."""
+    import gc
+
+    from troubleshooter.infra import gcpause
+
+    gcpause.bring_back()  # whatever an earlier test set aside
+    Cycle.freed.clear()
+    passes: list[int] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            passes.append(info["generation"])
+
+    try:
+        kept = Cycle("kept")
+        gcpause.set_aside()
+        assert gc.get_freeze_count() > 0
+        del kept  # garbage now, but a cycle: only the collector can free it
+        gc.collect()
+        assert Cycle.freed == []  # set aside: out of the collector's sight
+        gc.callbacks.append(count)
+        gcpause.bring_back()
+        assert Cycle.freed == ["kept"]
+        assert gc.get_freeze_count() == 0
+        assert 2 in passes  # a full pass, by bring_back
+        passes.clear()
+        gcpause.bring_back()  # nothing set aside since: nothing to do
+        assert 2 not in passes
+    finally:
+        if count in gc.callbacks:
+            gc.callbacks.remove(count)
+        gc.unfreeze()
 
 
 def test_traces_built_without_validation_equal_their_validated_twins(

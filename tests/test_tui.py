@@ -1265,6 +1265,34 @@ def test_the_cards_see_a_systems_pages_at_most_ten_times_a_second() -> None:
     ]
 
 
+async def test_a_read_is_set_aside_from_the_collector_until_the_next() -> None:
+    """Once read (and once its diagnosis is shown) the read is set aside from the collector's
+    passes (gcpause.set_aside); the next check brings it back first, so cycles left from one
+    read are freed at the next, never kept longer."""
+    import gc
+
+    from conftest import Cycle
+
+    app = make_app()
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert app.diagnosis is not None
+            assert gc.get_freeze_count() > 0  # the read and its diagnosis
+            Cycle.freed.clear()
+            left = Cycle("left by the last read")
+            gc.freeze()  # as set_aside would have taken it
+            del left
+            gc.collect()
+            assert Cycle.freed == []
+            await pilot.press("r")  # check again
+            await settle(pilot)
+            assert Cycle.freed == ["left by the last read"]
+            assert app.diagnosis is not None
+    finally:
+        gc.unfreeze()
+
+
 async def test_a_cards_pages_redraw_it_without_laying_out_the_screen() -> None:
     """A page count that keeps the card's height redraws the card alone; a text that changes
     its height (or may wrap) lays the screen out again, so nothing is cut."""

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from troubleshooter.errors import ConfigError, TroubleshooterError
+from troubleshooter.infra.gcpause import bring_back, collector_paused, set_aside
 from troubleshooter.infra.safetext import visible
 from troubleshooter.model import Diagnosis
 from troubleshooter.report.view import shower
@@ -96,11 +97,19 @@ class TroubleshooterApp(App[None]):
     @work(exclusive=True, group="check", exit_on_error=False)
     async def check(self) -> None:
         follow = ProgressPacer(self.post_message)  # each system's read, for its card
+
+        def read() -> None:
+            """The read on an event loop of its own, in a thread: parsing pages (and, for a
+            scenario, the in-process sandbox serving them) is CPU work that would otherwise
+            hold up this loop, and with it every key and every frame. What it makes is kept,
+            so it is set aside from the collector before the collector runs again (gcpause)."""
+            bring_back()  # the last read, set aside while it was shown
+            with collector_paused():
+                asyncio.run(self.session.fetch(events=follow))
+                set_aside()
+
         try:
-            # The read runs on an event loop of its own, in a thread: parsing pages (and, for a
-            # scenario, the in-process sandbox serving them) is CPU work that would otherwise
-            # hold up this loop, and with it every key and every frame.
-            await asyncio.to_thread(asyncio.run, self.session.fetch(events=follow))
+            await asyncio.to_thread(read)
             self.post_message(Diagnosing())
             # Lineage and rules are CPU work: a thread keeps the screen alive meanwhile.
             diagnosis = await asyncio.to_thread(self.session.diagnose)

@@ -14,6 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Checkbox, DataTable, Header, Input, Select, Static
 
+from troubleshooter.infra.gcpause import set_aside
 from troubleshooter.model import STAGES, Diagnosis, ItemKind, Stage
 from troubleshooter.tui.host import Host
 from troubleshooter.tui.keys import KeyedScreen
@@ -65,6 +66,7 @@ class MainScreen(KeyedScreen):
         super().__init__(id="main")
         self.filters = Filters()
         self._detail_timer: Timer | None = None
+        self._aside: int | None = None  # the id of the diagnosis set aside from the collector
 
     @property
     def host(self) -> Host:
@@ -183,6 +185,9 @@ class MainScreen(KeyedScreen):
         )
         self.query_one("#count", Static).update(literal(text))
         self.show_detail(table.cursor_row if selection.shown else None)
+        if self._aside != id(diagnosis):  # its rows are all made now: see gcpause.set_aside
+            self._aside = id(diagnosis)
+            set_aside()
 
     @on(Input.Changed, "#search")
     def search_changed(self, event: Input.Changed) -> None:
