@@ -15,6 +15,7 @@ import pytest
 import uvicorn
 
 from troubleshooter.diagnosis.diagnose import Library
+from troubleshooter.infra.gcpause import bring_back
 from troubleshooter.infra.redact import release_secrets
 from troubleshooter.infra.resources import demo_scenario
 from troubleshooter.model import Diagnosis
@@ -51,6 +52,14 @@ def _no_secrets_held_from_another_test() -> Iterator[None]:
     release_secrets()
     yield
     release_secrets()
+
+
+@pytest.fixture(autouse=True)
+def _the_collector_sees_everything() -> Iterator[None]:
+    """What a test's TUI or command set aside from the collector (infra/gcpause.py) goes back
+    to it, so no test's garbage outlives the test."""
+    yield
+    bring_back()
 
 
 @pytest.fixture(scope="session")

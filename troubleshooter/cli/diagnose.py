@@ -35,6 +35,7 @@ from troubleshooter.diagnosis.diagnose import exit_code_for
 from troubleshooter.errors import ExitCode
 from troubleshooter.infra import aio
 from troubleshooter.infra.durations import DurationError, parse_duration
+from troubleshooter.infra.gcpause import kept_aside
 from troubleshooter.model import Diagnosis
 from troubleshooter.report import (
     export_json_bytes,
@@ -227,7 +228,8 @@ def diagnose(
             secrets[:] = connections.secrets()
             keep_secrets(secrets)
         events = None if watching else FetchProgress()
-        reading = aio.run(read(source, connections=connections, focus=focus, events=events))
+        with kept_aside():  # the collector need not walk the read: it is kept to the end
+            reading = aio.run(read(source, connections=connections, focus=focus, events=events))
         if kept_store is None:
             for note in offer(reading, rules, None, given).notes:
                 _say_once(note)  # an answer given here over what a system reports

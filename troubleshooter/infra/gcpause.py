@@ -63,3 +63,15 @@ def bring_back() -> None:
         _set_aside = False
         gc.unfreeze()
         gc.collect()
+
+
+@contextmanager
+def kept_aside() -> Iterator[None]:
+    """For work whose result a program keeps until it does the same work again (a read the TUI
+    shows, or `diagnose --watch` checks again): what the last such work set aside is brought
+    back first, the collector is paused meanwhile, and what the work made is set aside at the
+    end, before the collector could walk it."""
+    bring_back()
+    with collector_paused():
+        yield
+        set_aside()

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from troubleshooter.errors import ConfigError, TroubleshooterError
-from troubleshooter.infra.gcpause import bring_back, collector_paused, set_aside
+from troubleshooter.infra.gcpause import kept_aside
 from troubleshooter.infra.safetext import visible
 from troubleshooter.model import Diagnosis
 from troubleshooter.report.view import shower
@@ -101,12 +101,10 @@ class TroubleshooterApp(App[None]):
         def read() -> None:
             """The read on an event loop of its own, in a thread: parsing pages (and, for a
             scenario, the in-process sandbox serving them) is CPU work that would otherwise
-            hold up this loop, and with it every key and every frame. What it makes is kept,
-            so it is set aside from the collector before the collector runs again (gcpause)."""
-            bring_back()  # the last read, set aside while it was shown
-            with collector_paused():
+            hold up this loop, and with it every key and every frame. What it makes is kept
+            while it is shown: set aside from the collector's passes (gcpause.kept_aside)."""
+            with kept_aside():
                 asyncio.run(self.session.fetch(events=follow))
-                set_aside()
 
         try:
             await asyncio.to_thread(read)
