@@ -1293,6 +1293,30 @@ async def test_a_read_is_set_aside_from_the_collector_until_the_next() -> None:
         gc.unfreeze()
 
 
+async def test_each_diagnosis_is_set_aside_once_its_table_is_filled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A diagnosis's rows are all made when its table is first filled: it is set aside then,
+    once (a filter after that makes nothing new to keep)."""
+    import troubleshooter.tui.main as main_module
+
+    calls: list[int] = []
+    monkeypatch.setattr(main_module, "set_aside", lambda: calls.append(1))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert len(calls) == 1
+        first = app.diagnosis
+        app.rediagnose()  # a new diagnosis of the same read (as an answer makes)
+        await settle(pilot)
+        assert app.diagnosis is not first
+        assert len(calls) == 2
+        app.main.filters.problems_only = True
+        app.main.apply_filters()
+        await settle(pilot)
+        assert len(calls) == 2
+
+
 async def test_a_cards_pages_redraw_it_without_laying_out_the_screen() -> None:
     """A page count that keeps the card's height redraws the card alone; a text that changes
     its height (or may wrap) lays the screen out again, so nothing is cut."""

@@ -66,7 +66,7 @@ class MainScreen(KeyedScreen):
         super().__init__(id="main")
         self.filters = Filters()
         self._detail_timer: Timer | None = None
-        self._aside: int | None = None  # the id of the diagnosis set aside from the collector
+        self._aside_due = False  # a new diagnosis: set aside once its table is filled
 
     @property
     def host(self) -> Host:
@@ -128,6 +128,7 @@ class MainScreen(KeyedScreen):
 
     def show_summary(self, diagnosis: Diagnosis) -> None:
         """The systems, the verdict and the plan: shown first, before the table is filled."""
+        self._aside_due = True
         for system in diagnosis.systems:
             self.query_one(f"#system-{system.stage.value}", SystemCard).show(system, diagnosis)
         head = literal(verdict(diagnosis), "bold")
@@ -185,8 +186,8 @@ class MainScreen(KeyedScreen):
         )
         self.query_one("#count", Static).update(literal(text))
         self.show_detail(table.cursor_row if selection.shown else None)
-        if self._aside != id(diagnosis):  # its rows are all made now: see gcpause.set_aside
-            self._aside = id(diagnosis)
+        if self._aside_due:  # its rows are all made now: see gcpause.set_aside
+            self._aside_due = False
             set_aside()
 
     @on(Input.Changed, "#search")
