@@ -333,6 +333,19 @@ async def test_every_key_in_the_footer_can_be_read(tmp_path: Path, size: tuple[i
             assert key.region.right <= size[0], (key.action, key.region)
 
 
+@pytest.mark.parametrize("width", [34, 40, 46])  # a phone's browser in a larger font
+async def test_under_fifty_columns_help_is_the_first_key_and_can_be_read(width: int) -> None:
+    """Too narrow for every key: the one that lists them all is first, so it is never the key
+    cut off at the edge; the others follow in their order."""
+    app = make_app()
+    async with app.run_test(size=(width, 30)) as pilot:
+        await settle(pilot)
+        keys = sorted(app.screen.query(FooterKey), key=lambda k: k.region.x)
+        assert keys[0].action == "help"
+        assert keys[0].region.right <= width
+        assert [k.action for k in keys[1:3]] == ["search", "app.find"]
+
+
 async def test_while_typing_the_footer_offers_no_letter(tmp_path: Path) -> None:
     """In a text field a letter is text: the footer offers esc and f1, not / f w q ?."""
     from troubleshooter.tui.guided import GuidedApp

@@ -26,6 +26,7 @@ from textual.widgets import (
     Static,
     TextArea,
 )
+from textual.widgets._footer import FooterKey
 
 from troubleshooter.diagnosis.knowledge import KnowledgeBase
 from troubleshooter.diagnosis.search import matcher
@@ -311,16 +312,29 @@ class ArticleView(Markdown):
 class KeysFooter(Footer):
     """The footer, fitted to its width so that every key it offers can be read: compact under
     80 columns; under 60 (a phone) without the palette's key, which help lists (ctrl+p still
-    works)."""
+    works); under 50 with the help key first, so that the key that lists every other is never
+    the one cut off at the edge."""
+
+    HELP_FIRST_UNDER = 50
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.help_first = False
 
     def on_resize(self) -> None:
         width = self.size.width
         if not width:
             return
-        compact, palette = width < 80, width >= 60
-        if (compact, palette) != (self.compact, self.show_command_palette):
-            self.compact, self.show_command_palette = compact, palette
+        fitted = (width < 80, width >= 60, width < self.HELP_FIRST_UNDER)
+        if fitted != (self.compact, self.show_command_palette, self.help_first):
+            self.compact, self.show_command_palette, self.help_first = fitted
             self.call_after_refresh(self.recompose)
+
+    def compose(self) -> ComposeResult:
+        keys = list(super().compose())
+        if self.help_first:  # a stable sort: the others keep their order
+            keys.sort(key=lambda key: not (isinstance(key, FooterKey) and key.action == "help"))
+        yield from keys
 
 
 def copied(node: DOMNode, what: str, lines: int) -> None:
