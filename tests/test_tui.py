@@ -1265,17 +1265,49 @@ def test_the_cards_see_a_systems_pages_at_most_ten_times_a_second() -> None:
     at(0.13, FetchEvent(Stage.XERO, "reading", "accounts"))  # no page count: shows
     at(0.14, FetchEvent(Stage.DEXT, "failed", error="bad\x1b[31m gateway"))
     at(0.15, FetchEvent(Stage.XERO, "done"))
-    seen = [(m.stage, m.state, m.text) for m in posted]
+    seen = [(m.stage, m.state, m.text, m.short) for m in posted]
     assert seen == [
-        (Stage.XERO, "reading", "fetching"),
-        (Stage.XERO, "reading", "contacts, page 1 of 20"),
-        (Stage.DEXT, "reading", "contacts, page 1 of 20"),
-        (Stage.XERO, "reading", "waiting 12 s for Xero's minute limit"),
-        (Stage.XERO, "reading", "contacts, page 4 of 20"),
-        (Stage.XERO, "reading", "accounts"),
-        (Stage.DEXT, "failed", "bad\x1b[31m gateway"),
-        (Stage.XERO, "done", ""),
+        (Stage.XERO, "reading", "fetching", ""),
+        (Stage.XERO, "reading", "contacts, page 1 of 20", "contacts 1/20"),
+        (Stage.DEXT, "reading", "contacts, page 1 of 20", "contacts 1/20"),
+        (Stage.XERO, "reading", "waiting 12 s for Xero's minute limit", "minute limit, 12 s"),
+        (Stage.XERO, "reading", "contacts, page 4 of 20", "contacts 4/20"),
+        (Stage.XERO, "reading", "accounts", ""),
+        (Stage.DEXT, "failed", "bad\x1b[31m gateway", ""),
+        (Stage.XERO, "done", "", ""),
     ]
+
+
+@pytest.mark.parametrize(
+    ("size", "shown"),
+    [
+        ((80, 24), "⟳ contacts 12/50"),
+        ((160, 45), "⟳ contacts, page 12 of 50, about 40 s left"),
+    ],
+)
+async def test_a_narrow_card_says_a_reads_progress_in_fewer_words(
+    size: tuple[int, int], shown: str
+) -> None:
+    """At 80 columns a card has about 20 columns: "contacts, page 12 of 50" would lose its
+    count at the edge, so the card says "contacts 12/50", with the whole sentence as its
+    tooltip; where the card is wide it says the sentence."""
+    from troubleshooter.model import Stage
+    from troubleshooter.sources.fetch import FetchEvent
+    from troubleshooter.tui.messages import ProgressPacer
+
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        app.main.reading()
+        ProgressPacer(app.post_message)(
+            FetchEvent(Stage.XERO, "reading", "contacts", 12, 50, estimate=40)
+        )
+        await pilot.pause()
+        card = app.main.query_one("#system-xero", SystemCard)
+        assert str(card.render()) == shown
+        assert card.region.width < 30 or card.tooltip is None
+        if card.tooltip is not None:
+            assert "page 12 of 50, about 40 s left" in str(card.tooltip)
 
 
 async def test_a_read_is_set_aside_from_the_collector_until_the_next() -> None:

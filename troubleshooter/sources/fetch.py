@@ -88,6 +88,23 @@ def describe(event: FetchEvent) -> str:
     return text
 
 
+def describe_short(event: FetchEvent) -> str:
+    """`describe`'s words for a narrow place (a card 20 columns wide), without the system's
+    name: "contacts 12/50 · 40 s left", "minute limit, 12 s". Empty where `describe`'s own
+    words are already short (fetching, done, failed: a failure's reason is never cut short
+    here)."""
+    if event.state == "waiting":
+        return f"minute limit, {_seconds(event.waiting or 0.0)}"
+    if event.state != "reading" or event.pages_read is None:
+        return ""
+    text = f"{event.what or 'page'} {event.pages_read}"
+    if event.pages_known is not None:
+        text += f"/{event.pages_known}"
+    if event.estimate is not None and event.estimate >= 1:
+        text += f" · {_seconds(event.estimate)} left"
+    return text
+
+
 def _seconds(seconds: float) -> str:
     if seconds < 90:
         return f"{max(1, round(seconds))} s"

@@ -132,7 +132,7 @@ class TroubleshooterApp(App[None]):
 
     @on(SystemProgress)
     def system_progress(self, message: SystemProgress) -> None:
-        self.main.progress(message.stage, message.state, message.text)
+        self.main.progress(message.stage, message.state, message.text, message.short)
 
     @on(Diagnosing)
     def diagnosing(self) -> None:

@@ -109,14 +109,14 @@ class MainScreen(KeyedScreen):
         self.query_one("#verdict", Static).update(Text("Reading the three systems…", style="bold"))
         self.query_one("#plan", Static).update(Text(""))
 
-    def progress(self, stage: Stage, state: str, text: str) -> None:
+    def progress(self, stage: Stage, state: str, text: str, short: str = "") -> None:
         card = self.query_one(f"#system-{stage.value}", SystemCard)
         if state == "failed":
             card.failed(text)
         elif state == "done":
             card.read("✓ read")
         else:
-            card.reading(text or "reading…")
+            card.reading(text or "reading…", short)
 
     def diagnosing(self) -> None:
         self.query_one("#verdict", Static).update(Text("Every system read; diagnosing…", "bold"))

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from textual.message import Message
 
 from troubleshooter.model import Diagnosis, Stage
-from troubleshooter.sources.fetch import FetchEvent, describe
+from troubleshooter.sources.fetch import FetchEvent, describe, describe_short
 
 PAGES_EVERY = 0.1  # seconds: a card shows a system's pages at most ten times a second
 
@@ -23,6 +23,7 @@ class SystemProgress(Message):
     stage: Stage
     state: str
     text: str
+    short: str = ""  # the same in fewer words, for a narrow card ("contacts 12/50")
 
 
 @dataclass
@@ -65,7 +66,7 @@ class ProgressPacer:
         elif event.state == "failed":
             self.post(SystemProgress(event.stage, "failed", event.error or text))
         else:  # fetching, reading a page, waiting for the minute limit
-            self.post(SystemProgress(event.stage, "reading", text))
+            self.post(SystemProgress(event.stage, "reading", text, describe_short(event)))
 
     def _due(self, event: FetchEvent) -> bool:
         now = self.clock()

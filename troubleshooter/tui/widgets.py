@@ -57,9 +57,11 @@ class SystemCard(Static):
         self.border_title = stage.label
         self._lines = Text("…")
         self._shown_height: int | None = None
+        self._short: Text | None = None  # the state in fewer words, where the card is narrow
 
-    def _put(self, state: str, lines: Text) -> None:
+    def _put(self, state: str, lines: Text, short: Text | None = None) -> None:
         self._lines = lines
+        self._short = short
         self.set_classes(state)
         self._fit()
 
@@ -69,7 +71,7 @@ class SystemCard(Static):
         width = self.content_size.width  # 0 until laid out: on_resize comes then
         lines = self._lines
         if narrow and width and ("\n" in lines.plain or lines.cell_len > width):
-            shown = one_line(lines, width)
+            shown = one_line(self._short or lines, width)  # fewer words first, where there are
             self.tooltip = self._lines
         else:
             shown = self._lines
@@ -90,8 +92,13 @@ class SystemCard(Static):
     def on_resize(self) -> None:
         self._fit()
 
-    def reading(self, note: str = "reading…") -> None:
-        self._put("system fetching", Text.assemble(("⟳ ", "bold"), literal(note)))
+    def reading(self, note: str = "reading…", short: str = "") -> None:
+        """Being read; `short` says the same in fewer words, for a narrow card."""
+        self._put(
+            "system fetching",
+            Text.assemble(("⟳ ", "bold"), literal(note)),
+            Text.assemble(("⟳ ", "bold"), literal(short)) if short else None,
+        )
 
     def read(self, note: str) -> None:
         """Read, before the diagnosis has said what it means."""
