@@ -114,7 +114,7 @@ class TroubleshooterApp(App[None]):
         except TroubleshooterError as exc:
             self.post_message(CheckFailed(str(exc)))
             return
-        self.post_message(DiagnosisReady(diagnosis))
+        self.post_message(DiagnosisReady(diagnosis, read=True))
 
     @work(exclusive=True, group="check", exit_on_error=False)
     async def rediagnose(self) -> None:
@@ -145,6 +145,8 @@ class TroubleshooterApp(App[None]):
 
     @on(DiagnosisReady)
     def diagnosis_ready(self, message: DiagnosisReady) -> None:
+        if message.read:  # what the read made is kept while it is shown: see gcpause
+            self.main.set_aside_when_filled()
         self.show(message.diagnosis)
 
     def show(self, diagnosis: Diagnosis) -> None:

@@ -66,7 +66,7 @@ class MainScreen(KeyedScreen):
         super().__init__(id="main")
         self.filters = Filters()
         self._detail_timer: Timer | None = None
-        self._aside_due = False  # a new diagnosis: set aside once its table is filled
+        self._aside_due = False  # a read's diagnosis: set aside once its table is filled
 
     @property
     def host(self) -> Host:
@@ -128,7 +128,6 @@ class MainScreen(KeyedScreen):
 
     def show_summary(self, diagnosis: Diagnosis) -> None:
         """The systems, the verdict and the plan: shown first, before the table is filled."""
-        self._aside_due = True
         for system in diagnosis.systems:
             self.query_one(f"#system-{system.stage.value}", SystemCard).show(system, diagnosis)
         head = literal(verdict(diagnosis), "bold")
@@ -160,6 +159,14 @@ class MainScreen(KeyedScreen):
 
     def on_resize(self) -> None:
         self._replan()
+
+    def set_aside_when_filled(self) -> None:
+        """The next diagnosis shown is a read's: once its table is filled (its rows all made),
+        everything alive is set aside from the collector (gcpause.set_aside) until the next
+        read. Not a diagnosis made again from answers: what was made since the read (screens
+        opened and closed, diagnoses replaced) stays in the collector's sight, so no cycle
+        among it waits for the next read."""
+        self._aside_due = True
 
     # -- the items table --
 

@@ -34,6 +34,7 @@ class Diagnosing(Message):
 @dataclass
 class DiagnosisReady(Message):
     diagnosis: Diagnosis
+    read: bool = False  # made from a read just done (not again from answers)
 
 
 @dataclass
