@@ -81,3 +81,21 @@ def test_the_check_can_see_them_when_they_are_there() -> None:
     assert tui == "troubleshooter.tui.app" and {"textual", "rich"} <= set(loaded)
     cli = "troubleshooter.cli"
     assert "click" in probe([*core_modules(), cli])[cli]
+
+
+def test_the_command_line_loads_the_sandboxs_server_only_to_run_one() -> None:
+    """Starlette (the sandbox's server) loads where a sandbox runs in this process (a scenario,
+    the demo, `sandbox start`), not for every command: a read of real systems or of a URL
+    starts without it."""
+    code = (
+        "import sys, troubleshooter.cli\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'starlette'"
+        " or m == 'troubleshooter.sandbox.app'))\n"
+        "from troubleshooter.runs.source import demo_source\n"
+        "demo_source().connections()\n"
+        "print('troubleshooter.sandbox.app' in sys.modules)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    first, then = proc.stdout.splitlines()
+    assert first == "[]"
+    assert then == "True"

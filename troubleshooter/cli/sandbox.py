@@ -16,7 +16,6 @@ from troubleshooter.infra.files import write_file
 from troubleshooter.infra.hosts import is_loopback
 from troubleshooter.infra.resources import demo_scenario
 from troubleshooter.infra.safetext import visible
-from troubleshooter.sandbox.app import LoopbackOnly, Sandbox
 from troubleshooter.sandbox.generate import large_organisation, practice
 from troubleshooter.sandbox.scenario import load_scenario, scenario_json_schema
 from troubleshooter.sandbox.timeline import Timeline
@@ -128,6 +127,8 @@ def sandbox_generate(count: int | None, contacts: int, output: Path) -> None:
 )
 def sandbox_start(scenario_path: Path | None, port: int, host: str) -> None:
     """Serve the three systems of a scenario over HTTP (read-only, no credentials)."""
+    from troubleshooter.sandbox.app import LoopbackOnly, Sandbox  # only this command serves
+
     app = Sandbox(load_scenario(scenario_path or demo_scenario()))
     sock = listen(host, port)  # a busy port: said now, before the banner
     import uvicorn  # heavy, and only this command needs it

@@ -32,7 +32,6 @@ from troubleshooter.infra.files import read_text
 from troubleshooter.infra.yamlfile import load_yaml, validation_problem, yaml_error_text
 from troubleshooter.model import Diagnosis
 from troubleshooter.runs.source import diagnose
-from troubleshooter.sandbox.app import Sandbox
 from troubleshooter.sandbox.connect import sandbox_connections
 from troubleshooter.sandbox.scenario import parse_scenario
 from troubleshooter.sources.http import HttpSettings
@@ -99,6 +98,8 @@ def lint(library: Library, directories: list[Path]) -> list[str]:
 
 
 def run_case(library: Library, case: Case) -> Diagnosis:
+    from troubleshooter.sandbox.app import Sandbox  # the server, only where cases run
+
     scenario = parse_scenario(copy.deepcopy({**CASE_DEFAULTS, **case.scenario}))
     connections = sandbox_connections(Sandbox(scenario), settings=FAST)
     return aio.run(diagnose(connections, library, answers=case.answers, focus=case.focus))

@@ -28,7 +28,6 @@ from troubleshooter.infra.gcpause import collector_paused
 from troubleshooter.infra.resources import demo_scenario
 from troubleshooter.model import STAGES, Diagnosis, OrganisationRef, Stage, StageSnapshot
 from troubleshooter.runs.bundle import Bundle, diagnose_bundle, load_bundle
-from troubleshooter.sandbox.app import Sandbox
 from troubleshooter.sandbox.connect import sandbox_connections
 from troubleshooter.sandbox.scenario import load_scenario
 from troubleshooter.signin.live import live_connections, organisation_connections
@@ -93,6 +92,8 @@ def scenario_source(
         label = f"{load_scenario(path).organisation.name} · sandbox {path.name}"
 
     def connect() -> Connections:
+        from troubleshooter.sandbox.app import Sandbox  # the server, only where it runs here
+
         return sandbox_connections(Sandbox(load_scenario(path)), settings=settings)
 
     return Source(label, SourceKind.SCENARIO, connect=connect, origin=str(path.resolve()))

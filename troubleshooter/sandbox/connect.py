@@ -11,15 +11,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from troubleshooter.sandbox.app import Sandbox, SandboxConnectionDropped
 from troubleshooter.sources.cache import FetchCache
 from troubleshooter.sources.fetch import Connections, Endpoint
 from troubleshooter.sources.http import HttpSettings
 from troubleshooter.sources.ratelimit import XERO_PER_MINUTE
+
+if TYPE_CHECKING:  # the sandbox's server (Starlette) loads only where a sandbox runs in process
+    from troubleshooter.sandbox.app import Sandbox
 
 SANDBOX_TOKEN = "sandbox-token"  # the sandbox accepts any bearer token
 IN_PROCESS_BASE = "http://sandbox.invalid"
@@ -110,6 +112,8 @@ class SandboxTransport(httpx.AsyncBaseTransport):
                 if not finished.is_set():
                     finished.set()
                     await chunks.put(_END)
+
+        from troubleshooter.sandbox.faults import SandboxConnectionDropped  # loaded: in process
 
         task = asyncio.create_task(run())
         try:
