@@ -334,6 +334,37 @@ async def test_every_key_in_the_footer_can_be_read(tmp_path: Path, size: tuple[i
             assert key.region.right <= size[0], (key.action, key.region)
 
 
+async def test_widgets_gone_from_the_screen_are_freed() -> None:
+    """An item opened and closed, a check made again: the closed screen's header and the
+    footer's old keys are freed. Textual kept them (and all they hold) through the watchers
+    they left on the app's title and the footer's width, for as long as the session ran."""
+    import gc
+    import weakref
+
+    from textual.widgets import Header
+
+    from troubleshooter.infra.gcpause import bring_back
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        gone = []
+        for _ in range(2):
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, ItemScreen)
+            gone.append(weakref.ref(app.screen.query_one(Header)))
+            gone.append(weakref.ref(app.screen.query(FooterKey).first()))
+            await pilot.press("escape")
+            await settle(pilot)
+        gone.append(weakref.ref(app.main.query(FooterKey).first()))
+        await pilot.press("r")  # a check: the footer's keys are made again
+        await settle(pilot)
+        bring_back()  # nothing set aside from the collector: only what is still kept stays
+        gc.collect()
+        assert [ref() for ref in gone] == [None] * len(gone)
+
+
 @pytest.mark.parametrize("width", [34, 40, 46])  # a phone's browser in a larger font
 async def test_under_fifty_columns_help_is_the_first_key_and_can_be_read(width: int) -> None:
     """Too narrow for every key: the one that lists them all is first, so it is never the key
