@@ -1018,6 +1018,8 @@ async def test_at_80_columns_a_card_says_its_state_whole(tmp_path: Path) -> None
     assert cut.plain == "✓ read" and cut.no_wrap
     whole = one_line(Text("⟳ contacts, page 12 of 50, about 40 s left"), 20)
     assert whole.overflow == "ellipsis" and whole.no_wrap
+    wide = one_line(Text("⟳ 联系人 12/50 · 40 s left · more"), 25)  # 联系人 takes 6 cells
+    assert wide.plain == "⟳ 联系人 12/50"  # the cut that fits in cells, the count whole
 
 
 def test_unknown_never_looks_like_missing() -> None:
