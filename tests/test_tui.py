@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -331,6 +332,37 @@ async def test_every_key_in_the_footer_can_be_read(tmp_path: Path, size: tuple[i
         assert {k.action for k in keys} >= {"app.questions", "help", "app.quit"}
         for key in keys:
             assert key.region.right <= size[0], (key.action, key.region)
+
+
+async def test_widgets_gone_from_the_screen_are_freed() -> None:
+    """An item opened and closed, a check made again: the closed screen's header and the
+    footer's old keys are freed. Textual kept them (and all they hold) through the watchers
+    they left on the app's title and the footer's width, for as long as the session ran."""
+    import gc
+    import weakref
+
+    from textual.widgets import Header
+
+    from troubleshooter.infra.gcpause import bring_back
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        gone = []
+        for _ in range(2):
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, ItemScreen)
+            gone.append(weakref.ref(app.screen.query_one(Header)))
+            gone.append(weakref.ref(app.screen.query(FooterKey).first()))
+            await pilot.press("escape")
+            await settle(pilot)
+        gone.append(weakref.ref(app.main.query(FooterKey).first()))
+        await pilot.press("r")  # a check: the footer's keys are made again
+        await settle(pilot)
+        bring_back()  # nothing set aside from the collector: only what is still kept stays
+        gc.collect()
+        assert [ref() for ref in gone] == [None] * len(gone)
 
 
 @pytest.mark.parametrize("width", [34, 40, 46])  # a phone's browser in a larger font
@@ -986,6 +1018,8 @@ async def test_at_80_columns_a_card_says_its_state_whole(tmp_path: Path) -> None
     assert cut.plain == "✓ read" and cut.no_wrap
     whole = one_line(Text("⟳ contacts, page 12 of 50, about 40 s left"), 20)
     assert whole.overflow == "ellipsis" and whole.no_wrap
+    wide = one_line(Text("⟳ 联系人 12/50 · 40 s left · more"), 25)  # 联系人 takes 6 cells
+    assert wide.plain == "⟳ 联系人 12/50"  # the cut that fits in cells, the count whole
 
 
 def test_unknown_never_looks_like_missing() -> None:
@@ -1246,7 +1280,7 @@ def test_the_cards_see_a_systems_pages_at_most_ten_times_a_second() -> None:
 
     now = [100.0]
     posted: list[SystemProgress] = []
-    pacer = ProgressPacer(posted.append, clock=lambda: now[0])
+    pacer = ProgressPacer(posted.append, clock=lambda: now[0], later=lambda _delay, _call: None)
 
     def at(seconds: float, event: FetchEvent) -> None:
         now[0] = 100.0 + seconds
@@ -1276,6 +1310,45 @@ def test_the_cards_see_a_systems_pages_at_most_ten_times_a_second() -> None:
         (Stage.DEXT, "failed", "bad\x1b[31m gateway", ""),
         (Stage.XERO, "done", "", ""),
     ]
+
+
+def test_a_page_too_soon_to_show_is_shown_when_due_unless_the_read_moved_on() -> None:
+    """The last pages of a list often come close together, and the next list (or the end)
+    may be long in coming: a page held for being too soon is shown when it is due, so a card
+    never stays on an older count; a held page never comes after its system's end."""
+    from troubleshooter.model import Stage
+    from troubleshooter.sources.fetch import FetchEvent
+    from troubleshooter.tui.messages import ProgressPacer, SystemProgress
+
+    now = [100.0]
+    posted: list[SystemProgress] = []
+    due: list[tuple[float, Callable[[], None]]] = []
+    pacer = ProgressPacer(
+        posted.append, clock=lambda: now[0], later=lambda delay, call: due.append((delay, call))
+    )
+
+    def at(seconds: float, event: FetchEvent | None = None) -> None:
+        now[0] = 100.0 + seconds
+        if event is None:  # the moment a held page is due
+            _, call = due.pop(0)
+            call()
+        else:
+            pacer(event)
+
+    def page(read: int) -> FetchEvent:
+        return FetchEvent(Stage.XERO, "reading", "contacts", read, 50)
+
+    at(0.00, page(48))
+    at(0.03, page(49))  # too soon: held, due a tenth of a second after page 48
+    assert [round(delay, 3) for delay, _ in due] == [0.07]
+    at(0.05, page(50))  # too soon too: the newest is held, no second call is asked for
+    assert len(due) == 1
+    at(0.10)  # due: the card sees page 50, not stuck on 48 while the next list is read
+    at(0.15, page(1))  # accounts may come next; too soon after page 50 was shown: held
+    at(0.16, FetchEvent(Stage.XERO, "done"))
+    at(0.20)  # the held page is due after the end: it is not shown
+    seen = [(m.state, m.short) for m in posted]
+    assert seen == [("reading", "contacts 48/50"), ("reading", "contacts 50/50"), ("done", "")]
 
 
 @pytest.mark.parametrize(

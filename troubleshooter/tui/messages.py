@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable
@@ -44,10 +45,24 @@ class CheckFailed(Message):
     reason: str
 
 
+def _later(delay: float, call: Callable[[], None]) -> None:
+    """Calls `call` in `delay` seconds: on the read's event loop (the pacer is called from
+    it), else on a timer's thread."""
+    try:
+        asyncio.get_running_loop().call_later(delay, call)
+    except RuntimeError:  # no loop running here
+        timer = threading.Timer(delay, call)
+        timer.daemon = True
+        timer.start()
+
+
 @dataclass
 class ProgressPacer:
     """Which of a read's events reach the cards. A system's start, its waits for the minute
     limit, its end and its failure always do; its pages at most every `PAGES_EVERY` seconds.
+    A page that comes too soon is held, and shown when it is due unless something newer of
+    that system came first: the last page a card shows is never older than the read's, even
+    when the next page or the end is long in coming.
 
     A read of 20,000 items is about 90 pages from the three systems in under a second: a
     card redrawn for each took the screen's thread a tenth of a second from the read, for
@@ -55,12 +70,36 @@ class ProgressPacer:
 
     post: Callable[[SystemProgress], object]
     clock: Callable[[], float] = time.monotonic
+    later: Callable[[float, Callable[[], None]], object] = _later
     _last: dict[Stage, float] = field(default_factory=dict)
+    _held: dict[Stage, FetchEvent] = field(default_factory=dict)  # a page too soon to show
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(self, event: FetchEvent) -> None:
-        if event.state == "reading" and event.pages_read is not None and not self._due(event):
-            return
+        stage = event.stage
+        # Under the lock: a held page shown when due never comes after what followed it.
+        with self._lock:
+            if event.state == "reading" and event.pages_read is not None:
+                now = self.clock()
+                last = self._last.get(stage)
+                if last is not None and now - last < PAGES_EVERY:
+                    if stage not in self._held:
+                        self.later(PAGES_EVERY - (now - last), lambda: self._due(stage))
+                    self._held[stage] = event
+                    return
+                self._last[stage] = now
+            self._held.pop(stage, None)  # this event is newer than a page held
+            self._post(event)
+
+    def _due(self, stage: Stage) -> None:
+        """A page held is due: shown, unless something newer of its system came first."""
+        with self._lock:
+            event = self._held.pop(stage, None)
+            if event is not None:
+                self._last[stage] = self.clock()
+                self._post(event)
+
+    def _post(self, event: FetchEvent) -> None:
         text = describe(event).removeprefix(f"{event.stage.label}: ")
         if event.state == "done":
             self.post(SystemProgress(event.stage, "done", ""))
@@ -68,12 +107,3 @@ class ProgressPacer:
             self.post(SystemProgress(event.stage, "failed", event.error or text))
         else:  # fetching, reading a page, waiting for the minute limit
             self.post(SystemProgress(event.stage, "reading", text, describe_short(event)))
-
-    def _due(self, event: FetchEvent) -> bool:
-        now = self.clock()
-        with self._lock:
-            last = self._last.get(event.stage)
-            if last is not None and now - last < PAGES_EVERY:
-                return False
-            self._last[event.stage] = now
-            return True

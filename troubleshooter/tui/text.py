@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rich.cells import cell_len
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -322,7 +323,8 @@ def one_line(text: Text, width: int) -> Text:
     head = text.split("\n")[0] if "\n" in text.plain else text.copy()
     if head.cell_len > width:
         cuts = [i for i in range(len(head.plain)) if head.plain.startswith(" · ", i)]
-        fitting = [i for i in cuts if i <= width]
+        # Where a cut falls in cells, not characters: a wide character (CJK) takes two.
+        fitting = [i for i in cuts if cell_len(head.plain[:i]) <= width]
         if fitting:
             head = head.divide([fitting[-1]])[0]
     head.no_wrap, head.overflow, head.end = True, "ellipsis", ""

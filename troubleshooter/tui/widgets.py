@@ -343,6 +343,29 @@ class KeysFooter(Footer):
             keys.sort(key=lambda key: not (isinstance(key, FooterKey) and key.action == "help"))
         yield from keys
 
+    async def recompose(self) -> None:
+        """Its keys made again (its width changed, or the screen's keys did: every screen
+        opened, closed, and every check); then the watchers of keys and widgets gone are
+        dropped (`forget_gone_watchers`), as this is when they go."""
+        await super().recompose()
+        forget_gone_watchers(self, self.app)
+
+
+def forget_gone_watchers(*nodes: DOMNode) -> None:
+    """Drops what `nodes` keep of the watchers of widgets gone from the screen.
+
+    Textual keeps a watcher (a footer key bound to the footer's `compact`, a header
+    following the app's title) until the value it watches next changes, even once its widget
+    is gone (Textualize/textual#6666): with it, the widget and all it holds. The footer's
+    keys are made again at every screen opened or closed and at every check, and each screen
+    has a header: a session kept about 0.75 MB for each item opened and closed, and 0.3 MB
+    for each check, for as long as it ran. Textual drops the same ones itself, the same way,
+    when the value changes."""
+    for node in nodes:
+        watchers = getattr(node, "__watchers", None) or {}
+        for pairs in watchers.values():
+            pairs[:] = [(owner, call) for owner, call in pairs if not owner._closing]
+
 
 def copied(node: DOMNode, what: str, lines: int) -> None:
     """Says what was copied; in a browser reached over plain http from another computer,
