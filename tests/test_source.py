@@ -156,6 +156,51 @@ def test_a_session_switches_between_sources(tmp_path: Path, library: Library) ->
     assert session.diagnose().organisation.name == "Calm Co"
 
 
+def test_a_read_overtaken_by_another_is_let_go(
+    tmp_path: Path, library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read still going when the person moves to another organisation (or checks again)
+    ends after the newer one: the session keeps the newer, never the other organisation's."""
+    import asyncio
+
+    import troubleshooter.runs.session as session_module
+
+    path = tmp_path / "calm.yaml"
+    path.write_text(CALM, encoding="utf-8")
+    session = Session([demo_source(settings=FAST), scenario_source(path, settings=FAST)], library)
+    real_read = session_module.read
+    held, waiting = asyncio.Event(), asyncio.Event()
+
+    async def slow_for_the_demo(source, progress=None, *, events=None):  # type: ignore[no-untyped-def]
+        reading = await real_read(source, progress, events=events)
+        if source is session.sources[0] and not held.is_set():
+            waiting.set()
+            await held.wait()  # the demo's read ends last
+        return reading
+
+    monkeypatch.setattr(session_module, "read", slow_for_the_demo)
+
+    async def scene() -> None:
+        demo = asyncio.create_task(session.fetch())
+        await waiting.wait()  # the demo's read is under way
+        session.switch(1)
+        await session.fetch()
+        assert session.diagnose().organisation.name == "Calm Co"
+        held.set()
+        await demo  # the demo's read ends now, overtaken
+        assert session.diagnose().organisation.name == "Calm Co"
+        # Checking one organisation again: the newer read of it is the one kept.
+        session.switch(0)
+        first = asyncio.create_task(session.fetch())
+        await asyncio.sleep(0)
+        await session.fetch()
+        newer = session.reading
+        await first
+        assert session.reading is newer
+
+    aio.run(scene())
+
+
 def test_a_focused_read_holds_other_contacts_as_unknown_not_missing(
     tmp_path: Path, library: Library
 ) -> None:

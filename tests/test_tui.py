@@ -1351,6 +1351,32 @@ def test_a_page_too_soon_to_show_is_shown_when_due_unless_the_read_moved_on() ->
     assert seen == [("reading", "contacts 48/50"), ("reading", "contacts 50/50"), ("done", "")]
 
 
+def test_a_check_given_up_says_no_more_on_the_cards() -> None:
+    """A check given up for another (a check again, another organisation) leaves its read to
+    end in its thread: once the pacer is stopped, nothing of that read reaches the cards, not
+    even a page held to be shown later."""
+    from troubleshooter.model import Stage
+    from troubleshooter.sources.fetch import FetchEvent
+    from troubleshooter.tui.messages import ProgressPacer, SystemProgress
+
+    now = [0.0]
+    due: list[object] = []
+    posted: list[SystemProgress] = []
+    pacer = ProgressPacer(
+        posted.append, clock=lambda: now[0], later=lambda _delay, call: due.append(call)
+    )
+    pacer(FetchEvent(Stage.XERO, "reading", "contacts", 1, 20))
+    now[0] = 0.05
+    pacer(FetchEvent(Stage.XERO, "reading", "contacts", 2, 20))  # held, to show at 0.1 s
+    assert len(posted) == 1 and len(due) == 1
+    pacer.stop()
+    now[0] = 0.2
+    due[0]()  # type: ignore[operator]  # the held page's time comes
+    pacer(FetchEvent(Stage.XERO, "reading", "contacts", 3, 20))
+    pacer(FetchEvent(Stage.XERO, "done"))
+    assert len(posted) == 1
+
+
 @pytest.mark.parametrize(
     ("size", "shown"),
     [

@@ -18,6 +18,7 @@ _lock = threading.Lock()
 _depth = 0
 _was_enabled = True
 _set_aside = False  # set_aside has frozen objects that bring_back has not returned yet
+_aside_lock = threading.Lock()  # set_aside and bring_back run in different threads
 
 
 @contextmanager
@@ -50,8 +51,9 @@ def set_aside() -> None:
     first search took that much more). Objects set aside are still freed as soon as nothing
     refers to them; only cycles among them wait, until `bring_back`."""
     global _set_aside
-    _set_aside = True
-    gc.freeze()
+    with _aside_lock:
+        _set_aside = True
+        gc.freeze()
 
 
 def bring_back() -> None:
@@ -59,10 +61,12 @@ def bring_back() -> None:
     longer lives (cycles: a read leaves a few thousand objects in them). Before the next read,
     so that what waits is never more than one read's. Nothing set aside, nothing to do."""
     global _set_aside
-    if _set_aside:
+    with _aside_lock:
+        if not _set_aside:
+            return
         _set_aside = False
         gc.unfreeze()
-        gc.collect()
+    gc.collect()
 
 
 @contextmanager

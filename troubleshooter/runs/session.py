@@ -4,8 +4,9 @@ it knows nothing of the TUI."""
 
 from __future__ import annotations
 
+import itertools
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
@@ -27,6 +28,10 @@ class Session:
     current: int = 0
     reading: Reading | None = None
     timings: dict[str, float] = field(default_factory=dict)  # seconds: "fetch", "diagnose"
+    # Each read's number, and the newest's: a read that another began after (a check again, or
+    # another organisation's) is let go when it ends, rather than taken as this one's.
+    _numbers: Iterator[int] = field(default_factory=itertools.count, repr=False)
+    _newest: int = field(default=-1, repr=False)
 
     @property
     def source(self) -> Source:
@@ -46,6 +51,7 @@ class Session:
             raise ConfigError(f"there is no organisation number {index + 1}")
         if index != self.current:
             self.current = index
+            self._newest = next(self._numbers)  # a read still going was the other one's
             self.reading = None
             self.answers = {}
             self.typed = {}
@@ -54,8 +60,11 @@ class Session:
         """Reads the current source again (a bundle is read from its file); `events` follows
         the read as it goes (pages read of pages known, the minute limit's waits)."""
         began = time.perf_counter()
-        self.reading = await read(self.source, progress, events=events)
-        self.timings["fetch"] = time.perf_counter() - began
+        self._newest = number = next(self._numbers)
+        reading = await read(self.source, progress, events=events)
+        if number == self._newest:  # else a newer read began meanwhile: it says, not this one
+            self.reading = reading
+            self.timings["fetch"] = time.perf_counter() - began
 
     def diagnose(self, focus: str | None = None) -> Diagnosis:
         began = time.perf_counter()

@@ -114,6 +114,11 @@ class TroubleshooterApp(App[None]):
         except TroubleshooterError as exc:
             self.post_message(CheckFailed(str(exc)))
             return
+        finally:
+            # Read or not, this check says no more: one given up for another (a check again,
+            # another organisation) leaves its read to end in its thread, unheard, and the
+            # session lets that read go (Session.fetch).
+            follow.stop()
         self.post_message(DiagnosisReady(diagnosis, read=True))
 
     @work(exclusive=True, group="check", exit_on_error=False)

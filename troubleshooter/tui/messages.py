@@ -73,12 +73,15 @@ class ProgressPacer:
     later: Callable[[float, Callable[[], None]], object] = _later
     _last: dict[Stage, float] = field(default_factory=dict)
     _held: dict[Stage, FetchEvent] = field(default_factory=dict)  # a page too soon to show
+    _stopped: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(self, event: FetchEvent) -> None:
         stage = event.stage
         # Under the lock: a held page shown when due never comes after what followed it.
         with self._lock:
+            if self._stopped:
+                return
             if event.state == "reading" and event.pages_read is not None:
                 now = self.clock()
                 last = self._last.get(stage)
@@ -95,9 +98,16 @@ class ProgressPacer:
         """A page held is due: shown, unless something newer of its system came first."""
         with self._lock:
             event = self._held.pop(stage, None)
-            if event is not None:
+            if event is not None and not self._stopped:
                 self._last[stage] = self.clock()
                 self._post(event)
+
+    def stop(self) -> None:
+        """Nothing more reaches the cards: the check this read was for has ended, or was
+        given up for another (its read may still be going, in its thread)."""
+        with self._lock:
+            self._stopped = True
+            self._held.clear()
 
     def _post(self, event: FetchEvent) -> None:
         text = describe(event).removeprefix(f"{event.stage.label}: ")

@@ -364,7 +364,7 @@ def forget_gone_watchers(*nodes: DOMNode) -> None:
     for node in nodes:
         watchers = getattr(node, "__watchers", None) or {}
         for pairs in watchers.values():
-            pairs[:] = [(owner, call) for owner, call in pairs if not owner._closing]
+            pairs[:] = [pair for pair in pairs if not getattr(pair[0], "_closing", False)]
 
 
 def copied(node: DOMNode, what: str, lines: int) -> None:
