@@ -21,9 +21,10 @@ from troubleshooter.infra.resources import demo_scenario
 from troubleshooter.model import Diagnosis
 from troubleshooter.runs.source import diagnose
 from troubleshooter.sandbox.app import Sandbox
-from troubleshooter.sandbox.connect import sandbox_connections
+from troubleshooter.sandbox.connect import IN_PROCESS_BASE, SandboxTransport, sandbox_connections
 from troubleshooter.sandbox.scenario import Scenario, load_scenario, scenario_from_text
-from troubleshooter.sources.http import HttpSettings
+from troubleshooter.sources.fetch import Endpoint
+from troubleshooter.sources.http import HttpSettings, JsonClient
 
 # Fast retries: tests must not sleep for real backoff.
 FAST = HttpSettings(timeout=2.0, attempts=3, backoff=0.001, max_backoff=0.002, max_retry_after=5)
@@ -161,3 +162,12 @@ class Cycle:
 
     def __del__(self) -> None:
         Cycle.freed.append(self.name)
+
+
+def sandbox_client(
+    scenario: Scenario, path: str, system: str, settings: HttpSettings = FAST
+) -> JsonClient:
+    """A client of one system of the scenario's sandbox, in process (`path`: "/xero",
+    "/adapter/dext"), made as the tool makes its own (`Endpoint.client`)."""
+    transport = SandboxTransport(Sandbox(scenario))
+    return Endpoint(IN_PROCESS_BASE + path, "t", transport).client(system, settings)

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import FAST, scenario
+from conftest import FAST, sandbox_client, scenario
 from starlette.responses import JSONResponse
 
 from troubleshooter.errors import SourceError
@@ -161,13 +161,7 @@ async def test_contacts_read_are_their_validated_twins() -> None:
     lines = [f"    - {{name: Supplier {n:03d}, is_supplier: {n % 2 == 0}}}" for n in range(30)]
     lines.append("    - {name: Gone Ltd, status: ARCHIVED, email: gone@example.com}")
     s = scenario("xero:\n  contacts:\n" + "\n".join(lines) + "\n")
-    http = JsonClient(
-        "Xero",
-        "http://sandbox/xero",
-        headers={"Authorization": "Bearer t"},
-        transport=SandboxTransport(Sandbox(s)),
-        settings=FAST,
-    )
+    http = sandbox_client(s, "/xero", "Xero", FAST)
     async with http:
         items = await XeroClient(http, s.tenant_id, contacts_page_size=7).contacts()
     assert len(items) == 31

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import sandbox_client
 
 from troubleshooter.diagnosis.diagnose import Library, exit_code_for
 from troubleshooter.errors import ExitCode, SourceError
@@ -208,13 +209,7 @@ async def test_an_adapter_page_that_repeats_another_stops_the_read() -> None:
     s = with_faults(
         "faults: [{system: dext_adapter, path: /v1/items/supplier, misbehave: repeated_page}]"
     )
-    http = JsonClient(
-        "Dext adapter",
-        "http://sandbox.invalid/adapter/dext",
-        headers={"Authorization": "Bearer t"},
-        transport=SandboxTransport(Sandbox(s)),
-        settings=SETTINGS,
-    )
+    http = sandbox_client(s, "/adapter/dext", "Dext adapter", SETTINGS)
     async with http:
         with pytest.raises(SourceError, match="page 2 repeats page 1"):
             await StageAdapterClient(Stage.DEXT, http, page_size=2).items(ItemKind.SUPPLIER)
@@ -286,13 +281,7 @@ def test_adapter_pages_that_disagree_fail_the_list() -> None:
     )
 
     async def read() -> None:
-        http = JsonClient(
-            "Dext adapter",
-            "http://sandbox.invalid/adapter/dext",
-            headers={"Authorization": "Bearer t"},
-            transport=SandboxTransport(Sandbox(s)),
-            settings=SETTINGS,
-        )
+        http = sandbox_client(s, "/adapter/dext", "Dext adapter", SETTINGS)
         async with http:
             await StageAdapterClient(Stage.DEXT, http, page_size=2).items(ItemKind.SUPPLIER)
 
@@ -305,13 +294,7 @@ def test_an_item_count_that_does_not_match_fails_the_list() -> None:
     s = with_faults(f"faults: [{{system: dext_adapter, path: /v1/items/supplier, body: '{body}'}}]")
 
     async def read() -> None:
-        http = JsonClient(
-            "Dext adapter",
-            "http://sandbox.invalid/adapter/dext",
-            headers={"Authorization": "Bearer t"},
-            transport=SandboxTransport(Sandbox(s)),
-            settings=SETTINGS,
-        )
+        http = sandbox_client(s, "/adapter/dext", "Dext adapter", SETTINGS)
         async with http:
             await StageAdapterClient(Stage.DEXT, http).items(ItemKind.SUPPLIER)
 
@@ -325,13 +308,7 @@ def test_two_rows_with_one_xero_id_fail_the_list() -> None:
     s = with_faults(f"faults: [{{system: dext_adapter, path: /v1/items/supplier, body: '{body}'}}]")
 
     async def read() -> None:
-        http = JsonClient(
-            "Dext adapter",
-            "http://sandbox.invalid/adapter/dext",
-            headers={"Authorization": "Bearer t"},
-            transport=SandboxTransport(Sandbox(s)),
-            settings=SETTINGS,
-        )
+        http = sandbox_client(s, "/adapter/dext", "Dext adapter", SETTINGS)
         async with http:
             await StageAdapterClient(Stage.DEXT, http).items(ItemKind.SUPPLIER)
 
