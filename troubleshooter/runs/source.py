@@ -24,7 +24,6 @@ import httpx
 
 from troubleshooter.diagnosis.diagnose import Library, diagnose_snapshots, system_clock
 from troubleshooter.errors import ConfigError
-from troubleshooter.infra.gcpause import collector_paused
 from troubleshooter.infra.resources import demo_scenario
 from troubleshooter.model import STAGES, Diagnosis, OrganisationRef, Stage, StageSnapshot
 from troubleshooter.runs.bundle import Bundle, diagnose_bundle, load_bundle
@@ -230,8 +229,7 @@ async def read(
     connections = connections or source.connections()
     if app_limiter is not None:
         connections = replace(connections, xero_app_limiter=app_limiter)
-    with collector_paused():  # a big organisation is many small objects; see gcpause.py
-        snapshots = await fetch_snapshots(connections, progress, focus=focus, events=events)
+    snapshots = await fetch_snapshots(connections, progress, focus=focus, events=events)
     secrets = tuple(dict.fromkeys(connections.secrets()))  # each once
     return Reading(source, snapshots=snapshots, secrets=secrets)
 
@@ -245,8 +243,7 @@ async def diagnose(
     focus: str | None = None,
 ) -> Diagnosis:
     """Fetch, then diagnose: the systems behind `connections`, read once."""
-    with collector_paused():  # a big organisation is many small objects; see gcpause.py
-        snapshots = await fetch_snapshots(connections, progress)
+    snapshots = await fetch_snapshots(connections, progress)
     return diagnose_snapshots(snapshots, library, answers=answers, focus=focus)
 
 
